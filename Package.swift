@@ -1,0 +1,60 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "compensation-broker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "compd", targets: ["compd"]),
+        .executable(name: "compctl", targets: ["compctl"]),
+        .library(name: "CompClient", targets: ["CompClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CNanomsg", pkgConfig: "nanomsg", providers: [.apt(["libnanomsg-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Pure layers.
+        .target(name: "CompWire"),
+        .target(name: "CompModel"),
+
+        // I/O layers: the only importers of the C shims.
+        .target(name: "CompJournal", dependencies: ["CompModel", "CSQLite"]),
+        .target(name: "CompTransport", dependencies: ["CNanomsg"]),
+
+        // The broker and the client library.
+        .target(name: "CompBroker", dependencies: [
+            "CompWire", "CompModel", "CompJournal", "CompTransport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "CompClient", dependencies: ["CompWire", "CompTransport"]),
+
+        // Thin executables.
+        .executableTarget(name: "compd", dependencies: [
+            "CompBroker",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "compctl", dependencies: [
+            "CompClient", "CompWire",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "compbench", dependencies: [
+            "CompWire", "CompModel", "CompJournal",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "CompWireTests", dependencies: [
+            "CompWire", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "CompModelTests", dependencies: ["CompModel"]),
+        .testTarget(name: "CompJournalTests", dependencies: ["CompJournal", "CompModel"]),
+        .testTarget(name: "CompTransportTests", dependencies: ["CompTransport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CompClient", "CompWire", "CompTransport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

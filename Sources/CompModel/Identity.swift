@@ -1,0 +1,88 @@
+/// The broker-assigned identifier of an execution: increasing, so newer executions sort later.
+public typealias ExecutionID = Int64
+
+/// A client-made 16-byte record identifier; a resend carries the same id and is a duplicate.
+public struct RecordID: Hashable, Sendable, CustomStringConvertible {
+    /// The high 8 bytes, big-endian.
+    public var high: UInt64
+    /// The low 8 bytes, big-endian.
+    public var low: UInt64
+
+    /// Creates a record id from its two big-endian halves.
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// Creates a record id from exactly 16 bytes; returns nil for any other length.
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == 16 else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (index, byte) in bytes.enumerated() {
+            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+        }
+        self.init(high: high, low: low)
+    }
+
+    /// The 16 bytes, big-endian.
+    public var bytes: [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+    }
+
+    /// 32 lowercase hex digits.
+    public var description: String {
+        bytes.map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
+        }.joined()
+    }
+
+    /// A time-ordered id (UUIDv7 layout): 48 bits of milliseconds, then random bits.
+    ///
+    /// Time-ordered ids keep the broker's dedupe index append-mostly.
+    public static func timeOrdered(at time: Timestamp, using random: inout some RandomNumberGenerator) -> RecordID {
+        let millis = UInt64(truncatingIfNeeded: max(0, time.milliseconds)) & 0xFFFF_FFFF_FFFF
+        let randA = random.next() & 0x0FFF
+        let high = millis << 16 | 0x7000 | randA
+        let low = (random.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        return RecordID(high: high, low: low)
+    }
+}
+
+/// What identifies one handler of one event; unique among open executions.
+public struct ExecutionKey: Hashable, Sendable, CustomStringConvertible {
+    /// The subscriber service that owns the handler.
+    public var service: String
+    /// The processor (handler group) inside the service.
+    public var processor: String
+    /// The handler function.
+    public var function: String
+    /// The event the handler failed on.
+    public var eventId: String
+
+    /// Creates a key.
+    public init(service: String, processor: String, function: String, eventId: String) {
+        self.service = service
+        self.processor = processor
+        self.function = function
+        self.eventId = eventId
+    }
+
+    /// A stable 64-bit FNV-1a hash of the four parts, each terminated by a zero byte.
+    ///
+    /// Stable across runs and platforms (unlike `hashValue`), so it can be stored.
+    public var stableHash: Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for part in [service, processor, function, eventId] {
+            for byte in part.utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
+            hash = (hash ^ 0) &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+
+    public var description: String { "\(service)/\(processor)/\(function)#\(eventId)" }
+}

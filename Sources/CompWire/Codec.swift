@@ -1,0 +1,2 @@
+/// Encodes and decodes frames. Pure: bytes in, values out.
+public enum FrameCodec {}
