@@ -1,0 +1,239 @@
+import CompModel
+
+/// How hard a commit waits for the disk.
+public enum SyncMode: String, Sendable, CaseIterable {
+    /// `synchronous=FULL`: an acknowledged commit survives power loss.
+    case full
+    /// `synchronous=NORMAL`: survives a crash of the process, may lose the last commits on power loss.
+    case normal
+}
+
+/// Where and how the journal stores its data.
+public struct JournalOptions: Sendable {
+    /// The SQLite database file.
+    public var path: String
+    /// FULL by default: an acknowledgement means durable.
+    public var sync: SyncMode
+    /// How long a finished execution (and its journal rows) is kept; at least 24 h (the dedupe window).
+    public var retention: TimeSpan
+
+    /// Creates options.
+    public init(path: String, sync: SyncMode = .full, retention: TimeSpan = .seconds(7 * 24 * 3600)) {
+        self.path = path
+        self.sync = sync
+        self.retention = retention
+    }
+}
+
+/// A record as the broker hands it to the journal, already validated and mapped from the wire.
+public struct IncomingRecord: Hashable, Sendable {
+    /// What the record reports.
+    public enum Kind: UInt8, Hashable, Sendable {
+        case failure = 1
+        case success = 2
+    }
+
+    /// The client-made record id (dedupe key).
+    public var id: RecordID
+    public var kind: Kind
+    public var key: ExecutionKey
+    /// Empty when none.
+    public var correlationId: String
+    /// Set for failures.
+    public var failure: FailureReport?
+    /// The resolved spec (server default merged with the record's override); used only when the
+    /// failure creates an execution. Must already be validated by the caller.
+    public var spec: RetrySpec
+    /// Handed back with every retry command; stored only when the failure creates the execution.
+    public var payload: [UInt8]
+    /// Set when the record is the result of a retry command: the execution and its fencing token.
+    public var lease: (executionId: ExecutionID, token: UInt64)?
+
+    /// Creates a record.
+    public init(
+        id: RecordID, kind: Kind, key: ExecutionKey, correlationId: String = "",
+        failure: FailureReport? = nil, spec: RetrySpec = .standard, payload: [UInt8] = [],
+        lease: (executionId: ExecutionID, token: UInt64)? = nil
+    ) {
+        self.id = id
+        self.kind = kind
+        self.key = key
+        self.correlationId = correlationId
+        self.failure = failure
+        self.spec = spec
+        self.payload = payload
+        self.lease = lease
+    }
+
+    public static func == (lhs: IncomingRecord, rhs: IncomingRecord) -> Bool {
+        lhs.id == rhs.id && lhs.kind == rhs.kind && lhs.key == rhs.key
+            && lhs.correlationId == rhs.correlationId && lhs.failure == rhs.failure
+            && lhs.spec == rhs.spec && lhs.payload == rhs.payload
+            && lhs.lease?.executionId == rhs.lease?.executionId && lhs.lease?.token == rhs.lease?.token
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+}
+
+/// One unit of work inside a group commit.
+public enum JournalCommand: Sendable {
+    /// Apply a record (dedupe, fencing, create/join/close by key).
+    case record(IncomingRecord)
+    /// Lease up to `limit` due FAILED executions of `service` to `holder`, earliest due first.
+    case leaseDue(service: String, holder: String, limit: Int)
+    /// Expire up to `limit` leases whose deadline has passed (each counts as a failed attempt).
+    case expireLeases(limit: Int)
+    /// Extend a lease (the holder asks for more time).
+    case extendLease(ExecutionID, token: UInt64, by: TimeSpan)
+    /// An operator action on one execution (retryNow, applySpec, mark, changeFunction, park, discard).
+    case operate(ExecutionID, ExecutionInput)
+    /// Pause or resume dispatch for a service (persisted).
+    case setPaused(service: String, paused: Bool)
+}
+
+/// Why the journal refused a record or an action.
+public enum JournalRejection: Error, Hashable, Sendable {
+    /// No execution has that id.
+    case unknownExecution
+    /// A result's execution does not belong to the record's key (service or event id differ).
+    case keyMismatch
+    /// Another open execution already has the key the action would give it.
+    case keyConflict
+    /// The model refused the input.
+    case model(ModelError)
+}
+
+/// What happened to one record.
+public enum RecordResult: Hashable, Sendable {
+    /// Applied; the execution it created or changed.
+    case accepted(ExecutionID)
+    /// A success for a key with no open execution: acknowledged, not stored.
+    case notHeld
+    /// The record id was seen before; nothing changed. The execution of the first one, if any.
+    case duplicate(ExecutionID?)
+    /// A result for a lease that is not current: journaled, no state change.
+    case stale(ExecutionID)
+    /// Refused.
+    case rejected(JournalRejection)
+}
+
+/// The result of one command, in command order.
+public enum CommandResult: Sendable {
+    case record(RecordResult)
+    /// The executions now leased (PREPARED with their leases); may be empty.
+    case leased([Execution])
+    /// The executions whose leases expired, after the change (FAILED or PARKED).
+    case expired([Execution])
+    /// The new lease deadline, or why not.
+    case extended(Result<Timestamp, JournalRejection>)
+    /// The execution after the action, or why not.
+    case operated(Result<Execution, JournalRejection>)
+    case paused
+}
+
+/// One state change made by a commit, for events and notifications.
+public struct StateChange: Hashable, Sendable {
+    /// The journal row's sequence number.
+    public var seq: Int64
+    public var at: Timestamp
+    /// The history kind (see `JournalEntry.kind`).
+    public var kind: String
+    /// The execution after the change.
+    public var execution: Execution
+
+    public init(seq: Int64, at: Timestamp, kind: String, execution: Execution) {
+        self.seq = seq
+        self.at = at
+        self.kind = kind
+        self.execution = execution
+    }
+}
+
+/// What one group commit did.
+public struct CommitResult: Sendable {
+    /// One per command, in order.
+    public var results: [CommandResult]
+    /// Every state change, in journal order.
+    public var changes: [StateChange]
+
+    public init(results: [CommandResult], changes: [StateChange]) {
+        self.results = results
+        self.changes = changes
+    }
+}
+
+/// One journal row of an execution's history.
+public struct JournalEntry: Hashable, Sendable {
+    public var seq: Int64
+    public var at: Timestamp
+    public var executionId: ExecutionID
+    /// failure, success, failure-result, success-result, stale, leased, extended, timeout,
+    /// retry, apply-spec, mark, change-function, park, discard.
+    public var kind: String
+    /// Set for rows that are records.
+    public var recordId: RecordID?
+    /// One human-readable line.
+    public var summary: String
+
+    public init(seq: Int64, at: Timestamp, executionId: ExecutionID, kind: String, recordId: RecordID?, summary: String) {
+        self.seq = seq
+        self.at = at
+        self.executionId = executionId
+        self.kind = kind
+        self.recordId = recordId
+        self.summary = summary
+    }
+}
+
+/// Which executions a query means; every field that is set must match.
+public struct ExecutionFilter: Hashable, Sendable {
+    /// Empty means any status.
+    public var statuses: Set<ExecutionStatus>
+    public var parkReason: ParkReason?
+    public var service: String?
+    public var processor: String?
+    public var function: String?
+    public var eventId: String?
+    public var correlationId: String?
+    public var errorCode: String?
+
+    public init(
+        statuses: Set<ExecutionStatus> = [], parkReason: ParkReason? = nil, service: String? = nil,
+        processor: String? = nil, function: String? = nil, eventId: String? = nil,
+        correlationId: String? = nil, errorCode: String? = nil
+    ) {
+        self.statuses = statuses
+        self.parkReason = parkReason
+        self.service = service
+        self.processor = processor
+        self.function = function
+        self.eventId = eventId
+        self.correlationId = correlationId
+        self.errorCode = errorCode
+    }
+}
+
+/// A page of executions, newest first.
+public struct ExecutionPage: Sendable {
+    public var executions: [Execution]
+    /// Pass as `before` for the next page; nil when this was the last.
+    public var nextCursor: ExecutionID?
+
+    public init(executions: [Execution], nextCursor: ExecutionID?) {
+        self.executions = executions
+        self.nextCursor = nextCursor
+    }
+}
+
+/// Executions in one status and park reason.
+public struct StatusCount: Hashable, Sendable {
+    public var status: ExecutionStatus
+    public var parkReason: ParkReason?
+    public var count: Int
+
+    public init(status: ExecutionStatus, parkReason: ParkReason?, count: Int) {
+        self.status = status
+        self.parkReason = parkReason
+        self.count = count
+    }
+}
