@@ -1,0 +1,200 @@
+import CompJournal
+import CompModel
+import CompWire
+
+/// Conversions between wire messages and the domain model. Validation of records lives here too:
+/// everything the codec cannot know (empty key parts, a failure without an error, a bad spec).
+enum Mapping {
+    /// Maps one wire record to a journal record, or the error code to reject it with.
+    static func incoming(_ record: Record, defaults: RetrySpec) -> Result<IncomingRecord, ErrorCode> {
+        guard !record.service.isEmpty, !record.processor.isEmpty, !record.function.isEmpty,
+            !record.eventId.isEmpty
+        else { return .failure(.invalidRecord) }
+        let key = ExecutionKey(
+            service: record.service, processor: record.processor, function: record.function,
+            eventId: record.eventId)
+        let recordId = RecordID(high: UInt64(truncatingIfNeeded: record.id >> 64), low: UInt64(truncatingIfNeeded: record.id))
+        var failure: FailureReport?
+        if record.kind == .failure {
+            guard let error = record.error else { return .failure(.invalidRecord) }
+            let hint = record.recoverable.flatMap(Recoverability.init(rawValue:)) ?? .unknown
+            failure = FailureReport(
+                error: ErrorInfo(code: error.code, message: error.message, detail: error.detail),
+                recoverable: hint, occurredAt: Timestamp(milliseconds: record.occurredAt))
+        }
+        var spec = defaults
+        if let patch = record.retrySpec {
+            spec = defaults.merging(override(patch))
+            do { try spec.validate() } catch { return .failure(.invalidRetrySpec) }
+        }
+        let lease = record.lease.map { (executionId: ExecutionID($0.executionId), token: $0.token) }
+        return .success(
+            IncomingRecord(
+                id: recordId, kind: record.kind == .failure ? .failure : .success, key: key,
+                correlationId: record.correlationId ?? "", failure: failure, spec: spec,
+                payload: record.payload ?? [], lease: lease))
+    }
+
+    /// A wire spec patch as a model override; values beyond Int64 saturate (and then fail validation).
+    static func override(_ patch: RetrySpecPatch) -> RetrySpecOverride {
+        RetrySpecOverride(
+            maxRetries: patch.maxRetries.map { Int($0) },
+            minBackoff: patch.minBackoffMs.map(span),
+            maxBackoff: patch.maxBackoffMs.map(span),
+            executionTimeout: patch.executionTimeoutMs.map(span),
+            jitterPermille: patch.jitterPermille.map { Int($0) },
+            deadline: patch.deadline.map { Timestamp(milliseconds: $0) })
+    }
+
+    private static func span(_ milliseconds: UInt64) -> TimeSpan {
+        TimeSpan(milliseconds: Int64(clamping: milliseconds))
+    }
+
+    /// The outcome of one record on the wire.
+    static func outcome(_ result: RecordResult) -> RecordOutcome {
+        switch result {
+        case .accepted(let id): RecordOutcome(status: .accepted, executionId: id)
+        case .notHeld: RecordOutcome(status: .accepted, executionId: 0)
+        case .duplicate(let id): RecordOutcome(status: .duplicate, executionId: id ?? 0)
+        case .stale(let id): RecordOutcome(status: .stale, executionId: id)
+        case .rejected(let rejection): RecordOutcome(status: .rejected, code: code(rejection).rawValue)
+        }
+    }
+
+    /// The stable code for a journal rejection.
+    static func code(_ rejection: JournalRejection) -> ErrorCode {
+        switch rejection {
+        case .unknownExecution: .unknownExecution
+        case .keyMismatch: .keyMismatch
+        case .keyConflict: .keyConflict
+        case .model(let error): code(error)
+        }
+    }
+
+    /// The stable code for a model refusal.
+    static func code(_ error: ModelError) -> ErrorCode {
+        switch error {
+        case .invalidSpec: .invalidRetrySpec
+        case .stale: .staleLease
+        case .duplicate: .notAllowed
+        case .notAllowed: .notAllowed
+        case .notDue: .notAllowed
+        case .unchanged: .unchanged
+        }
+    }
+
+    /// A human line for a journal rejection.
+    static func describe(_ rejection: JournalRejection) -> String {
+        switch rejection {
+        case .unknownExecution: "no execution has that id"
+        case .keyMismatch: "the execution belongs to another key"
+        case .keyConflict: "another open execution already has that key"
+        case .model(let error): error.description
+        }
+    }
+
+    /// The full spec on the wire.
+    static func fields(_ spec: RetrySpec) -> RetrySpecFields {
+        RetrySpecFields(
+            maxRetries: UInt32(clamping: spec.maxRetries),
+            minBackoffMs: UInt64(clamping: spec.minBackoff.milliseconds),
+            maxBackoffMs: UInt64(clamping: spec.maxBackoff.milliseconds),
+            executionTimeoutMs: UInt64(clamping: spec.executionTimeout.milliseconds),
+            jitterPermille: UInt16(clamping: spec.jitterPermille),
+            deadline: spec.deadline?.milliseconds)
+    }
+
+    /// An execution as the admin API shows it.
+    static func view(_ execution: Execution) -> ExecutionView {
+        ExecutionView(
+            id: execution.id, status: execution.status.rawValue,
+            parkReason: execution.parkReason?.rawValue ?? 0,
+            recoverable: execution.recoverable.rawValue, markedByOperator: execution.markedByOperator,
+            retries: UInt32(clamping: execution.retries), spec: fields(execution.spec),
+            service: execution.key.service, processor: execution.key.processor,
+            function: execution.key.function, eventId: execution.key.eventId,
+            correlationId: execution.correlationId,
+            error: ErrorDetails(
+                code: execution.lastError.code, message: execution.lastError.message,
+                detail: execution.lastError.detail),
+            nextRetryAt: execution.nextRetryAt?.milliseconds, leaseHolder: execution.lease?.holder,
+            leaseUntil: execution.lease?.until.milliseconds, leaseToken: execution.lease?.token,
+            payloadBytes: UInt32(clamping: execution.payload.count),
+            createdAt: execution.createdAt.milliseconds, updatedAt: execution.updatedAt.milliseconds)
+    }
+
+    /// A leased execution as a retry command.
+    static func command(_ execution: Execution) -> RetryCommand {
+        RetryCommand(
+            executionId: execution.id, attempt: UInt32(clamping: execution.retries),
+            leaseToken: execution.lease?.token ?? 0,
+            leaseDeadline: execution.lease?.until.milliseconds ?? 0,
+            service: execution.key.service, processor: execution.key.processor,
+            function: execution.key.function, eventId: execution.key.eventId,
+            correlationId: execution.correlationId,
+            lastError: ErrorDetails(
+                code: execution.lastError.code, message: execution.lastError.message,
+                detail: execution.lastError.detail),
+            payload: execution.payload)
+    }
+
+    /// A state change as an event.
+    static func event(_ change: StateChange) -> Event {
+        let execution = change.execution
+        return Event(
+            seq: change.seq, at: change.at.milliseconds, executionId: execution.id, kind: change.kind,
+            status: execution.status.rawValue, parkReason: execution.parkReason?.rawValue ?? 0,
+            retries: UInt32(clamping: execution.retries), service: execution.key.service,
+            processor: execution.key.processor, function: execution.key.function,
+            eventId: execution.key.eventId, correlationId: execution.correlationId,
+            errorCode: execution.lastError.code, errorMessage: execution.lastError.message)
+    }
+
+    /// A journal entry as a history entry.
+    static func history(_ entry: JournalEntry) -> HistoryEntry {
+        HistoryEntry(
+            seq: entry.seq, at: entry.at.milliseconds, kind: entry.kind,
+            recordId: entry.recordId.map { UInt128($0.high) << 64 | UInt128($0.low) },
+            summary: entry.summary)
+    }
+
+    /// A wire filter as a journal filter, or the code to refuse it with.
+    static func filter(_ filter: Filter) -> Result<ExecutionFilter, ErrorCode> {
+        var statuses = Set<ExecutionStatus>()
+        for raw in filter.statuses {
+            guard let status = ExecutionStatus(rawValue: raw) else { return .failure(.invalidField) }
+            statuses.insert(status)
+        }
+        var reason: ParkReason?
+        if let raw = filter.parkReason, raw != 0 {
+            guard let parsed = ParkReason(rawValue: raw) else { return .failure(.invalidField) }
+            reason = parsed
+        }
+        return .success(
+            ExecutionFilter(
+                statuses: statuses, parkReason: reason, service: filter.service,
+                processor: filter.processor, function: filter.function, eventId: filter.eventId,
+                correlationId: filter.correlationId, errorCode: filter.errorCode))
+    }
+
+    /// The model input for an operator action on one execution; nil for service-level actions.
+    static func input(_ action: AdminAction, base: RetrySpec) -> Result<ExecutionInput, ErrorCode>? {
+        switch action {
+        case .retryNow: return .success(.retryNow)
+        case .discard: return .success(.discard)
+        case .park: return .success(.park)
+        case .mark(let raw):
+            guard let value = Recoverability(rawValue: raw) else { return .failure(.invalidField) }
+            return .success(.mark(value))
+        case .applySpec(let patch):
+            let spec = base.merging(override(patch))
+            do { try spec.validate() } catch { return .failure(.invalidRetrySpec) }
+            return .success(.applySpec(spec))
+        case .changeFunction(let function):
+            guard !function.isEmpty else { return .failure(.invalidField) }
+            return .success(.changeFunction(function))
+        case .pause, .resume:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import CompTransport
+import CompWire
+import Logging
+
+/// Encodes replies and sends them on the request socket; callable from any thread.
+struct Replier: Sendable {
+    let server: ReplyServer
+    let logger: Logger
+
+    /// Sends `message` as the reply to `requester`. A reply to a peer that went away is dropped
+    /// by nanomsg; a send error is logged, never thrown: the requester resends on its timeout.
+    func send(_ requester: Requester, _ message: Message) {
+        let bytes = FrameCodec.encode(Frame(requestId: requester.requestId, message: message))
+        do {
+            try server.reply(to: requester.route, body: bytes)
+        } catch {
+            logger.debug("reply not sent", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sends an error reply.
+    func send(_ requester: Requester, error code: ErrorCode, _ text: String) {
+        send(requester, .error(ErrorReply(code: code.rawValue, message: text)))
+    }
+}
+
+/// Publishes events on the PUB socket, best effort; a no-op when events are off.
+struct EventSink: Sendable {
+    let publisher: EventPublisher?
+
+    /// Publishes one event; never blocks.
+    func publish(_ event: Event) {
+        guard let publisher else { return }
+        publisher.publish(FrameCodec.encode(Frame(requestId: 0, message: .event(event))))
+    }
+}

@@ -1,0 +1,115 @@
+import CompWire
+
+/// The subscriber side of retries: fetch due commands of one service (held by the broker until
+/// some are due), run them, report each result with its lease, and extend leases of long runs.
+public final class Subscriber: Sendable {
+    /// The service whose commands this subscriber runs.
+    public let service: String
+    /// This instance's name; the broker leases each command to one instance at a time.
+    public let instance: String
+    private let connection: BrokerConnection
+    private let reporter: Reporter
+
+    /// Creates a subscriber on `connection` (not shared with other threads while in use).
+    public init(connection: BrokerConnection, service: String, instance: String) {
+        self.connection = connection
+        self.service = service
+        self.instance = instance
+        reporter = Reporter(connection: connection)
+    }
+
+    /// Waits up to `waitMilliseconds` for at most `max` due commands; returns none when nothing
+    /// came due in time.
+    public func fetch(max: Int, waitMilliseconds: Int) throws(ClientError) -> [RetryCommand] {
+        let request = Fetch(
+            service: service, instance: instance, max: UInt16(clamping: max),
+            waitMs: UInt32(clamping: waitMilliseconds))
+        let reply = try connection.request(
+            .fetch(request), timeoutMilliseconds: waitMilliseconds + connection.timeoutMilliseconds)
+        guard case .commands(let commands) = reply else {
+            throw .protocolViolation("expected commands in reply to a fetch")
+        }
+        return commands.commands
+    }
+
+    /// Reports that the command's handler succeeded.
+    public func succeeded(_ command: RetryCommand) throws(ClientError) -> RecordOutcome {
+        try report(result(of: command, kind: .success, error: nil, recoverable: nil))
+    }
+
+    /// Reports that the command's handler failed again.
+    public func failed(_ command: RetryCommand, error: ErrorDetails, recoverable: UInt8 = 0) throws(ClientError) -> RecordOutcome {
+        try report(result(of: command, kind: .failure, error: error, recoverable: recoverable))
+    }
+
+    /// Asks for the lease to last at least `milliseconds` from now; returns the new deadline, or nil
+    /// when the lease is no longer this instance's (stale).
+    public func extend(_ command: RetryCommand, byMilliseconds milliseconds: Int) throws(ClientError) -> Int64? {
+        let reply = try connection.request(.extendLease(ExtendLease(
+            lease: LeaseRef(executionId: command.executionId, token: command.leaseToken),
+            extendByMs: UInt32(clamping: milliseconds))))
+        guard case .leaseReply(let lease) = reply else {
+            throw .protocolViolation("expected a lease reply")
+        }
+        return lease.status == .accepted ? lease.leaseDeadline : nil
+    }
+
+    private func result(of command: RetryCommand, kind: RecordKind, error: ErrorDetails?, recoverable: UInt8?) -> Record {
+        Record(
+            id: RecordIdentifier.next(), kind: kind, service: command.service,
+            processor: command.processor, function: command.function, eventId: command.eventId,
+            occurredAt: RecordIdentifier.nowMilliseconds(),
+            correlationId: command.correlationId.isEmpty ? nil : command.correlationId,
+            error: error, recoverable: recoverable,
+            lease: LeaseRef(executionId: command.executionId, token: command.leaseToken))
+    }
+
+    private func report(_ record: Record) throws(ClientError) -> RecordOutcome {
+        let outcomes = try reporter.send([record])
+        guard let outcome = outcomes.first else { throw .protocolViolation("no outcome") }
+        return outcome
+    }
+}
+
+/// Operator requests: list, show, act, stats.
+public final class AdminClient: Sendable {
+    private let connection: BrokerConnection
+
+    /// Creates an admin client on `connection`.
+    public init(connection: BrokerConnection) { self.connection = connection }
+
+    /// One page of executions, newest first.
+    public func list(_ filter: Filter, cursor: Int64 = 0, limit: Int = 100) throws(ClientError) -> ListReply {
+        let reply = try connection.request(.listRequest(ListRequest(filter: filter, cursor: cursor, limit: UInt16(clamping: limit))))
+        guard case .listReply(let page) = reply else { throw .protocolViolation("expected a list reply") }
+        return page
+    }
+
+    /// One execution and its history.
+    public func show(_ id: Int64) throws(ClientError) -> ShowReply {
+        let reply = try connection.request(.showRequest(ShowRequest(executionId: id)))
+        guard case .showReply(let shown) = reply else { throw .protocolViolation("expected a show reply") }
+        return shown
+    }
+
+    /// Carries out an operator action.
+    public func act(_ action: AdminAction, on target: ActionTarget) throws(ClientError) -> ActionReply {
+        let reply = try connection.request(.actionRequest(ActionRequest(action: action, target: target)))
+        guard case .actionReply(let result) = reply else { throw .protocolViolation("expected an action reply") }
+        return result
+    }
+
+    /// Counters and per-service dispatch state.
+    public func stats() throws(ClientError) -> StatsReply {
+        let reply = try connection.request(.statsRequest(StatsRequest()))
+        guard case .statsReply(let stats) = reply else { throw .protocolViolation("expected a stats reply") }
+        return stats
+    }
+
+    /// Says hello; returns the broker's limits.
+    public func hello(clientName: String) throws(ClientError) -> HelloReply {
+        let reply = try connection.request(.hello(Hello(clientName: clientName)))
+        guard case .helloReply(let hello) = reply else { throw .protocolViolation("expected a hello reply") }
+        return hello
+    }
+}
