@@ -1,0 +1,138 @@
+import CompWire
+import Foundation
+
+/// Names of the wire's small enums, as operators read them.
+enum Names {
+    static let statuses = [1: "FAILED", 2: "PREPARED", 3: "SUCCEEDED", 4: "PARKED", 5: "DISCARDED"]
+    static let reasons = [1: "exhausted", 2: "unrecoverable", 3: "deadline", 4: "manual"]
+    static let recoverability = [0: "unknown", 1: "recoverable", 2: "unrecoverable"]
+
+    static func status(_ raw: UInt8) -> String { statuses[Int(raw)] ?? "STATUS_\(raw)" }
+    static func reason(_ raw: UInt8) -> String? { raw == 0 ? nil : (reasons[Int(raw)] ?? "reason_\(raw)") }
+    static func recoverable(_ raw: UInt8) -> String { recoverability[Int(raw)] ?? "unknown" }
+
+    static func statusCode(_ name: String) -> UInt8? {
+        statuses.first { $0.value == name.uppercased() }.map { UInt8($0.key) }
+    }
+
+    static func reasonCode(_ name: String) -> UInt8? {
+        reasons.first { $0.value == name.lowercased() }.map { UInt8($0.key) }
+    }
+
+    /// ISO-8601 UTC with milliseconds.
+    static func time(_ ms: Int64) -> String {
+        let date = Date(timeIntervalSince1970: Double(ms) / 1000)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
+
+/// JSON of an execution.
+struct ExecutionJSON: Encodable {
+    struct ErrorJSON: Encodable {
+        let code: String
+        let message: String
+        let detail: String?
+    }
+
+    struct SpecJSON: Encodable {
+        let maxRetries: UInt32
+        let minBackoff: String
+        let maxBackoff: String
+        let executionTimeout: String
+        let jitterPermille: UInt16
+        let deadline: String?
+    }
+
+    struct LeaseJSON: Encodable {
+        let holder: String
+        let until: String
+        let token: UInt64
+    }
+
+    let id: Int64
+    let status: String
+    let parkReason: String?
+    let recoverable: String
+    let markedByOperator: Bool
+    let retries: UInt32
+    let maxRetries: UInt32
+    let service: String
+    let processor: String
+    let function: String
+    let eventId: String
+    let correlationId: String?
+    let nextRetryAt: String?
+    let lease: LeaseJSON?
+    let error: ErrorJSON
+    let spec: SpecJSON
+    let payloadBytes: UInt32
+    let createdAt: String
+    let updatedAt: String
+
+    init(_ view: ExecutionView, detail: Bool = false) {
+        id = view.id
+        status = Names.status(view.status)
+        parkReason = Names.reason(view.parkReason)
+        recoverable = Names.recoverable(view.recoverable)
+        markedByOperator = view.markedByOperator
+        retries = view.retries
+        maxRetries = view.spec.maxRetries
+        service = view.service
+        processor = view.processor
+        function = view.function
+        eventId = view.eventId
+        correlationId = view.correlationId.isEmpty ? nil : view.correlationId
+        nextRetryAt = view.nextRetryAt.map(Names.time)
+        if let holder = view.leaseHolder, let until = view.leaseUntil {
+            lease = LeaseJSON(holder: holder, until: Names.time(until), token: view.leaseToken ?? 0)
+        } else {
+            lease = nil
+        }
+        error = ErrorJSON(code: view.error.code, message: view.error.message, detail: detail && !view.error.detail.isEmpty ? view.error.detail : nil)
+        spec = SpecJSON(
+            maxRetries: view.spec.maxRetries, minBackoff: DurationText.format(milliseconds: view.spec.minBackoffMs),
+            maxBackoff: DurationText.format(milliseconds: view.spec.maxBackoffMs),
+            executionTimeout: DurationText.format(milliseconds: view.spec.executionTimeoutMs),
+            jitterPermille: view.spec.jitterPermille, deadline: view.spec.deadline.map(Names.time))
+        payloadBytes = view.payloadBytes
+        createdAt = Names.time(view.createdAt)
+        updatedAt = Names.time(view.updatedAt)
+    }
+}
+
+/// JSON of a history entry.
+struct HistoryJSON: Encodable {
+    let seq: Int64
+    let at: String
+    let kind: String
+    let summary: String
+
+    init(_ entry: HistoryEntry) {
+        seq = entry.seq
+        at = Names.time(entry.at)
+        kind = entry.kind
+        summary = entry.summary
+    }
+}
+
+/// Prints JSON on stdout.
+func printJSON(_ value: some Encodable) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    if let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) {
+        print(text)
+    }
+}
+
+/// One line per execution, for `list`.
+func line(_ view: ExecutionView) -> String {
+    var status = Names.status(view.status)
+    if let reason = Names.reason(view.parkReason) { status += "(\(reason))" }
+    var text = "\(view.id)  \(status)  \(view.retries)/\(view.spec.maxRetries)  \(view.service)/\(view.processor)/\(view.function)  event=\(view.eventId)"
+    if !view.correlationId.isEmpty { text += "  correlation=\(view.correlationId)" }
+    if let next = view.nextRetryAt { text += "  next=\(Names.time(next))" }
+    if !view.error.code.isEmpty { text += "  error=\(view.error.code)" }
+    return text
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import CompClient
+import CompWire
+import Foundation
+
+/// `compctl report failure|success ...`
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Report one handler failure or success.")
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case failure, success
+    }
+
+    @Argument(help: "failure or success.")
+    var kind: Kind
+    @Option var service: String
+    @Option var processor: String
+    @Option var function: String
+    @Option(name: .customLong("event-id")) var eventId: String
+    @Option(name: .customLong("correlation-id")) var correlationId: String?
+    @Option(name: .customLong("error-code")) var errorCode: String?
+    @Option(name: .customLong("error-message")) var errorMessage: String?
+    @Option(help: "yes, no or unknown.") var recoverable = "unknown"
+    @Option(name: .customLong("payload-file"), help: "A file whose bytes come back with every retry command.")
+    var payloadFile: String?
+    @OptionGroup var spec: SpecOptions
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        guard ["yes", "no", "unknown"].contains(recoverable) else {
+            throw ValidationError("--recoverable must be yes, no or unknown")
+        }
+        if kind == .success, errorCode != nil || errorMessage != nil {
+            throw ValidationError("a success carries no error")
+        }
+    }
+
+    func run() throws {
+        try guarded {
+            var payload: [UInt8]?
+            if let payloadFile {
+                guard let data = FileManager.default.contents(atPath: payloadFile) else {
+                    throw Failure("cannot read payload file \(payloadFile)")
+                }
+                payload = [UInt8](data)
+            }
+            let record = Record(
+                id: RecordIdentifier.next(), kind: kind == .failure ? .failure : .success,
+                service: service, processor: processor, function: function, eventId: eventId,
+                occurredAt: RecordIdentifier.nowMilliseconds(), correlationId: correlationId,
+                error: kind == .failure
+                    ? ErrorDetails(code: errorCode ?? "ERROR", message: errorMessage ?? "") : nil,
+                recoverable: kind == .failure ? ["unknown": 0, "yes": 1, "no": 2][recoverable] : nil,
+                retrySpec: try spec.patch(), payload: payload)
+            let reporter = Reporter(connection: try connection.connect())
+            guard let outcome = try reporter.send([record]).first else { throw Failure("no outcome") }
+            let status = ["accepted", "duplicate", "stale", "rejected"][Int(outcome.status.rawValue)]
+            let code = outcome.status == .rejected ? ErrorCode(rawValue: outcome.code).map { "\($0)" } ?? "\(outcome.code)" : nil
+            if connection.json {
+                struct OutcomeJSON: Encodable {
+                    let outcome: String
+                    let executionId: Int64?
+                    let code: String?
+                    let codeNumber: UInt16?
+                }
+                printJSON(OutcomeJSON(
+                    outcome: status, executionId: outcome.executionId == 0 ? nil : outcome.executionId,
+                    code: code, codeNumber: code == nil ? nil : outcome.code))
+            } else if let code {
+                print("rejected: \(code) (\(outcome.code))")
+            } else if outcome.executionId != 0 {
+                print("\(status): execution \(outcome.executionId)")
+            } else {
+                print("\(status): no open execution for this key")
+            }
+            if outcome.status == .rejected { throw ExitCode(1) }
+        }
+    }
+}

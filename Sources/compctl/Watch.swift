@@ -1,0 +1,66 @@
+import ArgumentParser
+import CompClient
+import CompWire
+import Foundation
+
+/// `compctl watch`: prints state-change events as they come.
+struct Watch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the broker's state changes as they happen (best effort).")
+
+    @Option(help: "The broker's event address.") var events = "tcp://127.0.0.1:7451"
+    @Option(help: "Only events of this service.") var service: String?
+    @Option(help: "Only these kinds (e.g. parked,failure); comma-separated.") var kind: [String] = []
+    @Option(help: "Only events after which the execution has this status (e.g. PARKED).") var status: String?
+    @Option(help: "Stop after this many events.") var count: Int?
+    @Option(name: .customLong("for"), help: "Stop after this long.") var duration: String?
+    @Flag(help: "Print JSON lines.") var json = false
+
+    func validate() throws {
+        _ = try parseDuration(duration, "--for")
+        if let status, Names.statusCode(status) == nil { throw ValidationError("unknown status `\(status)`") }
+    }
+
+    func run() throws {
+        try guarded {
+            let stream = try EventStream(address: events)
+            let kinds = Set(kind.flatMap { $0.split(separator: ",").map(String.init) })
+            let stopAt = try parseDuration(duration, "--for").map { RecordIdentifier.nowMilliseconds() + Int64($0) }
+            var printed = 0
+            while count.map({ printed < $0 }) ?? true {
+                if let stopAt, RecordIdentifier.nowMilliseconds() >= stopAt { break }
+                guard let event = try stream.next(timeoutMilliseconds: 500) else { continue }
+                if let service, event.service != service { continue }
+                if !kinds.isEmpty, !kinds.contains(event.kind) { continue }
+                if let status, Names.statusCode(status) != event.status { continue }
+                printed += 1
+                if json {
+                    struct EventJSON: Encodable {
+                        let seq: Int64
+                        let at: String
+                        let executionId: Int64
+                        let kind: String
+                        let status: String
+                        let parkReason: String?
+                        let retries: UInt32
+                        let service, processor, function, eventId: String
+                        let correlationId: String?
+                        let error: [String: String]?
+                    }
+                    printJSON(EventJSON(
+                        seq: event.seq, at: Names.time(event.at), executionId: event.executionId, kind: event.kind,
+                        status: Names.status(event.status), parkReason: Names.reason(event.parkReason),
+                        retries: event.retries, service: event.service, processor: event.processor,
+                        function: event.function, eventId: event.eventId,
+                        correlationId: event.correlationId.isEmpty ? nil : event.correlationId,
+                        error: event.errorCode.isEmpty ? nil : ["code": event.errorCode, "message": event.errorMessage]))
+                } else {
+                    var status = Names.status(event.status)
+                    if let reason = Names.reason(event.parkReason) { status += "(\(reason))" }
+                    print("\(Names.time(event.at))  \(event.executionId)  \(event.kind) -> \(status)  \(event.service)/\(event.processor)/\(event.function) event=\(event.eventId) retries=\(event.retries)\(event.errorCode.isEmpty ? "" : " error=\(event.errorCode)")")
+                }
+                fflush(stdout)
+            }
+        }
+    }
+}
