@@ -1,0 +1,120 @@
+import CompClient
+import CompWire
+import Foundation
+import Testing
+
+/// What survives restarts, signals and crashes.
+@Suite(.serialized)
+struct DurabilityTests {
+    @Test("after a restart everything is still there and due retries still come")
+    func restart() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let outcomes = try broker.reporter().send([
+            failureRecord(eventId: "r-1", spec: quickSpec(minBackoffMs: 1500)),
+            failureRecord(eventId: "r-2", recoverable: 2),
+        ])
+        #expect(outcomes.allSatisfy { $0.status == .accepted })
+        #expect(broker.stop() == 0)
+
+        try broker.start()
+        let admin = try broker.admin()
+        #expect(try admin.show(outcomes[0].executionId).execution.status == 1)
+        #expect(try admin.show(outcomes[1].executionId).execution.parkReason == 2)
+        let command = try #require(try broker.subscriber(instance: "n").fetch(max: 5, waitMilliseconds: 4000).first)
+        #expect(command.executionId == outcomes[0].executionId)
+    }
+
+    @Test("a resent batch is acknowledged as duplicates and applied once, also across a restart")
+    func duplicates() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let records = [failureRecord(eventId: "d-1"), failureRecord(eventId: "d-2")]
+        let first = try broker.reporter().send(records)
+        let second = try broker.reporter().send(records)
+        #expect(first.map(\.status) == [.accepted, .accepted])
+        #expect(second.map(\.status) == [.duplicate, .duplicate])
+        #expect(second.map(\.executionId) == first.map(\.executionId))
+        #expect(broker.stop() == 0)
+        try broker.start()
+        #expect(try broker.reporter().send(records).map(\.status) == [.duplicate, .duplicate])
+        let shown = try broker.admin().show(first[0].executionId)
+        #expect(shown.history.count(where: { $0.kind == "failure" }) == 1)
+    }
+
+    @Test("kill -9 during a stream of reports loses no acknowledged record")
+    func killNine() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let lock = NSLock()
+        var acknowledged: [String: Int64] = [:]
+        let stop = DispatchSemaphore(value: 0)
+        let writers = DispatchGroup()
+        for writer in 0..<3 {
+            writers.enter()
+            Thread {
+                defer { writers.leave() }
+                guard let reporter = try? broker.reporter() else { return }
+                var batch = 0
+                while true {
+                    let records = (0..<50).map { failureRecord(eventId: "k-\(writer)-\(batch)-\($0)") }
+                    guard let outcomes = try? reporter.send(records) else { return }
+                    lock.withLock {
+                        for (record, outcome) in zip(records, outcomes) where outcome.status == .accepted {
+                            acknowledged[record.eventId] = outcome.executionId
+                        }
+                    }
+                    batch += 1
+                }
+            }.start()
+        }
+        _ = eventually(10) { lock.withLock { acknowledged.count } >= 1000 }
+        #expect(broker.stop(signal: SIGKILL) == SIGKILL)
+        _ = stop
+        writers.wait()
+        let sent = lock.withLock { acknowledged }
+        #expect(sent.count >= 1000)
+
+        try broker.start()
+        let admin = try broker.admin()
+        var stored: [String: Int64] = [:]
+        var cursor: Int64 = 0
+        repeat {
+            let page = try admin.list(Filter(service: "orders"), cursor: cursor, limit: 1000)
+            for view in page.executions { stored[view.eventId] = view.id }
+            cursor = page.nextCursor
+        } while cursor != 0
+        let missing = sent.filter { stored[$0.key] != $0.value }
+        #expect(missing.isEmpty, "acknowledged but lost: \(missing.count)")
+    }
+
+    @Test("SIGTERM answers held fetches, commits, and exits 0")
+    func gracefulStop() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let subscriber = try broker.subscriber(instance: "held")
+        let answered = DispatchSemaphore(value: 0)
+        let lock = NSLock()
+        var reply: [RetryCommand]?
+        Thread {
+            let commands = try? subscriber.fetch(max: 1, waitMilliseconds: 20_000)
+            lock.withLock { reply = commands }
+            answered.signal()
+        }.start()
+        usleep(300_000)
+        let started = Date()
+        #expect(broker.stop(signal: SIGTERM) == 0)
+        #expect(answered.wait(timeout: .now() + 5) == .success)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(lock.withLock { reply } == [])
+        #expect(broker.log.contains("compd stopped"))
+    }
+}

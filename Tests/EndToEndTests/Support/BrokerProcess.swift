@@ -1,0 +1,175 @@
+import CompClient
+import CompTransport
+import CompWire
+import Foundation
+import Testing
+
+/// The package root, found from this file.
+let packageRoot: URL = {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+    }
+    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+}()
+
+/// A built executable of this package (tools/test builds them before the tests run).
+func builtProduct(_ name: String) throws -> String {
+    for configuration in ["debug", "release"] {
+        let path = packageRoot.appendingPathComponent(".build/\(configuration)/\(name)").path
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    throw TestFailure("\(name) is not built; run `swift build` first (tools/test does)")
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A temporary directory, removed by `remove()`.
+struct TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "compd-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        path = base.path
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A real compd process on its own data directory and ipc addresses.
+final class BrokerProcess {
+    let dataDirectory: String
+    let listen: String
+    let events: String
+    let extraArguments: [String]
+    private(set) var process: Process?
+    private let logURL: URL
+
+    init(dataDirectory: String, extraArguments: [String] = []) {
+        self.dataDirectory = dataDirectory
+        listen = TransportAddress.temporaryIPC(prefix: "compd-req")
+        events = TransportAddress.temporaryIPC(prefix: "compd-evt")
+        self.extraArguments = extraArguments
+        logURL = URL(fileURLWithPath: dataDirectory).appendingPathComponent("compd.log")
+    }
+
+    /// Starts compd and waits until it answers a heartbeat.
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try builtProduct("compd"))
+        process.arguments =
+            ["--data", dataDirectory, "--listen", listen, "--events", events, "--log-level", "info"] + extraArguments
+        if !FileManager.default.fileExists(atPath: logURL.path) {
+            FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: logURL)
+        log.seekToEndOfFile()
+        process.standardError = log
+        process.standardOutput = log
+        try process.run()
+        self.process = process
+        let connection = try BrokerConnection(address: listen, timeoutMilliseconds: 200)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if !process.isRunning { throw TestFailure("compd exited at start: \(self.log)") }
+            if (try? connection.request(.heartbeat(Heartbeat(sentAt: 0)))) != nil { return }
+        }
+        throw TestFailure("compd did not answer within 20 s: \(self.log)")
+    }
+
+    /// Sends `signal` and waits for the exit; returns the exit status.
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM) -> Int32 {
+        guard let process else { return -1 }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    /// What compd logged.
+    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    /// A new connection to the request socket.
+    func connect(timeoutMilliseconds: Int = 5000) throws -> BrokerConnection {
+        try BrokerConnection(address: listen, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// An admin client on a new connection.
+    func admin() throws -> AdminClient { AdminClient(connection: try connect()) }
+
+    /// A subscriber on a new connection.
+    func subscriber(service: String = "orders", instance: String) throws -> Subscriber {
+        Subscriber(connection: try connect(), service: service, instance: instance)
+    }
+
+    /// A reporter on a new connection.
+    func reporter() throws -> Reporter { Reporter(connection: try connect()) }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        TransportAddress.removeIPCFile(of: listen)
+        TransportAddress.removeIPCFile(of: events)
+    }
+}
+
+/// Runs compctl and returns its exit status, stdout and stderr.
+func compctl(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try builtProduct("compctl"))
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (
+        process.terminationStatus, String(decoding: outData, as: UTF8.self),
+        String(decoding: errData, as: UTF8.self)
+    )
+}
+
+/// Milliseconds since the epoch.
+func nowMs() -> Int64 { RecordIdentifier.nowMilliseconds() }
+
+/// A failure record for tests.
+func failureRecord(
+    service: String = "orders", function: String = "charge", eventId: String,
+    correlationId: String? = nil, code: String = "DB_DOWN", recoverable: UInt8? = nil,
+    spec: RetrySpecPatch? = nil, payload: [UInt8]? = nil
+) -> Record {
+    Record(
+        id: RecordIdentifier.next(), kind: .failure, service: service, processor: "billing",
+        function: function, eventId: eventId, occurredAt: nowMs(), correlationId: correlationId,
+        error: ErrorDetails(code: code, message: "connection refused"), recoverable: recoverable,
+        retrySpec: spec, payload: payload)
+}
+
+/// A spec patch with short times for tests.
+func quickSpec(maxRetries: UInt32 = 3, minBackoffMs: UInt64 = 200, timeoutMs: UInt64 = 2000) -> RetrySpecPatch {
+    RetrySpecPatch(
+        maxRetries: maxRetries, minBackoffMs: minBackoffMs, maxBackoffMs: 1000,
+        executionTimeoutMs: timeoutMs, jitterPermille: 0)
+}
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass.
+func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(20_000)
+    }
+    return try condition()
+}
