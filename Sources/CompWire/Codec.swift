@@ -1,2 +1,152 @@
 /// Encodes and decodes frames. Pure: bytes in, values out.
-public enum FrameCodec {}
+///
+/// ```
+/// offset  size  field
+/// 0       4     length      u32 BE: bytes after this field (8 + body length)
+/// 4       1     version     u8, always 1 (WireLimits.protocolVersion)
+/// 5       1     type        u8, a MessageType raw value
+/// 6       2     flags       u16 BE, 0 in version 1; receivers ignore it
+/// 8       4     requestId   u32 BE, echoed in the reply; 0 for events
+/// 12      ...   body        the message's fields, ending with its tagged section
+/// ```
+///
+/// `decode` checks, in this order, and throws the first failure:
+/// 1. fewer than 4 bytes (no length prefix) → `malformedFrame`;
+/// 2. declared length + 4 above `WireLimits.maxFrameBytes`, or more bytes received than that → `frameTooLarge`;
+/// 3. fewer than 12 bytes (no complete header) → `malformedFrame`;
+/// 4. declared length ≠ bytes received after the prefix → `lengthMismatch`;
+/// 5. version ≠ 1 → `unsupportedVersion`;
+/// 6. type byte not a `MessageType` → `unknownMessageType`;
+/// 7. the body, field by field (see `ByteReader` and `TaggedSection`): a length or count over its limit →
+///    `limitExceeded`; a field past the end, a count that cannot fit, a bad tagged section →
+///    `malformedFrame`; bad UTF-8 → `invalidUTF8`; a bool, enum or discriminator out of range → `invalidField`;
+/// 8. bytes left after the body's tagged section → `malformedFrame`.
+public enum FrameCodec {
+    /// Bytes of the length prefix.
+    public static let prefixBytes = 4
+
+    /// Encodes a frame, length prefix included, into one exactly sized array.
+    ///
+    /// The encoder does not check limits; a value over a limit yields a frame the peer refuses.
+    /// - Parameter frame: The frame to encode; its message decides the type byte.
+    /// - Returns: The frame's bytes.
+    public static func encode(_ frame: Frame) -> [UInt8] {
+        var counter = ByteCounter()
+        write(frame, to: &counter)
+        var writer = ByteWriter(capacity: counter.count)
+        write(frame, to: &writer)
+        return writer.bytes
+    }
+
+    /// Decodes one whole frame, length prefix included.
+    /// - Parameter bytes: Exactly the bytes of one frame.
+    /// - Returns: The frame.
+    /// - Throws: `WireError` with the code the peer should be answered with (see the type's documentation).
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Frame {
+        guard bytes.count >= prefixBytes else {
+            throw WireError(.malformedFrame, "frame of \(bytes.count) bytes has no complete length prefix")
+        }
+        var reader = ByteReader(bytes)
+        let declared = try reader.readU32("frame length")
+        guard UInt64(declared) + UInt64(prefixBytes) <= UInt64(WireLimits.maxFrameBytes) else {
+            throw WireError(.frameTooLarge, "frame declares \(declared) bytes after its prefix, limit \(WireLimits.maxFrameBytes) in all")
+        }
+        guard bytes.count <= WireLimits.maxFrameBytes else {
+            throw WireError(.frameTooLarge, "frame of \(bytes.count) bytes, limit \(WireLimits.maxFrameBytes)")
+        }
+        guard bytes.count >= prefixBytes + WireLimits.headerBytes else {
+            throw WireError(.malformedFrame, "frame of \(bytes.count) bytes has no complete header")
+        }
+        guard Int(declared) == bytes.count - prefixBytes else {
+            throw WireError(.lengthMismatch, "frame declares \(declared) bytes after its prefix, \(bytes.count - prefixBytes) received")
+        }
+        let version = try reader.readU8("version")
+        guard version == WireLimits.protocolVersion else {
+            throw WireError(.unsupportedVersion, "protocol version \(version), this peer speaks \(WireLimits.protocolVersion)")
+        }
+        let typeByte = try reader.readU8("type")
+        guard let type = MessageType(rawValue: typeByte) else {
+            throw WireError(.unknownMessageType, "message type 0x\(String(typeByte, radix: 16))")
+        }
+        let flags = try reader.readU16("flags")
+        let requestId = try reader.readU32("requestId")
+        let message = try Message(type: type, body: &reader)
+        guard reader.isAtEnd else {
+            throw WireError(.malformedFrame, "\(reader.remaining) trailing bytes after the body")
+        }
+        return Frame(requestId: requestId, flags: flags, message: message)
+    }
+
+    /// Decodes one whole frame from any collection of bytes (copied once into an array).
+    /// - Parameter bytes: Exactly the bytes of one frame.
+    /// - Returns: The frame.
+    /// - Throws: `WireError`, as `decode(_:)` for arrays.
+    public static func decode(_ bytes: some Collection<UInt8>) throws(WireError) -> Frame {
+        try decode(Array(bytes))
+    }
+
+    /// Reads the header without checking the length or decoding the body, to answer a bad frame.
+    /// - Parameter bytes: The frame's bytes, length prefix included.
+    /// - Returns: The header fields, or nil when fewer than 12 bytes arrived.
+    public static func peekHeader(
+        _ bytes: some Collection<UInt8>
+    ) -> (version: UInt8, type: UInt8, flags: UInt16, requestId: UInt32)? {
+        let header = Array(bytes.prefix(prefixBytes + WireLimits.headerBytes))
+        var reader = ByteReader(header)
+        do throws(WireError) {
+            try reader.skip(prefixBytes, "frame length")
+            let version = try reader.readU8("version")
+            let type = try reader.readU8("type")
+            let flags = try reader.readU16("flags")
+            let requestId = try reader.readU32("requestId")
+            return (version, type, flags, requestId)
+        } catch {
+            return nil
+        }
+    }
+
+    /// Encodes an `ErrorReply` frame, cutting `message` to `WireLimits.maxMessageBytes` at a character boundary.
+    /// - Parameters:
+    ///   - requestId: The request id to echo (from `peekHeader`, or 0 when none could be read).
+    ///   - code: The stable error code.
+    ///   - message: Human-readable detail.
+    /// - Returns: The frame's bytes.
+    public static func errorFrame(requestId: UInt32, code: ErrorCode, message: String) -> [UInt8] {
+        let reply = ErrorReply(code: code.rawValue, message: truncated(message, toUTF8Bytes: WireLimits.maxMessageBytes))
+        return encode(Frame(requestId: requestId, message: .error(reply)))
+    }
+
+    /// Encodes an `ErrorReply` frame for a decoding failure.
+    /// - Parameters:
+    ///   - requestId: The request id to echo.
+    ///   - error: The failure; its code and message are sent.
+    /// - Returns: The frame's bytes.
+    public static func errorFrame(requestId: UInt32, error: WireError) -> [UInt8] {
+        errorFrame(requestId: requestId, code: error.code, message: error.message)
+    }
+
+    static func write(_ frame: Frame, to sink: inout some ByteSink) {
+        let lengthPosition = sink.count
+        sink.writeU32(0)
+        sink.writeU8(WireLimits.protocolVersion)
+        sink.writeU8(frame.message.type.rawValue)
+        sink.writeU16(frame.flags)
+        sink.writeU32(frame.requestId)
+        frame.message.encodeBody(to: &sink)
+        sink.set(UInt32(truncatingIfNeeded: sink.count - lengthPosition - prefixBytes), at: lengthPosition)
+    }
+
+    /// The longest prefix of `text`, in whole characters, whose UTF-8 fits in `limit` bytes.
+    static func truncated(_ text: String, toUTF8Bytes limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var result = ""
+        var used = 0
+        for character in text {
+            let size = character.utf8.count
+            guard used + size <= limit else { break }
+            result.append(character)
+            used += size
+        }
+        return result
+    }
+}

@@ -1,0 +1,165 @@
+import CompWire
+
+/// The values the golden vectors in `proto-spec/vectors/` encode, written out by hand.
+enum GoldenValues {
+    /// A named vector: its file name (without `.hex`), its one-line description, and its frame.
+    struct Entry: Sendable {
+        var name: String
+        var description: String
+        var frame: Frame
+    }
+
+    static let time: Int64 = 1_718_000_000_000
+    static let recordId: UInt128 = 0x0190_0b8f_a000_7abc_8123_4567_89ab_cdef
+
+    static let errorDetails = ErrorDetails(
+        code: "HTTP_503", message: "payment gateway unavailable",
+        detail: "PaymentClient.charge(_:) line 42\nOrderHandler.handle(_:) line 17")
+
+    static let fullPatch = RetrySpecPatch(
+        maxRetries: 5, minBackoffMs: 60_000, maxBackoffMs: 3_600_000, executionTimeoutMs: 120_000,
+        jitterPermille: 200, deadline: time + 86_400_000)
+
+    static let spec = RetrySpecFields(
+        maxRetries: 10, minBackoffMs: 180_000, maxBackoffMs: 3_600_000, executionTimeoutMs: 120_000,
+        jitterPermille: 100)
+
+    static let failureAllOptional = Record(
+        id: recordId, kind: .failure, service: "orders", processor: "order-events", function: "chargeCard",
+        eventId: "evt-000123", occurredAt: time, correlationId: "order-98765", error: errorDetails,
+        recoverable: 1, retrySpec: fullPatch, payload: [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x31, 0x7d],
+        lease: LeaseRef(executionId: 42, token: 7))
+
+    static let successWithLease = Record(
+        id: recordId + 1, kind: .success, service: "orders", processor: "order-events", function: "chargeCard",
+        eventId: "evt-000123", occurredAt: time + 5_000, lease: LeaseRef(executionId: 42, token: 8))
+
+    static let failureMinimal = Record(
+        id: recordId + 2, kind: .failure, service: "billing", processor: "invoices", function: "sendInvoice",
+        eventId: "inv-7", occurredAt: time + 1,
+        error: ErrorDetails(code: "TIMEOUT", message: "no answer in 30 s"), recoverable: 0)
+
+    static let successPlain = Record(
+        id: recordId + 3, kind: .success, service: "billing", processor: "invoices", function: "sendInvoice",
+        eventId: "inv-8", occurredAt: time + 2)
+
+    static let command = RetryCommand(
+        executionId: 42, attempt: 3, leaseToken: 9, leaseDeadline: time + 120_000, service: "orders",
+        processor: "order-events", function: "chargeCard", eventId: "evt-000123",
+        correlationId: "order-98765", lastError: errorDetails, payload: [0x7b, 0x7d])
+
+    static let executionFull = ExecutionView(
+        id: 42, status: 2, parkReason: 0, recoverable: 1, markedByOperator: false, retries: 2,
+        spec: RetrySpecFields(
+            maxRetries: 10, minBackoffMs: 180_000, maxBackoffMs: 3_600_000, executionTimeoutMs: 120_000,
+            jitterPermille: 100, deadline: time + 86_400_000),
+        service: "orders", processor: "order-events", function: "chargeCard", eventId: "evt-000123",
+        correlationId: "order-98765", error: errorDetails, nextRetryAt: time + 360_000,
+        leaseHolder: "orders-7f9c", leaseUntil: time + 480_000, leaseToken: 9, payloadBytes: 7,
+        createdAt: time, updatedAt: time + 360_000)
+
+    static let executionParked = ExecutionView(
+        id: 41, status: 4, parkReason: 1, recoverable: 2, markedByOperator: true, retries: 10, spec: spec,
+        service: "billing", processor: "invoices", function: "sendInvoice", eventId: "inv-7", correlationId: "",
+        error: ErrorDetails(code: "TIMEOUT", message: "no answer in 30 s"), payloadBytes: 0,
+        createdAt: time - 1_000, updatedAt: time)
+
+    static let parkedFilter = Filter(statuses: [4], parkReason: 1, service: "billing", errorCode: "TIMEOUT")
+
+    static let entries: [Entry] = [
+        Entry(name: "hello", description: "Hello from a subscriber instance",
+              frame: Frame(requestId: 1, message: .hello(Hello(clientName: "compclient-swift/0.1", instance: "orders-7f9c")))),
+        Entry(name: "hello_reply", description: "HelloReply with the broker's limits",
+              frame: Frame(requestId: 1, message: .helloReply(HelloReply(
+                brokerName: "compd/0.1", maxFrameBytes: 4_194_304, maxBatchRecords: 1000,
+                heartbeatIntervalMs: 10_000, serverTime: time)))),
+        Entry(name: "heartbeat", description: "Heartbeat with the sender's clock",
+              frame: Frame(requestId: 2, message: .heartbeat(Heartbeat(sentAt: time)))),
+        Entry(name: "heartbeat_reply", description: "HeartbeatReply with the broker's clock",
+              frame: Frame(requestId: 2, message: .heartbeatReply(HeartbeatReply(serverTime: time + 3)))),
+        Entry(name: "record_batch_failure", description: "RecordBatch: one failure with every optional field (tags 1-6)",
+              frame: Frame(requestId: 10, message: .recordBatch(RecordBatch(records: [failureAllOptional])))),
+        Entry(name: "record_batch_success_with_lease", description: "RecordBatch: the success of a retry, carrying its lease",
+              frame: Frame(requestId: 11, message: .recordBatch(RecordBatch(records: [successWithLease])))),
+        Entry(name: "record_batch_mixed", description: "RecordBatch: a failure with error and recoverable only, then a success without a lease",
+              frame: Frame(requestId: 12, message: .recordBatch(RecordBatch(records: [failureMinimal, successPlain])))),
+        Entry(name: "record_batch_empty", description: "RecordBatch with no records",
+              frame: Frame(requestId: 13, message: .recordBatch(RecordBatch(records: [])))),
+        Entry(name: "ack", description: "Ack: accepted, duplicate, stale, rejected with invalid_record (20)",
+              frame: Frame(requestId: 12, message: .ack(Ack(outcomes: [
+                RecordOutcome(status: .accepted, executionId: 42),
+                RecordOutcome(status: .duplicate, executionId: 42),
+                RecordOutcome(status: .stale, executionId: 42),
+                RecordOutcome(status: .rejected, code: 20),
+              ])))),
+        Entry(name: "fetch", description: "Fetch: up to 10 commands of service orders, hold up to 30 s",
+              frame: Frame(requestId: 20, message: .fetch(Fetch(service: "orders", instance: "orders-7f9c", max: 10, waitMs: 30_000)))),
+        Entry(name: "commands", description: "Commands: one leased retry",
+              frame: Frame(requestId: 20, message: .commands(Commands(commands: [command])))),
+        Entry(name: "commands_empty", description: "Commands: none due before the wait ended",
+              frame: Frame(requestId: 21, message: .commands(Commands(commands: [])))),
+        Entry(name: "extend_lease", description: "ExtendLease by 60 s",
+              frame: Frame(requestId: 22, message: .extendLease(ExtendLease(lease: LeaseRef(executionId: 42, token: 9), extendByMs: 60_000)))),
+        Entry(name: "lease_reply", description: "LeaseReply: extended",
+              frame: Frame(requestId: 22, message: .leaseReply(LeaseReply(status: .accepted, leaseDeadline: time + 180_000)))),
+        Entry(name: "lease_reply_stale", description: "LeaseReply: the lease is no longer current",
+              frame: Frame(requestId: 23, message: .leaseReply(LeaseReply(status: .stale, leaseDeadline: 0)))),
+        Entry(name: "list_request", description: "ListRequest: parked (exhausted) executions of billing with error code TIMEOUT",
+              frame: Frame(requestId: 30, message: .listRequest(ListRequest(filter: parkedFilter, cursor: 0, limit: 50)))),
+        Entry(name: "list_request_any", description: "ListRequest: any execution, second page",
+              frame: Frame(requestId: 31, message: .listRequest(ListRequest(filter: Filter(), cursor: 40, limit: 100)))),
+        Entry(name: "list_reply", description: "ListReply: a leased execution with every optional field, a parked one with none",
+              frame: Frame(requestId: 30, message: .listReply(ListReply(executions: [executionFull, executionParked], nextCursor: 41)))),
+        Entry(name: "show_request", description: "ShowRequest for execution 42",
+              frame: Frame(requestId: 32, message: .showRequest(ShowRequest(executionId: 42)))),
+        Entry(name: "show_reply", description: "ShowReply: execution 42 and its history",
+              frame: Frame(requestId: 32, message: .showReply(ShowReply(execution: executionFull, history: [
+                HistoryEntry(seq: 100, at: time, kind: "failure", recordId: recordId, summary: "HTTP_503: payment gateway unavailable"),
+                HistoryEntry(seq: 130, at: time + 360_000, kind: "leased", summary: "attempt 3 to orders-7f9c until 2024-06-10T06:21:20Z"),
+              ])))),
+        Entry(name: "action_request_retry_now", description: "ActionRequest: retryNow (1) on execution 42 (target 1)",
+              frame: Frame(requestId: 40, message: .actionRequest(ActionRequest(action: .retryNow, target: .execution(42))))),
+        Entry(name: "action_request_discard", description: "ActionRequest: discard (2) on execution 41",
+              frame: Frame(requestId: 41, message: .actionRequest(ActionRequest(action: .discard, target: .execution(41))))),
+        Entry(name: "action_request_park", description: "ActionRequest: park (3) everything matching a filter (target 2)",
+              frame: Frame(requestId: 42, message: .actionRequest(ActionRequest(action: .park, target: .filter(Filter(statuses: [1], service: "orders")))))),
+        Entry(name: "action_request_mark", description: "ActionRequest: mark (4) unrecoverable (2) on a filter",
+              frame: Frame(requestId: 43, message: .actionRequest(ActionRequest(action: .mark(2), target: .filter(parkedFilter))))),
+        Entry(name: "action_request_apply_spec", description: "ActionRequest: applySpec (5) with maxRetries and deadline on a filter",
+              frame: Frame(requestId: 44, message: .actionRequest(ActionRequest(
+                action: .applySpec(RetrySpecPatch(maxRetries: 20, deadline: time + 172_800_000)),
+                target: .filter(Filter(statuses: [1, 4])))))),
+        Entry(name: "action_request_change_function", description: "ActionRequest: changeFunction (6) on execution 42",
+              frame: Frame(requestId: 45, message: .actionRequest(ActionRequest(action: .changeFunction("chargeCardV2"), target: .execution(42))))),
+        Entry(name: "action_request_pause", description: "ActionRequest: pause (7) service orders (target 3)",
+              frame: Frame(requestId: 46, message: .actionRequest(ActionRequest(action: .pause, target: .service("orders"))))),
+        Entry(name: "action_request_resume", description: "ActionRequest: resume (8) service orders",
+              frame: Frame(requestId: 47, message: .actionRequest(ActionRequest(action: .resume, target: .service("orders"))))),
+        Entry(name: "action_reply", description: "ActionReply: 3 matched, 2 changed, 1 refused with not_allowed (23)",
+              frame: Frame(requestId: 43, message: .actionReply(ActionReply(matched: 3, changed: 2, failures: [
+                ActionFailure(executionId: 40, code: 23, message: "execution 40 is SUCCEEDED"),
+              ])))),
+        Entry(name: "stats_request", description: "StatsRequest (empty body: a tagged section with count 0)",
+              frame: Frame(requestId: 50, message: .statsRequest(StatsRequest()))),
+        Entry(name: "stats_reply", description: "StatsReply with counts per status and one service",
+              frame: Frame(requestId: 50, message: .statsReply(StatsReply(
+                counts: [
+                    StatusCount(status: 1, parkReason: 0, count: 12),
+                    StatusCount(status: 2, parkReason: 0, count: 3),
+                    StatusCount(status: 4, parkReason: 1, count: 2),
+                ],
+                services: [ServiceStats(service: "orders", paused: false, inFlight: 3, waitingFetches: 2)],
+                recordsAccepted: 1_000, recordsDuplicate: 7, recordsStale: 1, recordsRejected: 2,
+                successesNotHeld: 900, commandsDispatched: 40, leasesExpired: 4, uptimeMs: 86_400_000)))),
+        Entry(name: "event", description: "Event (request id 0): execution 42 parked, retries exhausted",
+              frame: Frame(requestId: 0, message: .event(Event(
+                seq: 131, at: time + 400_000, executionId: 42, kind: "parked", status: 4, parkReason: 1,
+                retries: 10, service: "orders", processor: "order-events", function: "chargeCard",
+                eventId: "evt-000123", correlationId: "order-98765", errorCode: "HTTP_503",
+                errorMessage: "payment gateway unavailable")))),
+        Entry(name: "error_reply", description: "ErrorReply: unknown_message_type (4), echoing request id 99",
+              frame: Frame(requestId: 99, message: .error(ErrorReply(code: 4, message: "message type 0x50")))),
+        Entry(name: "error_reply_unicode", description: "ErrorReply: overloaded (41) with a non-ASCII message",
+              frame: Frame(requestId: 7, flags: 0, message: .error(ErrorReply(code: 41, message: "überlastet – später erneut senden ✓")))),
+    ]
+}
