@@ -41,12 +41,10 @@ public final class Broker: @unchecked Sendable {
             throw .storage("\(config.databasePath): \(error)")
         }
         do {
-            server = try ReplyServer(maxFrameBytes: config.maxFrameBytes)
+            server = try ReplyServer(receiveMaxSize: config.maxFrameBytes)
             for address in config.listenAddresses { try server.bind(address) }
             if let events = config.eventsAddress {
-                let publisher = try EventPublisher()
-                try publisher.bind(events)
-                self.publisher = publisher
+                publisher = try EventPublisher(bindingTo: events)
             } else {
                 publisher = nil
             }

@@ -48,7 +48,7 @@ final class Core: @unchecked Sendable {
         self.events = events
         self.counters = counters
         self.logger = logger
-        paused = try journal.pausedServices()
+        paused = journal.pausedServices()
         expiryHint = try journal.earliestLeaseExpiry()
         var cursor: ExecutionID?
         repeat {
@@ -209,7 +209,7 @@ final class Core: @unchecked Sendable {
                 return .reply(requester, .error(ErrorReply(code: code.rawValue, message: "invalid filter")))
             case .success(let filter):
                 do {
-                    let ids = try journal.matchingIds(filter, limit: 100_000)
+                    let ids = try journal.matchingIds(filter: filter, limit: 100_000)
                     return operate(requester, action, ids: ids, into: &commands)
                 } catch {
                     return .reply(requester, .error(ErrorReply(
@@ -336,7 +336,7 @@ final class Core: @unchecked Sendable {
     }
 
     private func fail(_ pending: [Pending]) {
-        if let stored = try? journal.pausedServices() { paused = stored }
+        paused = journal.pausedServices()
         for item in pending {
             switch item {
             case .ack(let requester, _, _), .extend(let requester, _), .operate(let requester, _, _, _):

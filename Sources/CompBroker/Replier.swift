@@ -31,6 +31,6 @@ struct EventSink: Sendable {
     /// Publishes one event; never blocks.
     func publish(_ event: Event) {
         guard let publisher else { return }
-        publisher.publish(FrameCodec.encode(Frame(requestId: 0, message: .event(event))))
+        try? publisher.publish(FrameCodec.encode(Frame(requestId: 0, message: .event(event))))
     }
 }

@@ -50,7 +50,7 @@ public final class BrokerConnection: @unchecked Sendable {
         self.address = address
         self.timeoutMilliseconds = timeoutMilliseconds
         do {
-            client = try RequestClient(address: address)
+            client = try RequestClient(connectingTo: address)
         } catch {
             throw .transport("\(error)")
         }

@@ -40,7 +40,7 @@ public final class Reporter: Sendable {
     private func sendBatch(_ records: [Record]) throws(ClientError) -> [RecordOutcome] {
         var lastError = ClientError.protocolViolation("no attempt made")
         for attempt in 1...attempts {
-            do {
+            do throws(ClientError) {
                 let reply = try connection.request(.recordBatch(RecordBatch(records: records)))
                 guard case .ack(let ack) = reply, ack.outcomes.count == records.count else {
                     throw ClientError.protocolViolation("expected an ack with \(records.count) outcomes")

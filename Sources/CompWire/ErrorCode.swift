@@ -1,7 +1,7 @@
 /// Stable numeric error codes carried by `ErrorReply` and by rejected record outcomes.
 ///
 /// Numbers never change meaning; new codes are only added.
-public enum ErrorCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
+public enum ErrorCode: UInt16, Error, Sendable, CaseIterable, CustomStringConvertible {
     // 1–19: the frame itself.
     /// The frame cannot be parsed (truncated, trailing bytes, a bad tagged section).
     case malformedFrame = 1

@@ -71,6 +71,36 @@ struct ExecutionJSON: Encodable {
     let createdAt: String
     let updatedAt: String
 
+    private enum CodingKeys: String, CodingKey {
+        case id, status, parkReason, recoverable, markedByOperator, retries, maxRetries, service
+        case processor, function, eventId, correlationId, nextRetryAt, lease, error, spec
+        case payloadBytes, createdAt, updatedAt
+    }
+
+    /// Writes absent values as `null` so every key is always present.
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(status, forKey: .status)
+        try container.encode(parkReason, forKey: .parkReason)
+        try container.encode(recoverable, forKey: .recoverable)
+        try container.encode(markedByOperator, forKey: .markedByOperator)
+        try container.encode(retries, forKey: .retries)
+        try container.encode(maxRetries, forKey: .maxRetries)
+        try container.encode(service, forKey: .service)
+        try container.encode(processor, forKey: .processor)
+        try container.encode(function, forKey: .function)
+        try container.encode(eventId, forKey: .eventId)
+        try container.encode(correlationId, forKey: .correlationId)
+        try container.encode(nextRetryAt, forKey: .nextRetryAt)
+        try container.encode(lease, forKey: .lease)
+        try container.encode(error, forKey: .error)
+        try container.encode(spec, forKey: .spec)
+        try container.encode(payloadBytes, forKey: .payloadBytes)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+    }
+
     init(_ view: ExecutionView, detail: Bool = false) {
         id = view.id
         status = Names.status(view.status)

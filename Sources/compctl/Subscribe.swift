@@ -83,7 +83,7 @@ struct Subscribe: ParsableCommand {
         } else {
             print("execution \(command.executionId) attempt \(command.attempt) event=\(command.eventId): \(succeeded ? "success" : "failure") -> \(status)")
         }
-        fflush(stdout)
+        fflush(nil)
     }
 
     /// Runs one command; returns whether it succeeded and the error to report if not.

@@ -59,7 +59,7 @@ struct Watch: ParsableCommand {
                     if let reason = Names.reason(event.parkReason) { status += "(\(reason))" }
                     print("\(Names.time(event.at))  \(event.executionId)  \(event.kind) -> \(status)  \(event.service)/\(event.processor)/\(event.function) event=\(event.eventId) retries=\(event.retries)\(event.errorCode.isEmpty ? "" : " error=\(event.errorCode)")")
                 }
-                fflush(stdout)
+                fflush(nil)
             }
         }
     }

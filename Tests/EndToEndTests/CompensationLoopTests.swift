@@ -144,10 +144,12 @@ struct CompensationLoopTests {
         let records = (0..<40).map { failureRecord(eventId: "many-\($0)", spec: quickSpec(minBackoffMs: 50)) }
         #expect(try broker.reporter().send(records).allSatisfy { $0.status == .accepted })
 
-        let lock = NSLock()
-        var held: [Int64: String] = [:]
-        var conflicts = 0
-        var handled = 0
+        struct Tally {
+            var held: [Int64: String] = [:]
+            var conflicts = 0
+            var handled = 0
+        }
+        let tally = Locked(Tally())
         DispatchQueue.concurrentPerform(iterations: 3) { index in
             guard let subscriber = try? broker.subscriber(instance: "node-\(index)") else { return }
             var idle = 0
@@ -158,18 +160,18 @@ struct CompensationLoopTests {
                 }
                 idle = 0
                 for command in commands {
-                    lock.withLock {
-                        if held[command.executionId] != nil { conflicts += 1 }
-                        held[command.executionId] = "node-\(index)"
+                    tally.with {
+                        if $0.held[command.executionId] != nil { $0.conflicts += 1 }
+                        $0.held[command.executionId] = "node-\(index)"
                     }
                     usleep(5000)
-                    lock.withLock { held[command.executionId] = nil }
-                    if (try? subscriber.succeeded(command))?.status == .accepted { lock.withLock { handled += 1 } }
+                    tally.with { $0.held[command.executionId] = nil }
+                    if (try? subscriber.succeeded(command))?.status == .accepted { tally.with { $0.handled += 1 } }
                 }
             }
         }
-        #expect(conflicts == 0)
-        #expect(handled == 40)
+        #expect(tally.with { $0.conflicts } == 0)
+        #expect(tally.with { $0.handled } == 40)
         let page = try broker.admin().list(Filter(statuses: [3]), limit: 100)
         #expect(page.executions.count == 40)
     }

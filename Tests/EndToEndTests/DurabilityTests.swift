@@ -52,9 +52,7 @@ struct DurabilityTests {
         defer { directory.remove() }
         let broker = BrokerProcess(dataDirectory: directory.path)
         try broker.start()
-        let lock = NSLock()
-        var acknowledged: [String: Int64] = [:]
-        let stop = DispatchSemaphore(value: 0)
+        let acknowledged = Locked([String: Int64]())
         let writers = DispatchGroup()
         for writer in 0..<3 {
             writers.enter()
@@ -65,20 +63,19 @@ struct DurabilityTests {
                 while true {
                     let records = (0..<50).map { failureRecord(eventId: "k-\(writer)-\(batch)-\($0)") }
                     guard let outcomes = try? reporter.send(records) else { return }
-                    lock.withLock {
+                    acknowledged.with {
                         for (record, outcome) in zip(records, outcomes) where outcome.status == .accepted {
-                            acknowledged[record.eventId] = outcome.executionId
+                            $0[record.eventId] = outcome.executionId
                         }
                     }
                     batch += 1
                 }
             }.start()
         }
-        _ = eventually(10) { lock.withLock { acknowledged.count } >= 1000 }
+        _ = eventually(10) { acknowledged.with { $0.count } >= 1000 }
         #expect(broker.stop(signal: SIGKILL) == SIGKILL)
-        _ = stop
         writers.wait()
-        let sent = lock.withLock { acknowledged }
+        let sent = acknowledged.with { $0 }
         #expect(sent.count >= 1000)
 
         try broker.start()
@@ -102,11 +99,10 @@ struct DurabilityTests {
         try broker.start()
         let subscriber = try broker.subscriber(instance: "held")
         let answered = DispatchSemaphore(value: 0)
-        let lock = NSLock()
-        var reply: [RetryCommand]?
+        let reply = Locked<[RetryCommand]?>(nil)
         Thread {
             let commands = try? subscriber.fetch(max: 1, waitMilliseconds: 20_000)
-            lock.withLock { reply = commands }
+            reply.with { $0 = commands }
             answered.signal()
         }.start()
         usleep(300_000)
@@ -114,7 +110,7 @@ struct DurabilityTests {
         #expect(broker.stop(signal: SIGTERM) == 0)
         #expect(answered.wait(timeout: .now() + 5) == .success)
         #expect(Date().timeIntervalSince(started) < 5)
-        #expect(lock.withLock { reply } == [])
+        #expect(reply.with { $0 } == [])
         #expect(broker.log.contains("compd stopped"))
     }
 }

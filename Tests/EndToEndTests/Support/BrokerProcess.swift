@@ -43,7 +43,10 @@ struct TemporaryDirectory {
 }
 
 /// A real compd process on its own data directory and ipc addresses.
-final class BrokerProcess {
+///
+/// `@unchecked Sendable`: other threads only call `connect` and the factories, which read
+/// immutable fields; `start` and `stop` stay on the test's own thread.
+final class BrokerProcess: @unchecked Sendable {
     let dataDirectory: String
     let listen: String
     let events: String
@@ -117,8 +120,9 @@ final class BrokerProcess {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        TransportAddress.removeIPCFile(of: listen)
-        TransportAddress.removeIPCFile(of: events)
+        for address in [listen, events] {
+            if let path = TransportAddress.ipcPath(of: address) { unlink(path) }
+        }
     }
 }
 
@@ -160,7 +164,7 @@ func failureRecord(
 /// A spec patch with short times for tests.
 func quickSpec(maxRetries: UInt32 = 3, minBackoffMs: UInt64 = 200, timeoutMs: UInt64 = 2000) -> RetrySpecPatch {
     RetrySpecPatch(
-        maxRetries: maxRetries, minBackoffMs: minBackoffMs, maxBackoffMs: 1000,
+        maxRetries: maxRetries, minBackoffMs: minBackoffMs, maxBackoffMs: max(1000, minBackoffMs),
         executionTimeoutMs: timeoutMs, jitterPermille: 0)
 }
 
@@ -172,4 +176,20 @@ func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows
         usleep(20_000)
     }
     return try condition()
+}
+
+/// A value shared between test threads.
+///
+/// `@unchecked Sendable`: every access goes through `lock`.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    /// Reads or changes the value under the lock.
+    @discardableResult
+    func with<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        try lock.withLock { try body(&value) }
+    }
 }

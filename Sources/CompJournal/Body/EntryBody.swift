@@ -1,0 +1,240 @@
+import CompModel
+
+/// What a journal row applied, enough to replay it through the model (`rebuildProjection`).
+///
+/// Body layouts (after the kind, which is its own column; see `BodyWriter` for the value encodings):
+/// ```
+/// failure         : u8 creates (0|1) | report | if creates: key | string correlationId | spec | bytes payload
+/// success         : (empty)
+/// failure-result  : uvarint token | report
+/// success-result  : uvarint token
+/// stale           : u8 result kind (3|4) | uvarint token | if 3: report
+/// leased          : string holder                (the token is the row's seq)
+/// extended        : uvarint token | varint by-ms
+/// timeout, retry, park, discard : (empty)
+/// apply-spec      : spec
+/// mark            : u8 recoverability
+/// change-function : string function
+///
+/// report : string code | string message | string detail | u8 recoverability | varint occurredAt-ms
+/// key    : string service | string processor | string function | string eventId
+/// spec   : varint maxRetries | varint minBackoff-ms | varint maxBackoff-ms | varint timeout-ms
+///          | varint jitterPermille | optional varint deadline-ms
+/// ```
+enum EntryBody: Equatable {
+    /// A failure by key: `creation` is set when it created the execution.
+    case failure(FailureReport, creation: Creation?)
+    case success
+    case failureResult(token: UInt64, FailureReport)
+    case successResult(token: UInt64)
+    /// A result with a token that was not current.
+    case stale(resultKind: EntryKind, token: UInt64, FailureReport?)
+    case leased(holder: String)
+    case extended(token: UInt64, by: TimeSpan)
+    case timeout
+    case retry
+    case applySpec(RetrySpec)
+    case mark(Recoverability)
+    case changeFunction(String)
+    case park
+    case discard
+
+    /// What a creating failure adds: everything `Execution.create` needs besides the report.
+    struct Creation: Equatable {
+        var key: ExecutionKey
+        var correlationId: String
+        var spec: RetrySpec
+        var payload: [UInt8]
+    }
+
+    /// The row kind this body is stored under.
+    var kind: EntryKind {
+        switch self {
+        case .failure: .failure
+        case .success: .success
+        case .failureResult: .failureResult
+        case .successResult: .successResult
+        case .stale: .stale
+        case .leased: .leased
+        case .extended: .extended
+        case .timeout: .timeout
+        case .retry: .retry
+        case .applySpec: .applySpec
+        case .mark: .mark
+        case .changeFunction: .changeFunction
+        case .park: .park
+        case .discard: .discard
+        }
+    }
+
+    /// The body for an operator input, or nil when the input is not an operator action.
+    init?(operatorInput input: ExecutionInput) {
+        switch input {
+        case .retryNow: self = .retry
+        case .applySpec(let spec): self = .applySpec(spec)
+        case .mark(let value): self = .mark(value)
+        case .changeFunction(let function): self = .changeFunction(function)
+        case .park: self = .park
+        case .discard: self = .discard
+        default: return nil
+        }
+    }
+
+    /// The model input this row applies to an existing execution, with the row's seq for lease tokens;
+    /// nil for rows that change nothing (stale) or create (a creating failure).
+    func input(seq: Int64) -> ExecutionInput? {
+        switch self {
+        case .failure(let report, let creation): creation == nil ? .failure(report, leaseToken: nil) : nil
+        case .success: .success(leaseToken: nil)
+        case .failureResult(let token, let report): .failure(report, leaseToken: token)
+        case .successResult(let token): .success(leaseToken: token)
+        case .stale: nil
+        case .leased(let holder): .lease(token: UInt64(bitPattern: seq), holder: holder)
+        case .extended(let token, let span): .extendLease(token: token, by: span)
+        case .timeout: .expireLease
+        case .retry: .retryNow
+        case .applySpec(let spec): .applySpec(spec)
+        case .mark(let value): .mark(value)
+        case .changeFunction(let function): .changeFunction(function)
+        case .park: .park
+        case .discard: .discard
+        }
+    }
+
+    // MARK: Encoding
+
+    /// The compact binary body.
+    var encoded: [UInt8] {
+        var writer = BodyWriter()
+        switch self {
+        case .failure(let report, let creation):
+            writer.u8(creation == nil ? 0 : 1)
+            writer.report(report)
+            if let creation {
+                writer.key(creation.key)
+                writer.string(creation.correlationId)
+                writer.spec(creation.spec)
+                writer.data(creation.payload)
+            }
+        case .success, .timeout, .retry, .park, .discard:
+            break
+        case .failureResult(let token, let report):
+            writer.uvarint(token)
+            writer.report(report)
+        case .successResult(let token):
+            writer.uvarint(token)
+        case .stale(let resultKind, let token, let report):
+            writer.u8(UInt8(resultKind.rawValue))
+            writer.uvarint(token)
+            if let report { writer.report(report) }
+        case .leased(let holder):
+            writer.string(holder)
+        case .extended(let token, let span):
+            writer.uvarint(token)
+            writer.varint(span.milliseconds)
+        case .applySpec(let spec):
+            writer.spec(spec)
+        case .mark(let value):
+            writer.u8(value.rawValue)
+        case .changeFunction(let function):
+            writer.string(function)
+        }
+        return writer.bytes
+    }
+
+    /// Decodes a body stored under `kind`.
+    ///
+    /// - Throws: `JournalError` (SQLITE_CORRUPT) when the bytes do not match the layout.
+    init(kind: EntryKind, bytes: [UInt8]) throws(JournalError) {
+        var reader = BodyReader(bytes)
+        switch kind {
+        case .failure:
+            let creates = try reader.u8()
+            let report = try reader.report()
+            var creation: Creation?
+            if creates == 1 {
+                creation = Creation(
+                    key: try reader.key(), correlationId: try reader.string(), spec: try reader.spec(),
+                    payload: try reader.data())
+            } else if creates != 0 {
+                throw .corrupt("malformed journal body: failure flag \(creates)")
+            }
+            self = .failure(report, creation: creation)
+        case .success: self = .success
+        case .failureResult: self = .failureResult(token: try reader.uvarint(), try reader.report())
+        case .successResult: self = .successResult(token: try reader.uvarint())
+        case .stale:
+            let raw = try reader.u8()
+            let token = try reader.uvarint()
+            switch raw {
+            case UInt8(EntryKind.failureResult.rawValue):
+                self = .stale(resultKind: .failureResult, token: token, try reader.report())
+            case UInt8(EntryKind.successResult.rawValue):
+                self = .stale(resultKind: .successResult, token: token, nil)
+            default:
+                throw .corrupt("malformed journal body: stale result kind \(raw)")
+            }
+        case .leased: self = .leased(holder: try reader.string())
+        case .extended: self = .extended(token: try reader.uvarint(), by: TimeSpan(milliseconds: try reader.varint()))
+        case .timeout: self = .timeout
+        case .retry: self = .retry
+        case .applySpec: self = .applySpec(try reader.spec())
+        case .mark: self = .mark(try reader.recoverability())
+        case .changeFunction: self = .changeFunction(try reader.string())
+        case .park: self = .park
+        case .discard: self = .discard
+        }
+        guard reader.isAtEnd else { throw .corrupt("malformed journal body: trailing bytes in \(kind.name)") }
+    }
+}
+
+extension BodyWriter {
+    mutating func report(_ report: FailureReport) {
+        string(report.error.code)
+        string(report.error.message)
+        string(report.error.detail)
+        u8(report.recoverable.rawValue)
+        varint(report.occurredAt.milliseconds)
+    }
+
+    mutating func key(_ key: ExecutionKey) {
+        string(key.service)
+        string(key.processor)
+        string(key.function)
+        string(key.eventId)
+    }
+
+    mutating func spec(_ spec: RetrySpec) {
+        varint(Int64(spec.maxRetries))
+        varint(spec.minBackoff.milliseconds)
+        varint(spec.maxBackoff.milliseconds)
+        varint(spec.executionTimeout.milliseconds)
+        varint(Int64(spec.jitterPermille))
+        optionalVarint(spec.deadline?.milliseconds)
+    }
+}
+
+extension BodyReader {
+    mutating func recoverability() throws(JournalError) -> Recoverability {
+        let raw = try u8()
+        guard let value = Recoverability(rawValue: raw) else { throw .corrupt("malformed journal body: recoverability \(raw)") }
+        return value
+    }
+
+    mutating func report() throws(JournalError) -> FailureReport {
+        let error = ErrorInfo(code: try string(), message: try string(), detail: try string())
+        return FailureReport(
+            error: error, recoverable: try recoverability(), occurredAt: Timestamp(milliseconds: try varint()))
+    }
+
+    mutating func key() throws(JournalError) -> ExecutionKey {
+        ExecutionKey(service: try string(), processor: try string(), function: try string(), eventId: try string())
+    }
+
+    mutating func spec() throws(JournalError) -> RetrySpec {
+        RetrySpec(
+            maxRetries: try int(), minBackoff: TimeSpan(milliseconds: try varint()),
+            maxBackoff: TimeSpan(milliseconds: try varint()), executionTimeout: TimeSpan(milliseconds: try varint()),
+            jitterPermille: try int(), deadline: try optionalVarint().map { Timestamp(milliseconds: $0) })
+    }
+}

@@ -1,0 +1,95 @@
+import CompModel
+
+extension Journal {
+    /// Rebuilds the executions table (and the status counts) by replaying every journal row through the
+    /// model in seq order, in one transaction.
+    ///
+    /// Replay is exact because every id and random choice is derived from the journal: a new execution's id
+    /// is the seq of its creating row, a lease token is the seq of its `leased` row, and each transition uses
+    /// the row's `at` as now and `SplitMix64(seed: seq)` as its jitter source.
+    /// - Throws: `JournalError` when SQLite fails, or (SQLITE_CORRUPT) when a row cannot be decoded or
+    ///   replayed; the projection is then left as it was.
+    public func rebuildProjection() throws(JournalError) {
+        do {
+            try connection.inTransaction { () throws(JournalError) in
+                try connection.execute("DELETE FROM executions; DELETE FROM status_counts;")
+                let rows = try connection.prepare("SELECT seq, execution_id, at, kind, body FROM journal ORDER BY seq")
+                while try rows.step() {
+                    try replay(
+                        seq: rows.int64(0), executionId: rows.int64(1), at: Timestamp(milliseconds: rows.int64(2)),
+                        kind: rows.int64(3), body: rows.blob(4))
+                }
+                try store.flushCounts()
+            }
+        } catch {
+            store.discardCounts()
+            throw error
+        }
+    }
+
+    private func replay(seq: Int64, executionId: ExecutionID, at: Timestamp, kind raw: Int64, body bytes: [UInt8]) throws(JournalError) {
+        guard let kind = EntryKind(rawValue: raw) else { throw .corrupt("journal row \(seq): unknown kind \(raw)") }
+        let body = try EntryBody(kind: kind, bytes: bytes)
+        var random = random(for: seq)
+        if case .failure(let report, let creation?) = body {
+            let execution = Execution.create(
+                id: seq, key: creation.key, correlationId: creation.correlationId, failure: report,
+                spec: creation.spec, payload: creation.payload, now: at, random: &random)
+            return try store.write(execution, previous: nil)
+        }
+        guard let input = body.input(seq: seq) else { return }  // stale: journaled, changed nothing
+        guard let current = try queries.execution(executionId) else {
+            throw .corrupt("journal row \(seq) (\(kind.name)) names execution \(executionId), which no earlier row created")
+        }
+        var next = current
+        do {
+            try next.apply(input, now: at, random: &random)
+        } catch {
+            throw .corrupt("journal row \(seq) (\(kind.name)) does not replay on execution \(executionId): \(error)")
+        }
+        try store.write(next, previous: current)
+    }
+
+    /// Deletes up to `batchSize` finished (SUCCEEDED or DISCARDED) executions last changed before
+    /// `now − retention`, oldest first, with all their journal rows, in one small transaction.
+    ///
+    /// Call repeatedly (between group commits) until it returns less than `batchSize`.
+    /// - Parameters:
+    ///   - now: the broker's clock.
+    ///   - batchSize: the most executions to delete in this call.
+    /// - Returns: how many executions were deleted.
+    /// - Throws: `JournalError` when SQLite fails (nothing is deleted then).
+    public func prune(now: Timestamp, batchSize: Int) throws(JournalError) -> Int {
+        guard batchSize > 0 else { return 0 }
+        let cutoff = now.adding(TimeSpan(milliseconds: -options.retention.milliseconds))
+        do {
+            return try connection.inTransaction { () throws(JournalError) -> Int in
+                let select = try connection.cached("""
+                    SELECT id, status, park_reason FROM executions WHERE status IN (3, 5) AND updated_at < ?1 \
+                    ORDER BY updated_at LIMIT ?2
+                    """)
+                try select.bind(cutoff.milliseconds, at: 1)
+                try select.bind(batchSize, at: 2)
+                var victims: [(ExecutionID, ExecutionStatus, ParkReason?)] = []
+                while try select.step() {
+                    guard let status = ExecutionStatus(rawValue: UInt8(truncatingIfNeeded: select.int64(1))) else {
+                        throw .corrupt("execution \(select.int64(0)): unknown status", sql: select.sql)
+                    }
+                    victims.append((
+                        select.int64(0), status,
+                        select.optionalInt64(2).flatMap { ParkReason(rawValue: UInt8(truncatingIfNeeded: $0)) }))
+                }
+                select.reset()
+                guard !victims.isEmpty else { return 0 }
+                for (id, status, reason) in victims { try store.delete(id, status: status, parkReason: reason) }
+                try store.flushCounts()
+                // The newest rows may have gone: remember the high-water mark so seqs are never reused.
+                try store.setMeta("seq_floor", nextSeq - 1)
+                return victims.count
+            }
+        } catch {
+            store.discardCounts()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import CompModel
+
+extension Journal {
+    /// Applies one record: dedupe by id, then a leased result (fencing) or a report by key.
+    func apply(_ record: IncomingRecord, batch: inout Batch) throws(JournalError) -> RecordResult {
+        // (1) Dedupe: the unique index also sees rows written earlier in this transaction.
+        if let first = try queries.executionId(ofRecord: record.id) { return .duplicate(first) }
+        let report = record.failure
+            ?? FailureReport(error: ErrorInfo(code: "UNKNOWN", message: "no error given"), occurredAt: batch.now)
+        if let lease = record.lease {
+            return try applyResult(record, report: report, executionId: lease.executionId, token: lease.token, batch: &batch)
+        }
+        return try applyByKey(record, report: report, batch: &batch)
+    }
+
+    /// (2) The result of a leased attempt: applied only with the current token, else journaled as stale.
+    private func applyResult(
+        _ record: IncomingRecord, report: FailureReport, executionId: ExecutionID, token: UInt64, batch: inout Batch
+    ) throws(JournalError) -> RecordResult {
+        guard let current = try queries.execution(executionId) else { return .rejected(.unknownExecution) }
+        guard current.key.service == record.key.service, current.key.eventId == record.key.eventId else {
+            return .rejected(.keyMismatch)
+        }
+        let body: EntryBody = record.kind == .failure
+            ? .failureResult(token: token, report) : .successResult(token: token)
+        let input: ExecutionInput = record.kind == .failure
+            ? .failure(report, leaseToken: token) : .success(leaseToken: token)
+        var next = current
+        var random = random(for: nextSeq)
+        do {
+            try next.apply(input, now: batch.now, random: &random)
+        } catch .stale, .duplicate {
+            let stale = EntryBody.stale(
+                resultKind: body.kind, token: token, record.kind == .failure ? report : nil)
+            try journalOnly(stale, recordId: record.id, executionId: current.id, batch: &batch)
+            return .stale(current.id)
+        } catch {
+            return .rejected(.model(error))
+        }
+        try journal(body, recordId: record.id, execution: next, previous: current, batch: &batch)
+        return .accepted(current.id)
+    }
+
+    /// (3) A report by key: joins the key's open execution, creates one (failure), or is not held (success).
+    private func applyByKey(
+        _ record: IncomingRecord, report: FailureReport, batch: inout Batch
+    ) throws(JournalError) -> RecordResult {
+        let open = try queries.openExecution(key: record.key)
+        switch (record.kind, open) {
+        case (.failure, let current?):
+            return try applyInput(
+                .failure(report, leaseToken: nil), body: .failure(report, creation: nil), record: record,
+                to: current, batch: &batch)
+        case (.failure, nil):
+            do {
+                try record.spec.validate()
+            } catch {
+                return .rejected(.model(error))
+            }
+            let seq = nextSeq
+            var random = random(for: seq)
+            let creation = EntryBody.Creation(
+                key: record.key, correlationId: record.correlationId, spec: record.spec, payload: record.payload)
+            let execution = Execution.create(
+                id: seq, key: record.key, correlationId: record.correlationId, failure: report, spec: record.spec,
+                payload: record.payload, now: batch.now, random: &random)
+            try journal(
+                .failure(report, creation: creation), recordId: record.id, execution: execution, previous: nil,
+                batch: &batch)
+            return .accepted(execution.id)
+        case (.success, let current?):
+            return try applyInput(.success(leaseToken: nil), body: .success, record: record, to: current, batch: &batch)
+        case (.success, nil):
+            return .notHeld
+        }
+    }
+
+    private func applyInput(
+        _ input: ExecutionInput, body: EntryBody, record: IncomingRecord, to current: Execution, batch: inout Batch
+    ) throws(JournalError) -> RecordResult {
+        var next = current
+        var random = random(for: nextSeq)
+        do {
+            try next.apply(input, now: batch.now, random: &random)
+        } catch {
+            return .rejected(.model(error))
+        }
+        try journal(body, recordId: record.id, execution: next, previous: current, batch: &batch)
+        return .accepted(current.id)
+    }
+}

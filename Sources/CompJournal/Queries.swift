@@ -1,0 +1,263 @@
+import CompModel
+
+/// Every read of the journal, over one connection: shared by the writer (`Journal`) and the
+/// read-only `JournalReader`, so each query's SQL exists once.
+struct Queries {
+    let connection: Connection
+
+    private static let selectExecution = "SELECT \(ExecutionRow.columns) FROM executions"
+
+    /// Runs `statement` (already bound) and decodes every row as an execution.
+    private func executions(_ statement: Statement) throws(JournalError) -> [Execution] {
+        defer { statement.reset() }
+        var result: [Execution] = []
+        while try statement.step() { result.append(try ExecutionRow.decode(statement)) }
+        return result
+    }
+
+    private func entries(_ statement: Statement) throws(JournalError) -> [JournalEntry] {
+        defer { statement.reset() }
+        var result: [JournalEntry] = []
+        while try statement.step() {
+            guard let kind = EntryKind(rawValue: statement.int64(3)) else {
+                throw .corrupt("journal row \(statement.int64(0)): unknown kind \(statement.int64(3))", sql: statement.sql)
+            }
+            result.append(JournalEntry(
+                seq: statement.int64(0), at: Timestamp(milliseconds: statement.int64(1)),
+                executionId: statement.int64(2), kind: kind.name,
+                recordId: statement.isNull(4) ? nil : RecordID(bytes: statement.blob(4)),
+                summary: statement.text(5)))
+        }
+        return result
+    }
+
+    private func timestamp(_ statement: Statement) throws(JournalError) -> Timestamp? {
+        defer { statement.reset() }
+        guard try statement.step() else { return nil }
+        return statement.optionalInt64(0).map { Timestamp(milliseconds: $0) }
+    }
+
+    // MARK: One execution
+
+    /// The execution with `id`, or nil.
+    func execution(_ id: ExecutionID) throws(JournalError) -> Execution? {
+        let statement = try connection.cached("\(Self.selectExecution) WHERE id = ?1")
+        try statement.bind(id, at: 1)
+        return try executions(statement).first
+    }
+
+    /// The open (FAILED, PREPARED or PARKED) execution of `key`, or nil; `excluding` skips one id.
+    func openExecution(key: ExecutionKey, excluding: ExecutionID? = nil) throws(JournalError) -> Execution? {
+        let statement = try connection.cached(
+            "\(Self.selectExecution) WHERE key_hash = ?1 AND status IN (1, 2, 4)")
+        try statement.bind(key.stableHash, at: 1)
+        return try executions(statement).first { $0.key == key && $0.id != excluding }
+    }
+
+    /// The execution id of the journal row with `recordId`: `.some(nil)` is impossible (rows always name an
+    /// execution), nil means the record was never journaled (or was pruned).
+    func executionId(ofRecord recordId: RecordID) throws(JournalError) -> ExecutionID? {
+        let statement = try connection.cached("SELECT execution_id FROM journal WHERE record_id = ?1")
+        defer { statement.reset() }
+        try statement.bind(blob: recordId.bytes, at: 1)
+        guard try statement.step() else { return nil }
+        return statement.int64(0)
+    }
+
+    // MARK: History
+
+    private static let selectEntry = "SELECT seq, at, execution_id, kind, record_id, summary FROM journal"
+
+    /// Every journal row of one execution, oldest first.
+    func history(of id: ExecutionID) throws(JournalError) -> [JournalEntry] {
+        let statement = try connection.cached("\(Self.selectEntry) WHERE execution_id = ?1 ORDER BY seq")
+        try statement.bind(id, at: 1)
+        return try entries(statement)
+    }
+
+    /// Every journal row of every execution with `correlationId`, in seq order; empty for "".
+    func timeline(correlationId: String) throws(JournalError) -> [JournalEntry] {
+        guard !correlationId.isEmpty else { return [] }
+        let statement = try connection.cached("""
+            \(Self.selectEntry) WHERE execution_id IN \
+            (SELECT id FROM executions WHERE correlation_id = ?1 AND correlation_id <> '') ORDER BY seq
+            """)
+        try statement.bind(correlationId, at: 1)
+        return try entries(statement)
+    }
+
+    // MARK: Lists
+
+    /// The WHERE clause for `filter` (and an optional cursor) with its bindings, built the same way for
+    /// every caller so the statement cache sees few distinct SQL texts.
+    private func whereClause(
+        _ filter: ExecutionFilter, before cursor: ExecutionID?
+    ) -> (sql: String, bind: (Statement) throws(JournalError) -> Void) {
+        var terms: [String] = []
+        var texts: [String] = []
+        var integers: [Int64] = []
+        if !filter.statuses.isEmpty {
+            let codes = filter.statuses.map { Int($0.rawValue) }.sorted()
+            terms.append("status IN (\(codes.map(String.init).joined(separator: ", ")))")
+            // Lets the planner use the partial status index, which leaves SUCCEEDED out.
+            if !filter.statuses.contains(.succeeded) { terms.append("status <> 3") }
+        }
+        if let reason = filter.parkReason {
+            terms.append("park_reason = \(reason.rawValue)")
+        }
+        let textFields: [(String, String?)] = [
+            ("service", filter.service), ("processor", filter.processor), ("function", filter.function),
+            ("event_id", filter.eventId), ("correlation_id", filter.correlationId), ("error_code", filter.errorCode),
+        ]
+        for (column, value) in textFields {
+            guard let value else { continue }
+            texts.append(value)
+            terms.append("\(column) = ?\(texts.count)")
+            if column == "correlation_id", !value.isEmpty { terms.append("correlation_id <> ''") }
+        }
+        if let cursor {
+            integers.append(cursor)
+            terms.append("id < ?\(texts.count + integers.count)")
+        }
+        let sql = terms.isEmpty ? "" : " WHERE " + terms.joined(separator: " AND ")
+        let textCount = texts.count
+        return (sql, { (statement: Statement) throws(JournalError) in
+            for (offset, text) in texts.enumerated() { try statement.bind(text, at: Int32(offset + 1)) }
+            for (offset, value) in integers.enumerated() { try statement.bind(value, at: Int32(textCount + offset + 1)) }
+        })
+    }
+
+    /// Executions matching `filter`, newest first, `limit` a page, older than the `before` cursor.
+    func list(filter: ExecutionFilter, before cursor: ExecutionID?, limit: Int) throws(JournalError) -> ExecutionPage {
+        guard limit > 0 else { return ExecutionPage(executions: [], nextCursor: nil) }
+        let clause = whereClause(filter, before: cursor)
+        // One extra row tells whether another page follows.
+        let statement = try connection.cached("\(Self.selectExecution)\(clause.sql) ORDER BY id DESC LIMIT ?30")
+        try clause.bind(statement)
+        try statement.bind(limit + 1, at: 30)
+        var rows = try executions(statement)
+        var next: ExecutionID?
+        if rows.count > limit {
+            rows.removeLast(rows.count - limit)
+            next = rows.last?.id
+        }
+        return ExecutionPage(executions: rows, nextCursor: next)
+    }
+
+    /// The ids of executions matching `filter`, newest first, at most `limit`.
+    func matchingIds(filter: ExecutionFilter, limit: Int) throws(JournalError) -> [ExecutionID] {
+        guard limit > 0 else { return [] }
+        let clause = whereClause(filter, before: nil)
+        let statement = try connection.cached("SELECT id FROM executions\(clause.sql) ORDER BY id DESC LIMIT ?30")
+        defer { statement.reset() }
+        try clause.bind(statement)
+        try statement.bind(limit, at: 30)
+        var ids: [ExecutionID] = []
+        while try statement.step() { ids.append(statement.int64(0)) }
+        return ids
+    }
+
+    /// How many executions there are in each status and park reason (non-zero counts only).
+    func counts() throws(JournalError) -> [StatusCount] {
+        let statement = try connection.cached(
+            "SELECT status, park_reason, count FROM status_counts WHERE count <> 0 ORDER BY status, park_reason")
+        defer { statement.reset() }
+        var result: [StatusCount] = []
+        while try statement.step() {
+            guard let status = ExecutionStatus(rawValue: UInt8(truncatingIfNeeded: statement.int64(0))) else {
+                throw .corrupt("status_counts: unknown status \(statement.int64(0))", sql: statement.sql)
+            }
+            let reason = ParkReason(rawValue: UInt8(truncatingIfNeeded: statement.int64(1)))
+            result.append(StatusCount(status: status, parkReason: reason, count: Int(statement.int64(2))))
+        }
+        return result
+    }
+
+    // MARK: Scheduling
+
+    /// FAILED executions of `service` due at `now`, earliest due first.
+    func due(service: String, now: Timestamp, limit: Int) throws(JournalError) -> [Execution] {
+        guard limit > 0 else { return [] }
+        let statement = try connection.cached("""
+            \(Self.selectExecution) WHERE status = 1 AND service = ?1 AND next_retry_at <= ?2 \
+            ORDER BY next_retry_at, id LIMIT ?3
+            """)
+        try statement.bind(service, at: 1)
+        try statement.bind(now.milliseconds, at: 2)
+        try statement.bind(limit, at: 3)
+        return try executions(statement)
+    }
+
+    /// FAILED executions of every service due at `now`, earliest due first.
+    func dueExecutions(now: Timestamp, limit: Int) throws(JournalError) -> [Execution] {
+        guard limit > 0 else { return [] }
+        let statement = try connection.cached("""
+            \(Self.selectExecution) WHERE status = 1 AND next_retry_at <= ?1 ORDER BY next_retry_at, id LIMIT ?2
+            """)
+        try statement.bind(now.milliseconds, at: 1)
+        try statement.bind(limit, at: 2)
+        return try executions(statement)
+    }
+
+    /// PREPARED executions whose lease ended at or before `now`, earliest first.
+    func expiredLeases(now: Timestamp, limit: Int) throws(JournalError) -> [Execution] {
+        guard limit > 0 else { return [] }
+        let statement = try connection.cached("""
+            \(Self.selectExecution) WHERE status = 2 AND lease_until <= ?1 ORDER BY lease_until, id LIMIT ?2
+            """)
+        try statement.bind(now.milliseconds, at: 1)
+        try statement.bind(limit, at: 2)
+        return try executions(statement)
+    }
+
+    /// Each service that has FAILED executions, with its earliest due time: a skip scan over the due index,
+    /// one index probe per service, never a walk over the backlog.
+    private static let earliestPerService = """
+        WITH RECURSIVE s(service) AS (
+            SELECT (SELECT min(service) FROM executions WHERE status = 1)
+            UNION ALL
+            SELECT (SELECT min(service) FROM executions WHERE status = 1 AND service > s.service)
+            FROM s WHERE s.service IS NOT NULL
+        )
+        SELECT s.service, (SELECT min(next_retry_at) FROM executions WHERE status = 1 AND service = s.service) AS due
+        FROM s WHERE s.service IS NOT NULL
+          AND s.service NOT IN (SELECT name FROM services WHERE paused = 1)
+        """
+
+    /// The earliest due time among services that are not paused, or nil when none is waiting.
+    func earliestDue() throws(JournalError) -> Timestamp? {
+        try timestamp(try connection.cached("SELECT min(due) FROM (\(Self.earliestPerService))"))
+    }
+
+    /// The earliest due time of one service (paused or not), or nil.
+    func earliestDue(service: String) throws(JournalError) -> Timestamp? {
+        let statement = try connection.cached("SELECT min(next_retry_at) FROM executions WHERE status = 1 AND service = ?1")
+        try statement.bind(service, at: 1)
+        return try timestamp(statement)
+    }
+
+    /// The earliest lease deadline, or nil when nothing is leased.
+    func earliestLeaseExpiry() throws(JournalError) -> Timestamp? {
+        try timestamp(try connection.cached("SELECT min(lease_until) FROM executions WHERE status = 2"))
+    }
+
+    /// The services, not paused, that have FAILED executions due at `now`, by name.
+    func dueServices(now: Timestamp) throws(JournalError) -> [String] {
+        let statement = try connection.cached(
+            "SELECT service FROM (\(Self.earliestPerService)) WHERE due <= ?1 ORDER BY service")
+        defer { statement.reset() }
+        try statement.bind(now.milliseconds, at: 1)
+        var result: [String] = []
+        while try statement.step() { result.append(statement.text(0)) }
+        return result
+    }
+
+    /// The services whose dispatch is paused.
+    func pausedServices() throws(JournalError) -> Set<String> {
+        let statement = try connection.cached("SELECT name FROM services WHERE paused = 1")
+        defer { statement.reset() }
+        var result: Set<String> = []
+        while try statement.step() { result.insert(statement.text(0)) }
+        return result
+    }
+}

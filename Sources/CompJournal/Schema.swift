@@ -1,0 +1,118 @@
+/// The journal's schema and its migrations, applied in order under `PRAGMA user_version`.
+///
+/// ## Why these indexes (ingest pays for every one)
+/// A random key in a large B-tree dirties its own page per row, and WAL writes whole pages, so every
+/// index here is either append-friendly or partial over the *open* executions only:
+/// - `journal_record` (UNIQUE record_id): dedupe; clients send time-ordered ids, so appends.
+/// - `journal_execution` (execution_id): history, timeline, prune; a new execution's id is its row's seq,
+///   so appends for creations, and results touch the recent (open) range.
+/// - `executions_open_key` (key_hash WHERE open): the key lookup of every record. Random, but sized by the
+///   open set, not the store; finished executions fall out.
+/// - `executions_due` (service, next_retry_at WHERE FAILED): leasing and the scheduler's next wake-up.
+/// - `executions_lease` (lease_until WHERE PREPARED): expiry; appends (now + timeout).
+/// - `executions_status` (status WHERE not SUCCEEDED): lists by status newest first; open + discarded only.
+/// - `executions_finished` (updated_at WHERE SUCCEEDED or DISCARDED): prune, oldest first; appends.
+/// - `executions_correlation` (correlation_id WHERE not empty): the timeline. The one index that covers
+///   the whole store with random keys; the price of the correlation feature.
+/// - `executions_function` (function): lists by handler; few distinct functions, so each insert goes to
+///   the tail of its function's run (append-like).
+/// Counts per status live in `status_counts`, kept by the writer, so `counts()` reads a few rows.
+enum Schema {
+    /// One step: the SQL that takes the file from `version - 1` to `version`.
+    struct Migration {
+        var version: Int64
+        var sql: String
+    }
+
+    /// Every migration, in order. Never edit a released one; append.
+    static let migrations: [Migration] = [
+        Migration(version: 1, sql: """
+            CREATE TABLE journal (
+                seq          INTEGER PRIMARY KEY,
+                record_id    BLOB,
+                execution_id INTEGER NOT NULL,
+                at           INTEGER NOT NULL,
+                kind         INTEGER NOT NULL,
+                body         BLOB NOT NULL,
+                summary      TEXT NOT NULL
+            );
+            CREATE UNIQUE INDEX journal_record ON journal(record_id) WHERE record_id IS NOT NULL;
+            CREATE INDEX journal_execution ON journal(execution_id);
+
+            CREATE TABLE executions (
+                id                   INTEGER PRIMARY KEY,
+                service              TEXT NOT NULL,
+                processor            TEXT NOT NULL,
+                function             TEXT NOT NULL,
+                event_id             TEXT NOT NULL,
+                key_hash             INTEGER NOT NULL,
+                correlation_id       TEXT NOT NULL,
+                status               INTEGER NOT NULL,
+                park_reason          INTEGER,
+                recoverable          INTEGER NOT NULL,
+                marked_by_operator   INTEGER NOT NULL,
+                retries              INTEGER NOT NULL,
+                max_retries          INTEGER NOT NULL,
+                min_backoff_ms       INTEGER NOT NULL,
+                max_backoff_ms       INTEGER NOT NULL,
+                execution_timeout_ms INTEGER NOT NULL,
+                jitter_permille      INTEGER NOT NULL,
+                deadline             INTEGER,
+                next_retry_at        INTEGER,
+                lease_token          INTEGER,
+                lease_holder         TEXT,
+                lease_granted_at     INTEGER,
+                lease_until          INTEGER,
+                error_code           TEXT NOT NULL,
+                error_message        TEXT NOT NULL,
+                error_detail         TEXT NOT NULL,
+                payload              BLOB NOT NULL,
+                created_at           INTEGER NOT NULL,
+                updated_at           INTEGER NOT NULL
+            );
+            CREATE INDEX executions_open_key ON executions(key_hash) WHERE status IN (1, 2, 4);
+            CREATE INDEX executions_due ON executions(service, next_retry_at) WHERE status = 1;
+            CREATE INDEX executions_lease ON executions(lease_until) WHERE status = 2;
+            CREATE INDEX executions_status ON executions(status) WHERE status <> 3;
+            CREATE INDEX executions_finished ON executions(updated_at) WHERE status IN (3, 5);
+            CREATE INDEX executions_correlation ON executions(correlation_id) WHERE correlation_id <> '';
+            CREATE INDEX executions_function ON executions(function);
+
+            CREATE TABLE status_counts (
+                status      INTEGER NOT NULL,
+                park_reason INTEGER NOT NULL,
+                count       INTEGER NOT NULL,
+                PRIMARY KEY (status, park_reason)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE services (
+                name   TEXT PRIMARY KEY,
+                paused INTEGER NOT NULL
+            ) WITHOUT ROWID;
+
+            CREATE TABLE meta (
+                name  TEXT PRIMARY KEY,
+                value INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            """),
+    ]
+
+    /// The version a fully migrated file has.
+    static var latestVersion: Int64 { migrations.last?.version ?? 0 }
+
+    /// Brings the file to `latestVersion`, each step in its own transaction.
+    ///
+    /// - Throws: `JournalError` when a step fails, or when the file is newer than this code.
+    static func migrate(_ connection: Connection) throws(JournalError) {
+        let current = try connection.scalarInt("PRAGMA user_version") ?? 0
+        guard current <= latestVersion else {
+            throw .misuse("the journal file has schema version \(current); this build knows up to \(latestVersion)")
+        }
+        for migration in migrations where migration.version > current {
+            try connection.inTransaction { () throws(JournalError) in
+                try connection.execute(migration.sql)
+                try connection.execute("PRAGMA user_version = \(migration.version)")
+            }
+        }
+    }
+}

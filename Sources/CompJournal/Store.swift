@@ -1,0 +1,119 @@
+import CompModel
+
+/// The writer's statements: journal appends, projection writes, status counts, services, meta.
+///
+/// Used only inside the writer's transactions. Count changes are collected per transaction in memory and
+/// written once before COMMIT (`flushCounts`), so `status_counts` costs a few rows per commit.
+struct Store {
+    let connection: Connection
+    /// Count changes of the open transaction, by (status, park reason or 0).
+    private var countDeltas: [Int64: Int64] = [:]
+
+    init(connection: Connection) { self.connection = connection }
+
+    /// Appends one journal row.
+    func append(
+        seq: Int64, recordId: RecordID?, executionId: ExecutionID, at: Timestamp, body: EntryBody, summary: String
+    ) throws(JournalError) {
+        let statement = try connection.cached(
+            "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        try statement.bind(seq, at: 1)
+        if let recordId { try statement.bind(blob: recordId.bytes, at: 2) } else { try statement.bindNull(at: 2) }
+        try statement.bind(executionId, at: 3)
+        try statement.bind(at.milliseconds, at: 4)
+        try statement.bind(body.kind.rawValue, at: 5)
+        try statement.bind(blob: body.encoded, at: 6)
+        try statement.bind(summary, at: 7)
+        try statement.run()
+    }
+
+    /// Writes an execution: INSERT when `previous` is nil, else UPDATE of what changed.
+    mutating func write(_ execution: Execution, previous: Execution?) throws(JournalError) {
+        if let previous {
+            let statement = try connection.cached(ExecutionRow.updateSQL)
+            try ExecutionRow.bind(execution, to: statement, all: false)
+            try statement.run()
+            if execution.key != previous.key {
+                let keyUpdate = try connection.cached(ExecutionRow.updateKeySQL)
+                try keyUpdate.bind(execution.id, at: 1)
+                try keyUpdate.bind(execution.key.function, at: 2)
+                try keyUpdate.bind(execution.key.stableHash, at: 3)
+                try keyUpdate.run()
+            }
+            guard previous.status != execution.status || previous.parkReason != execution.parkReason else { return }
+            count(previous, by: -1)
+        } else {
+            let statement = try connection.cached(ExecutionRow.insertSQL)
+            try ExecutionRow.bind(execution, to: statement, all: true)
+            try statement.run()
+        }
+        count(execution, by: 1)
+    }
+
+    /// Deletes an execution and every journal row of it.
+    mutating func delete(_ id: ExecutionID, status: ExecutionStatus, parkReason: ParkReason?) throws(JournalError) {
+        let rows = try connection.cached("DELETE FROM journal WHERE execution_id = ?1")
+        try rows.bind(id, at: 1)
+        try rows.run()
+        let execution = try connection.cached("DELETE FROM executions WHERE id = ?1")
+        try execution.bind(id, at: 1)
+        try execution.run()
+        countDeltas[Self.countKey(status, parkReason), default: 0] -= 1
+    }
+
+    private mutating func count(_ execution: Execution, by delta: Int64) {
+        countDeltas[Self.countKey(execution.status, execution.parkReason), default: 0] += delta
+    }
+
+    private static func countKey(_ status: ExecutionStatus, _ reason: ParkReason?) -> Int64 {
+        Int64(status.rawValue) << 8 | Int64(reason?.rawValue ?? 0)
+    }
+
+    /// Writes the collected count changes; call last in the transaction.
+    mutating func flushCounts() throws(JournalError) {
+        defer { countDeltas.removeAll(keepingCapacity: true) }
+        let statement = try connection.cached("""
+            INSERT INTO status_counts (status, park_reason, count) VALUES (?1, ?2, ?3)
+            ON CONFLICT (status, park_reason) DO UPDATE SET count = count + excluded.count
+            """)
+        for (key, delta) in countDeltas where delta != 0 {
+            try statement.bind(key >> 8, at: 1)
+            try statement.bind(key & 0xff, at: 2)
+            try statement.bind(delta, at: 3)
+            try statement.run()
+        }
+    }
+
+    /// Forgets the count changes of a transaction that rolled back.
+    mutating func discardCounts() { countDeltas.removeAll(keepingCapacity: true) }
+
+    /// Persists a service's paused flag.
+    func setPaused(service: String, paused: Bool) throws(JournalError) {
+        let statement = try connection.cached("""
+            INSERT INTO services (name, paused) VALUES (?1, ?2)
+            ON CONFLICT (name) DO UPDATE SET paused = excluded.paused
+            """)
+        try statement.bind(service, at: 1)
+        try statement.bind(paused ? 1 : 0, at: 2)
+        try statement.run()
+    }
+
+    /// A value from the meta table.
+    func meta(_ name: String) throws(JournalError) -> Int64? {
+        let statement = try connection.cached("SELECT value FROM meta WHERE name = ?1")
+        defer { statement.reset() }
+        try statement.bind(name, at: 1)
+        guard try statement.step() else { return nil }
+        return statement.int64(0)
+    }
+
+    /// Sets a value in the meta table.
+    func setMeta(_ name: String, _ value: Int64) throws(JournalError) {
+        let statement = try connection.cached("""
+            INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value
+            """)
+        try statement.bind(name, at: 1)
+        try statement.bind(value, at: 2)
+        try statement.run()
+    }
+}
