@@ -58,7 +58,8 @@ struct DurabilityTests {
             writers.enter()
             Thread {
                 defer { writers.leave() }
-                guard let reporter = try? broker.reporter() else { return }
+                guard let connection = try? broker.connect(timeoutMilliseconds: 1000) else { return }
+                let reporter = Reporter(connection: connection, attempts: 1)
                 var batch = 0
                 while true {
                     let records = (0..<50).map { failureRecord(eventId: "k-\(writer)-\(batch)-\($0)") }
