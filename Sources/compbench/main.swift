@@ -1,1 +1,11 @@
-print("not built yet")
+import ArgumentParser
+
+/// `compbench`: measurements of the broker's parts, one subcommand each.
+struct CompBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compbench",
+        abstract: "Benchmarks of the compensation broker's parts.",
+        subcommands: [JournalBench.self])
+}
+
+CompBench.main()
