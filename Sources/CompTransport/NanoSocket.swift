@@ -107,13 +107,19 @@ public struct NanoSocket: ~Copyable {
 
     /// Rejects addresses nanomsg would mishandle instead of refusing: an `ipc://` path longer
     /// than `sun_path` passes `nn_bind`'s own length check and then aborts the process in an
-    /// assertion (at once for bind, later on nanomsg's worker thread for connect); an embedded
-    /// NUL would silently cut the C string.
+    /// assertion (at once for bind, later on nanomsg's worker thread for connect); an empty
+    /// `ipc://` path binds an abstract socket nobody can name; an embedded NUL would silently
+    /// cut the C string.
     private static func validate(_ address: String, operation: String) throws(TransportError) {
         guard !address.utf8.contains(0) else {
             throw TransportError(code: EINVAL, operation: operation, address: address)
         }
-        if let path = TransportAddress.ipcPath(of: address), path.utf8.count > longestIPCPath {
+        guard let path = TransportAddress.ipcPath(of: address) else { return }
+        guard !path.isEmpty else {
+            // nanomsg would take "" as an abstract unix socket with an unusable name.
+            throw TransportError(code: EINVAL, operation: operation, address: address)
+        }
+        guard path.utf8.count <= longestIPCPath else {
             throw TransportError(code: ENAMETOOLONG, operation: operation, address: address)
         }
     }

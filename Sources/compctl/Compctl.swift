@@ -12,7 +12,7 @@ struct Compctl: ParsableCommand {
         subcommands: [
             Report.self, Subscribe.self, List.self, Show.self, Retry.self, Discard.self, Park.self,
             Mark.self, ApplySpec.self, ChangeFunction.self, Pause.self, Resume.self, Stats.self,
-            Watch.self,
+            Watch.self, Load.self,
         ])
 }
 

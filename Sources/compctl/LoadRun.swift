@@ -1,0 +1,259 @@
+import CompClient
+import CompWire
+import Foundation
+import Histogram
+
+/// Counters and in-flight failures shared by the load threads.
+///
+/// `@unchecked Sendable`: every field is read and written under `lock`.
+final class LoadState: @unchecked Sendable {
+    struct Counts {
+        var sent = 0
+        var acknowledged = 0
+        var accepted = 0
+        var duplicates = 0
+        var stale = 0
+        var rejected = 0
+        var errors = 0
+        var compensations = 0
+        var lastError = ""
+    }
+
+    private let lock = NSLock()
+    private var counts = Counts()
+    private var ackLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+    private var dispatchLag = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+    /// Failures waiting for their retry: execution id → when it is due (ms).
+    private var due: [Int64: Int64] = [:]
+
+    func update(_ body: (inout Counts) -> Void) { lock.withLock { body(&counts) } }
+    var snapshot: Counts { lock.withLock { counts } }
+    var pending: Int { lock.withLock { due.count } }
+
+    /// Records one acknowledged batch: its latency and the failures that will come back.
+    func acknowledged(latencyMicros: UInt64, records: Int, outcomes: [RecordOutcome], dueAt: Int64?, failures: [Bool]) {
+        lock.withLock {
+            _ = ackLatency.record(min(latencyMicros, 600_000_000))
+            counts.acknowledged += records
+            for (outcome, isFailure) in zip(outcomes, failures) {
+                switch outcome.status {
+                case .accepted:
+                    counts.accepted += 1
+                    if isFailure, let dueAt, outcome.executionId != 0 { due[outcome.executionId] = dueAt }
+                case .duplicate: counts.duplicates += 1
+                case .stale: counts.stale += 1
+                case .rejected: counts.rejected += 1
+                }
+            }
+        }
+    }
+
+    /// Records one delivered command; returns false for a command this run did not cause.
+    func delivered(executionId: Int64, at now: Int64) -> Bool {
+        lock.withLock {
+            guard let dueAt = due.removeValue(forKey: executionId) else { return false }
+            _ = dispatchLag.record(UInt64(Swift.max(0, now - dueAt)) * 1000)
+            return true
+        }
+    }
+
+    func histograms() -> (Histogram<UInt64>, Histogram<UInt64>) { lock.withLock { (ackLatency, dispatchLag) } }
+}
+
+/// One load run: reporter threads, subscriber threads, a progress line, and the summary.
+struct LoadRun {
+    let plan: LoadPlan
+    let options: ConnectionOptions
+
+    func execute() throws -> LoadSummary {
+        let state = LoadState()
+        let stopSending = StopFlag()
+        let stopSubscribers = StopFlag()
+        let senders = DispatchGroup()
+        let subscriberGroup = DispatchGroup()
+        let timeoutMs = Int(DurationText.milliseconds(options.timeout) ?? 5000)
+
+        // Fail fast when nobody answers.
+        let probe = try options.connect()
+        _ = try probe.request(.heartbeat(Heartbeat(sentAt: RecordIdentifier.nowMilliseconds())))
+
+        for index in 0..<plan.subscribers {
+            let connection = try BrokerConnection(address: options.broker, timeoutMilliseconds: timeoutMs)
+            let subscriber = Subscriber(connection: connection, service: plan.service, instance: "load-\(getpid())-\(index)")
+            subscriberGroup.enter()
+            Thread {
+                defer { subscriberGroup.leave() }
+                runSubscriber(subscriber, state: state, stop: stopSubscribers)
+            }.start()
+        }
+
+        let started = RecordIdentifier.nowMilliseconds()
+        for index in 0..<plan.connections {
+            let connection = try BrokerConnection(address: options.broker, timeoutMilliseconds: timeoutMs)
+            var share: Int?
+            if let count = plan.count {
+                share = count / plan.connections + (index < count % plan.connections ? 1 : 0)
+            }
+            senders.enter()
+            let quota = share
+            Thread {
+                defer { senders.leave() }
+                runSender(connection, quota: quota, started: started, state: state, stop: stopSending)
+            }.start()
+        }
+
+        let progress = isatty(STDERR_FILENO) == 1 && !options.json
+        var lastPrint = started
+        while senders.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
+            if let durationMs = plan.durationMs, RecordIdentifier.nowMilliseconds() - started >= durationMs {
+                stopSending.set()
+            }
+            if progress, RecordIdentifier.nowMilliseconds() - lastPrint >= 1000 {
+                lastPrint = RecordIdentifier.nowMilliseconds()
+                printProgress(state, since: started)
+            }
+        }
+        let sendingEnded = RecordIdentifier.nowMilliseconds()
+
+        var compensationEnd = sendingEnded
+        if plan.subscribers > 0 {
+            let deadline = sendingEnded + plan.drainTimeoutMs
+            while state.pending > 0, RecordIdentifier.nowMilliseconds() < deadline {
+                usleep(20_000)
+                if progress, RecordIdentifier.nowMilliseconds() - lastPrint >= 1000 {
+                    lastPrint = RecordIdentifier.nowMilliseconds()
+                    printProgress(state, since: started)
+                }
+            }
+            compensationEnd = RecordIdentifier.nowMilliseconds()
+            stopSubscribers.set()
+            subscriberGroup.wait()
+        }
+        if progress { FileHandle.standardError.write(Data("\n".utf8)) }
+
+        let counts = state.snapshot
+        let (ack, lag) = state.histograms()
+        let seconds = Double(sendingEnded - started) / 1000
+        var summary = LoadSummary(
+            seconds: seconds, sent: counts.sent, acknowledged: counts.acknowledged, accepted: counts.accepted,
+            duplicates: counts.duplicates, stale: counts.stale, rejected: counts.rejected, errors: counts.errors,
+            recordsPerSecond: seconds > 0 ? Double(counts.acknowledged) / seconds : 0,
+            ackLatency: Percentiles(ack))
+        if plan.subscribers > 0 {
+            let loopSeconds = Double(compensationEnd - started) / 1000
+            summary.compensations = counts.compensations
+            summary.compensationsPerSecond = loopSeconds > 0 ? Double(counts.compensations) / loopSeconds : 0
+            summary.dispatchLag = Percentiles(lag)
+            summary.pendingAtEnd = state.pending
+        }
+        if counts.errors > 0, !counts.lastError.isEmpty {
+            FileHandle.standardError.write(Data("compctl: \(counts.errors) errors; last: \(counts.lastError)\n".utf8))
+        }
+        return summary
+    }
+
+    private func printProgress(_ state: LoadState, since started: Int64) {
+        let counts = state.snapshot
+        let seconds = Double(RecordIdentifier.nowMilliseconds() - started) / 1000
+        var line = String(
+            format: "\r%6.1fs  sent %d  acked %d  %.0f rec/s  errors %d", seconds, counts.sent,
+            counts.acknowledged, seconds > 0 ? Double(counts.acknowledged) / seconds : 0, counts.errors)
+        if plan.subscribers > 0 { line += "  compensated \(counts.compensations)  pending \(state.pending)" }
+        FileHandle.standardError.write(Data((line + "   ").utf8))
+    }
+
+    private func runSender(_ connection: BrokerConnection, quota: Int?, started: Int64, state: LoadState, stop: StopFlag) {
+        var generator = SystemRandomNumberGenerator()
+        let padding = [UInt8](repeating: 0x5A, count: Swift.max(0, plan.recordBytes - 120))
+        let spec = RetrySpecPatch(
+            maxRetries: 5, minBackoffMs: plan.backoffMs, maxBackoffMs: 1000, executionTimeoutMs: 30_000,
+            jitterPermille: 0)
+        let perConnectionRate = plan.rate.map { $0 / Double(plan.connections) }
+        var intended = Double(started) * 1000  // µs
+        var sent = 0
+        while !stop.isSet {
+            var size = plan.batch
+            if let quota {
+                if sent >= quota { break }
+                size = Swift.min(size, quota - sent)
+            }
+            if let perConnectionRate {
+                let now = Double(RecordIdentifier.nowMicros())
+                if intended > now { usleep(useconds_t(Swift.min(intended - now, 1_000_000))) }
+                if stop.isSet { break }
+            }
+            var records: [Record] = []
+            var failures: [Bool] = []
+            records.reserveCapacity(size)
+            let now = RecordIdentifier.nowMilliseconds()
+            for _ in 0..<size {
+                let isFailure = Double.random(in: 0..<1, using: &generator) < plan.failureRatio
+                let key = "\(now)-\(generator.next() % 1_000_000_000_000)"
+                records.append(Record(
+                    id: RecordIdentifier.next(), kind: isFailure ? .failure : .success, service: plan.service,
+                    processor: "load", function: "handle", eventId: (isFailure ? "f-" : "s-") + key,
+                    occurredAt: now, correlationId: "order-\(generator.next() % 10_000_000)",
+                    error: isFailure ? ErrorDetails(code: "LOAD_FAILURE", message: "generated by compctl load") : nil,
+                    retrySpec: isFailure ? spec : nil, payload: padding))
+                failures.append(isFailure)
+            }
+            let sendAt = RecordIdentifier.nowMicros()
+            let measuredFrom = perConnectionRate == nil ? sendAt : UInt64(Swift.max(0, intended))
+            state.update { $0.sent += size }
+            do {
+                let reply = try connection.request(.recordBatch(RecordBatch(records: records)))
+                guard case .ack(let ack) = reply, ack.outcomes.count == size else {
+                    throw ClientError.protocolViolation("expected an ack of \(size) outcomes")
+                }
+                let ackAt = RecordIdentifier.nowMicros()
+                state.acknowledged(
+                    latencyMicros: ackAt &- Swift.min(measuredFrom, ackAt), records: size, outcomes: ack.outcomes,
+                    dueAt: plan.subscribers > 0 ? Int64(ackAt / 1000) + Int64(plan.backoffMs) : nil,
+                    failures: failures)
+            } catch {
+                state.update {
+                    $0.errors += size
+                    $0.lastError = "\(error)"
+                }
+            }
+            sent += size
+            if let perConnectionRate { intended += Double(size) / perConnectionRate * 1_000_000 }
+        }
+    }
+
+    private func runSubscriber(_ subscriber: Subscriber, state: LoadState, stop: StopFlag) {
+        while !stop.isSet {
+            guard let commands = try? subscriber.fetch(max: 100, waitMilliseconds: 200) else {
+                usleep(50_000)
+                continue
+            }
+            let now = RecordIdentifier.nowMilliseconds()
+            for command in commands {
+                let counted = state.delivered(executionId: command.executionId, at: now)
+                if (try? subscriber.succeeded(command))?.status == .accepted, counted {
+                    state.update { $0.compensations += 1 }
+                }
+            }
+        }
+    }
+}
+
+/// A stop flag shared between threads.
+///
+/// `@unchecked Sendable`: guarded by `lock`.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}
+
+extension RecordIdentifier {
+    /// Now, µs since the epoch.
+    static func nowMicros() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000 + UInt64(spec.tv_nsec) / 1000
+    }
+}
