@@ -90,6 +90,15 @@ final class Ingress: @unchecked Sendable {
                 case .failure(let code): .rejected(code)
                 }
             }
+            let rejected = slots.compactMap { slot -> ErrorCode? in
+                if case .rejected(let code) = slot { return code }
+                return nil
+            }
+            if let first = rejected.first {
+                logger.notice("records rejected", metadata: [
+                    "count": "\(rejected.count)", "of": "\(slots.count)", "first": "\(first)",
+                ])
+            }
             submit(.records(requester, slots), requester)
         case .fetch(let fetch):
             guard !fetch.service.isEmpty, fetch.max >= 1, Int(fetch.max) <= WireLimits.maxCommands else {

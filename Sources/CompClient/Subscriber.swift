@@ -42,6 +42,18 @@ public final class Subscriber: Sendable {
         try report(result(of: command, kind: .failure, error: error, recoverable: recoverable))
     }
 
+    /// Reports the results of several commands in one request; outcomes in the same order.
+    public func report(_ results: [RetryResult]) throws(ClientError) -> [RecordOutcome] {
+        try reporter.send(results.map { result in
+            switch result.outcome {
+            case .success:
+                return self.result(of: result.command, kind: .success, error: nil, recoverable: nil)
+            case .failure(let error, let recoverable):
+                return self.result(of: result.command, kind: .failure, error: error, recoverable: recoverable)
+            }
+        })
+    }
+
     /// Asks for the lease to last at least `milliseconds` from now; returns the new deadline, or nil
     /// when the lease is no longer this instance's (stale).
     public func extend(_ command: RetryCommand, byMilliseconds milliseconds: Int) throws(ClientError) -> Int64? {
@@ -68,6 +80,24 @@ public final class Subscriber: Sendable {
         let outcomes = try reporter.send([record])
         guard let outcome = outcomes.first else { throw .protocolViolation("no outcome") }
         return outcome
+    }
+}
+
+/// The result of running one retry command.
+public struct RetryResult: Sendable {
+    /// How the handler ended.
+    public enum Outcome: Sendable {
+        case success
+        /// The error, and 0 unknown / 1 recoverable / 2 unrecoverable.
+        case failure(ErrorDetails, recoverable: UInt8)
+    }
+
+    public var command: RetryCommand
+    public var outcome: Outcome
+
+    public init(command: RetryCommand, outcome: Outcome) {
+        self.command = command
+        self.outcome = outcome
     }
 }
 

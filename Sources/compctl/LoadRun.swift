@@ -177,7 +177,7 @@ struct LoadRun {
                 if sent >= quota { break }
                 size = Swift.min(size, quota - sent)
             }
-            if let perConnectionRate {
+            if perConnectionRate != nil {
                 let now = Double(RecordIdentifier.nowMicros())
                 if intended > now { usleep(useconds_t(Swift.min(intended - now, 1_000_000))) }
                 if stop.isSet { break }
@@ -223,17 +223,17 @@ struct LoadRun {
 
     private func runSubscriber(_ subscriber: Subscriber, state: LoadState, stop: StopFlag) {
         while !stop.isSet {
-            guard let commands = try? subscriber.fetch(max: 100, waitMilliseconds: 200) else {
+            guard let commands = try? subscriber.fetch(max: 500, waitMilliseconds: 200) else {
                 usleep(50_000)
                 continue
             }
+            if commands.isEmpty { continue }
             let now = RecordIdentifier.nowMilliseconds()
-            for command in commands {
-                let counted = state.delivered(executionId: command.executionId, at: now)
-                if (try? subscriber.succeeded(command))?.status == .accepted, counted {
-                    state.update { $0.compensations += 1 }
-                }
-            }
+            let counted = commands.map { state.delivered(executionId: $0.executionId, at: now) }
+            guard let outcomes = try? subscriber.report(commands.map { RetryResult(command: $0, outcome: .success) })
+            else { continue }
+            let done = zip(outcomes, counted).count { $0.status == .accepted && $1 }
+            state.update { $0.compensations += done }
         }
     }
 }
