@@ -98,3 +98,39 @@ struct CompctlTests {
         #expect(failed?.error.message == "handler says no")
     }
 }
+
+/// `compctl load` against a real compd (counts only; speed is for benchmarks).
+@Suite(.serialized)
+struct LoadCommandTests {
+    @Test("load sends exactly --count records, and with subscribers every failure is compensated")
+    func loadLoop() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let run = try compctl(["load", "--broker", broker.listen, "--max", "--count", "600", "--batch", "50",
+            "--connections", "3", "--failure-ratio", "0.5", "--subscribers", "2", "--drain-timeout", "20s", "--json"])
+        #expect(run.status == 0, "\(run.err)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any])
+        #expect(summary["sent"] as? Int == 600)
+        #expect(summary["acknowledged"] as? Int == 600)
+        #expect(summary["errors"] as? Int == 0)
+        #expect(summary["pendingAtEnd"] as? Int == 0)
+        let compensations = try #require(summary["compensations"] as? Int)
+        #expect(compensations > 150)  // about half of 600 are failures
+        let stats = try broker.admin().stats()
+        let succeeded = stats.counts.first { $0.status == 3 }?.count ?? 0
+        #expect(Int(succeeded) == compensations)
+        #expect(stats.successesNotHeld + UInt64(compensations) == 600)
+        let lag = try #require(summary["dispatchLag"] as? [String: Any])
+        #expect(lag["count"] as? Int == compensations)
+    }
+
+    @Test("load refuses contradictory options")
+    func loadOptions() throws {
+        let both = try compctl(["load", "--max", "--rate", "10"])
+        #expect(both.status == 64)
+        let neither = try compctl(["load", "--count", "5"])
+        #expect(neither.status == 64)
+    }
+}
