@@ -332,7 +332,9 @@ final class Core: @unchecked Sendable {
                 replies.send(fetch.requester, .commands(Commands(commands: executions.map(Mapping.command))))
             }
         }
-        for change in result.changes { events.publish(Mapping.event(change)) }
+        if events.isEnabled {
+            for change in result.changes { events.publish(Mapping.event(change)) }
+        }
     }
 
     private func fail(_ pending: [Pending]) {

@@ -28,6 +28,9 @@ struct Replier: Sendable {
 struct EventSink: Sendable {
     let publisher: EventPublisher?
 
+    /// Whether events go anywhere.
+    var isEnabled: Bool { publisher != nil }
+
     /// Publishes one event; never blocks.
     func publish(_ event: Event) {
         guard let publisher else { return }
