@@ -99,8 +99,14 @@ struct Queries {
         if !filter.statuses.isEmpty {
             let codes = filter.statuses.map { Int($0.rawValue) }.sorted()
             terms.append("status IN (\(codes.map(String.init).joined(separator: ", ")))")
-            // Lets the planner use the partial status index, which leaves SUCCEEDED out.
-            if !filter.statuses.contains(.succeeded) { terms.append("status <> 3") }
+            // Spelled the way the partial indexes are, so the planner can use them.
+            if filter.statuses == [.failed] {
+                terms.append("status = 1")
+            } else if filter.statuses == [.prepared] {
+                terms.append("status = 2")
+            } else if filter.statuses.isSubset(of: [.parked, .discarded]) {
+                terms.append("status IN (4, 5)")
+            }
         }
         if let reason = filter.parkReason {
             terms.append("park_reason = \(reason.rawValue)")

@@ -10,7 +10,9 @@
 ///   open set, not the store; finished executions fall out.
 /// - `executions_due` (service, next_retry_at WHERE FAILED): leasing and the scheduler's next wake-up.
 /// - `executions_lease` (lease_until WHERE PREPARED): expiry; appends (now + timeout).
-/// - `executions_status` (status WHERE not SUCCEEDED): lists by status newest first; open + discarded only.
+/// - `executions_status` (status WHERE PARKED or DISCARDED): lists of those statuses, newest first. FAILED
+///   and PREPARED lists use the due and lease indexes, so a new failure, a lease and a result (the hot
+///   transitions) never touch this index.
 /// - `executions_finished` (updated_at WHERE SUCCEEDED or DISCARDED): prune, oldest first; appends.
 /// - `executions_correlation` (correlation_id WHERE not empty and open): lists and timelines by
 ///   correlation. Correlation ids are random keys; over the whole store this index dirtied a page per
@@ -76,7 +78,7 @@ enum Schema {
             CREATE INDEX executions_open_key ON executions(key_hash) WHERE status IN (1, 2, 4);
             CREATE INDEX executions_due ON executions(service, next_retry_at) WHERE status = 1;
             CREATE INDEX executions_lease ON executions(lease_until) WHERE status = 2;
-            CREATE INDEX executions_status ON executions(status) WHERE status <> 3;
+            CREATE INDEX executions_status ON executions(status) WHERE status IN (4, 5);
             CREATE INDEX executions_finished ON executions(updated_at) WHERE status IN (3, 5);
             CREATE INDEX executions_correlation ON executions(correlation_id)
                 WHERE correlation_id <> '' AND status IN (1, 2, 4);

@@ -194,7 +194,7 @@ struct QueryTests {
         #expect(try plan("SELECT execution_id FROM journal WHERE record_id = x'00'").contains("journal_record"))
         #expect(try plan("SELECT id FROM executions WHERE status IN (3, 5) AND updated_at < 5 ORDER BY updated_at")
             .contains("executions_finished"))
-        #expect(try plan("SELECT id FROM executions WHERE status IN (4) AND status <> 3 ORDER BY id DESC")
+        #expect(try plan("SELECT id FROM executions WHERE status IN (4) AND status IN (4, 5) ORDER BY id DESC")
             .contains("executions_status"))
     }
 }
