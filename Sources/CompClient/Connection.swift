@@ -102,14 +102,18 @@ public final class BrokerConnection: @unchecked Sendable {
 
 /// Time-ordered 16-byte record ids (UUIDv7 layout), which keep the broker's dedupe index append-only.
 public enum RecordIdentifier {
+    /// 74 random bits per id from a generator seeded once from the system's entropy (a system call
+    /// per id would dominate the cost of building a batch).
+    private static let random = IdentifierRandom()
+
     /// A fresh id for now.
     public static func next() -> UInt128 {
-        var generator = SystemRandomNumberGenerator()
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         let millis = UInt64(spec.tv_sec) * 1000 + UInt64(spec.tv_nsec) / 1_000_000
-        let high = (millis & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | (generator.next() & 0x0FFF)
-        let low = (generator.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        let (a, b) = random.next()
+        let high = (millis & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | (a & 0x0FFF)
+        let low = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
         return UInt128(high) << 64 | UInt128(low)
     }
 
@@ -118,5 +122,31 @@ public enum RecordIdentifier {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}
+
+/// A SplitMix64 stream seeded from the system's entropy, shared by all threads.
+///
+/// `@unchecked Sendable`: `state` is read and written under `lock`.
+final class IdentifierRandom: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state: UInt64
+
+    init() {
+        var system = SystemRandomNumberGenerator()
+        state = system.next()
+    }
+
+    /// Two 64-bit random values.
+    func next() -> (UInt64, UInt64) {
+        lock.withLock { (step(), step()) }
+    }
+
+    private func step() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
