@@ -65,7 +65,10 @@ final class AdminReader: @unchecked Sendable {
             for (requester, message) in batch {
                 replies.send(requester, answer(message))
             }
-            if stop { return }
+            if stop {
+                reader.close()
+                return
+            }
         }
     }
 

@@ -15,6 +15,7 @@ public final class Broker: @unchecked Sendable {
     private let server: ReplyServer
     private let publisher: EventPublisher?
     private let core: Core
+    private let checkpointer: JournalCheckpointer
     private let admin: AdminReader
     private let ingress: Ingress
     private var stopped = false
@@ -37,6 +38,7 @@ public final class Broker: @unchecked Sendable {
         do {
             journal = try Journal(options: JournalOptions(path: config.databasePath, sync: config.sync, retention: config.retention))
             reader = try JournalReader(path: config.databasePath)
+            checkpointer = try JournalCheckpointer(path: config.databasePath)
         } catch {
             throw .storage("\(config.databasePath): \(error)")
         }
@@ -66,6 +68,7 @@ public final class Broker: @unchecked Sendable {
 
     /// Starts serving.
     public func start() {
+        checkpointer.start()
         core.start()
         admin.start()
         ingress.start()
@@ -85,6 +88,7 @@ public final class Broker: @unchecked Sendable {
         ingress.stop()
         core.stop()
         admin.stop()
+        checkpointer.stop()
         server.close()
         publisher?.close()
         logger.info("compd stopped")

@@ -116,6 +116,7 @@ final class Core: @unchecked Sendable {
             step(batch)
             if stop {
                 drainFetches()
+                journal.close()
                 return
             }
         }

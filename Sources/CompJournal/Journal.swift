@@ -211,4 +211,7 @@ public final class Journal {
 
     /// The services whose dispatch is paused (from memory; no query).
     public func pausedServices() -> Set<String> { paused }
+
+    /// Closes the database connection; the journal must not be used afterwards.
+    public func close() { connection.close() }
 }

@@ -22,6 +22,9 @@ public final class JournalReader {
         queries = Queries(connection: connection)
     }
 
+    /// Closes the connection; the reader must not be used afterwards.
+    public func close() { connection.close() }
+
     /// The execution with `id`, or nil.
     public func execution(_ id: ExecutionID) throws(JournalError) -> Execution? { try queries.execution(id) }
 

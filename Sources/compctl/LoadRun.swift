@@ -224,7 +224,7 @@ struct LoadRun {
 
     private func runSubscriber(_ subscriber: Subscriber, state: LoadState, stop: StopFlag) {
         while !stop.isSet {
-            guard let commands = try? subscriber.fetch(max: 500, waitMilliseconds: 1000) else {
+            guard let commands = try? subscriber.fetch(max: 500, waitMilliseconds: 200) else {
                 usleep(50_000)
                 continue
             }

@@ -17,6 +17,7 @@ final class Connection {
     /// The database file.
     let path: String
     private var cache: [String: Statement] = [:]
+    private var isClosed = false
 
     /// Opens (and with `create`, creates) the database file.
     ///
@@ -54,7 +55,13 @@ final class Connection {
         }
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Closes the connection (the last one to close checkpoints the WAL and removes it). Later calls
+    /// do nothing; the connection must not be used afterwards.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
         // Statements finalize in their own deinit; close_v2 defers the close until the last one is gone.
         cache.removeAll()
         sqlite3_close_v2(handle)
