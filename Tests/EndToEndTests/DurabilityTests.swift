@@ -113,5 +113,7 @@ struct DurabilityTests {
         #expect(Date().timeIntervalSince(started) < 5)
         #expect(reply.with { $0 } == [])
         #expect(broker.log.contains("compd stopped"))
+        // Every connection closed cleanly: the last one folded the WAL into the database file.
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/journal.sqlite-wal"))
     }
 }
