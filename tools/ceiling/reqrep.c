@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
+
 #include <nanomsg/nn.h>
 #include <nanomsg/reqrep.h>
 
@@ -268,16 +270,6 @@ static uint32_t percentile(const uint32_t *sorted, size_t n, double p)
     if (n == 0) return 0;
     size_t i = (size_t)(p * (double)(n - 1) + 0.5);
     return sorted[i < n ? i : n - 1];
-}
-
-static int parse_u32(const char *s, uint32_t min, uint32_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > UINT32_MAX) return -1;
-    *out = (uint32_t)v;
-    return 0;
 }
 
 static void usage(void)

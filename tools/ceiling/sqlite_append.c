@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
+
 #include <sqlite3.h>
 
 struct options {
@@ -140,16 +142,6 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-static int parse_u32(const char *s, uint32_t min, uint32_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > UINT32_MAX) return -1;
-    *out = (uint32_t)v;
-    return 0;
 }
 
 static void usage(void)
