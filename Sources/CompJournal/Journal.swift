@@ -7,10 +7,8 @@ import Foundation
 ///
 /// Not `Sendable`: the broker confines it to one thread. Admin reads go through `JournalReader`
 /// on their own connection, so they never wait for (or stall) the writer.
-public final class Journal {
+public final class Journal: JournalConnection {
     let options: JournalOptions
-    let connection: Connection
-    let queries: Queries
     var store: Store
     /// The seq the next journal row gets. Never reused, even after prune deletes the newest rows.
     var nextSeq: Int64
@@ -58,14 +56,14 @@ public final class Journal {
             PRAGMA wal_autocheckpoint = \(Self.checkpointPages);
             """)
         try Schema.migrate(connection)
-        self.options = options
-        self.connection = connection
-        self.queries = Queries(connection: connection)
-        self.store = Store(connection: connection)
+        let store = Store(connection: connection)
         let lastSeq = try connection.scalarInt("SELECT max(seq) FROM journal") ?? 0
         let floor = try store.meta("seq_floor") ?? 0
+        self.options = options
+        self.store = store
         nextSeq = max(lastSeq, floor) + 1
-        paused = try queries.pausedServices()
+        paused = try Queries(connection: connection).pausedServices()
+        super.init(connection: connection)
     }
 
     // MARK: Group commit
@@ -154,64 +152,8 @@ public final class Journal {
         nextSeq += 1
     }
 
-    // MARK: Queries
-
-    /// The execution with `id`, or nil.
-    public func execution(_ id: ExecutionID) throws(JournalError) -> Execution? { try queries.execution(id) }
-
-    /// Every journal row of one execution, oldest first.
-    public func history(of id: ExecutionID) throws(JournalError) -> [JournalEntry] { try queries.history(of: id) }
-
-    /// Every journal row of every execution with `correlationId`, in seq order.
-    public func timeline(correlationId: String) throws(JournalError) -> [JournalEntry] {
-        try queries.timeline(correlationId: correlationId)
-    }
-
-    /// A page of executions matching `filter`, newest first.
-    ///
-    /// - Parameters:
-    ///   - filter: what must match.
-    ///   - cursor: the previous page's `nextCursor`, or nil for the first page.
-    ///   - limit: the page size.
-    public func list(filter: ExecutionFilter, before cursor: ExecutionID?, limit: Int) throws(JournalError) -> ExecutionPage {
-        try queries.list(filter: filter, before: cursor, limit: limit)
-    }
-
-    /// The ids of at most `limit` executions matching `filter`, newest first (for bulk operator actions).
-    public func matchingIds(filter: ExecutionFilter, limit: Int) throws(JournalError) -> [ExecutionID] {
-        try queries.matchingIds(filter: filter, limit: limit)
-    }
-
-    /// Executions per status and park reason (zero counts left out).
-    public func counts() throws(JournalError) -> [StatusCount] { try queries.counts() }
-
-    /// FAILED executions of every service due at `now`, oldest due first.
-    public func dueExecutions(now: Timestamp, limit: Int) throws(JournalError) -> [Execution] {
-        try queries.dueExecutions(now: now, limit: limit)
-    }
-
-    /// PREPARED executions whose lease ended at or before `now`, earliest first.
-    public func expiredLeases(now: Timestamp, limit: Int) throws(JournalError) -> [Execution] {
-        try queries.expiredLeases(now: now, limit: limit)
-    }
-
-    /// The earliest due time among services that are not paused; nil when nothing waits.
-    public func earliestDue() throws(JournalError) -> Timestamp? { try queries.earliestDue() }
-
-    /// The earliest due time of `service` (paused or not); nil when it has nothing waiting.
-    public func earliestDue(service: String) throws(JournalError) -> Timestamp? {
-        try queries.earliestDue(service: service)
-    }
-
-    /// The earliest lease deadline; nil when nothing is leased.
-    public func earliestLeaseExpiry() throws(JournalError) -> Timestamp? { try queries.earliestLeaseExpiry() }
-
-    /// Services that are not paused and have FAILED executions due at `now`, sorted by name.
-    public func dueServices(now: Timestamp) throws(JournalError) -> [String] { try queries.dueServices(now: now) }
-
     /// The services whose dispatch is paused (from memory; no query).
     public func pausedServices() -> Set<String> { paused }
 
-    /// Closes the database connection; the journal must not be used afterwards.
-    public func close() { connection.close() }
+
 }

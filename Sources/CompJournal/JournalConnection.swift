@@ -1,0 +1,71 @@
+import CompModel
+
+/// A connection to the journal file and the queries both the writer (`Journal`) and the readers
+/// (`JournalReader`) answer, written once here.
+///
+/// Not `Sendable`: a connection belongs to one thread.
+public class JournalConnection {
+    let connection: Connection
+    let queries: Queries
+
+    init(connection: Connection) {
+        self.connection = connection
+        queries = Queries(connection: connection)
+    }
+
+    /// Closes the connection; it must not be used afterwards.
+    public func close() { connection.close() }
+
+    /// The execution with `id`, or nil.
+    public func execution(_ id: ExecutionID) throws(JournalError) -> Execution? { try queries.execution(id) }
+
+    /// Every journal row of one execution, oldest first.
+    public func history(of id: ExecutionID) throws(JournalError) -> [JournalEntry] { try queries.history(of: id) }
+
+    /// Every journal row of every execution with `correlationId`, in seq order.
+    public func timeline(correlationId: String) throws(JournalError) -> [JournalEntry] {
+        try queries.timeline(correlationId: correlationId)
+    }
+
+    /// A page of executions matching `filter`, newest first.
+    ///
+    /// - Parameters:
+    ///   - filter: what must match.
+    ///   - cursor: the previous page's `nextCursor`, or nil for the first page.
+    ///   - limit: the page size.
+    public func list(filter: ExecutionFilter, before cursor: ExecutionID?, limit: Int) throws(JournalError) -> ExecutionPage {
+        try queries.list(filter: filter, before: cursor, limit: limit)
+    }
+
+    /// The ids of at most `limit` executions matching `filter`, newest first (for bulk operator actions).
+    public func matchingIds(filter: ExecutionFilter, limit: Int) throws(JournalError) -> [ExecutionID] {
+        try queries.matchingIds(filter: filter, limit: limit)
+    }
+
+    /// Executions per status and park reason (zero counts left out).
+    public func counts() throws(JournalError) -> [StatusCount] { try queries.counts() }
+
+    /// FAILED executions of every service due at `now`, oldest due first.
+    public func dueExecutions(now: Timestamp, limit: Int) throws(JournalError) -> [Execution] {
+        try queries.dueExecutions(now: now, limit: limit)
+    }
+
+    /// PREPARED executions whose lease ended at or before `now`, earliest first.
+    public func expiredLeases(now: Timestamp, limit: Int) throws(JournalError) -> [Execution] {
+        try queries.expiredLeases(now: now, limit: limit)
+    }
+
+    /// The earliest due time among services that are not paused; nil when nothing waits.
+    public func earliestDue() throws(JournalError) -> Timestamp? { try queries.earliestDue() }
+
+    /// The earliest due time of `service` (paused or not); nil when it has nothing waiting.
+    public func earliestDue(service: String) throws(JournalError) -> Timestamp? {
+        try queries.earliestDue(service: service)
+    }
+
+    /// The earliest lease deadline; nil when nothing is leased.
+    public func earliestLeaseExpiry() throws(JournalError) -> Timestamp? { try queries.earliestLeaseExpiry() }
+
+    /// Services that are not paused and have FAILED executions due at `now`, sorted by name.
+    public func dueServices(now: Timestamp) throws(JournalError) -> [String] { try queries.dueServices(now: now) }
+}
