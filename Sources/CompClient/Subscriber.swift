@@ -34,12 +34,12 @@ public final class Subscriber: Sendable {
 
     /// Reports that the command's handler succeeded.
     public func succeeded(_ command: RetryCommand) throws(ClientError) -> RecordOutcome {
-        try report(result(of: command, kind: .success, error: nil, recoverable: nil))
+        try reportOne(RetryResult(command: command, outcome: .success))
     }
 
     /// Reports that the command's handler failed again.
     public func failed(_ command: RetryCommand, error: ErrorDetails, recoverable: UInt8 = 0) throws(ClientError) -> RecordOutcome {
-        try report(result(of: command, kind: .failure, error: error, recoverable: recoverable))
+        try reportOne(RetryResult(command: command, outcome: .failure(error, recoverable: recoverable)))
     }
 
     /// Reports the results of several commands in one request; outcomes in the same order.
@@ -76,9 +76,8 @@ public final class Subscriber: Sendable {
             lease: LeaseRef(executionId: command.executionId, token: command.leaseToken))
     }
 
-    private func report(_ record: Record) throws(ClientError) -> RecordOutcome {
-        let outcomes = try reporter.send([record])
-        guard let outcome = outcomes.first else { throw .protocolViolation("no outcome") }
+    private func reportOne(_ result: RetryResult) throws(ClientError) -> RecordOutcome {
+        guard let outcome = try report([result]).first else { throw .protocolViolation("no outcome") }
         return outcome
     }
 }

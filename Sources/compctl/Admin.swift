@@ -132,12 +132,12 @@ func perform(_ action: AdminAction, _ target: ActionTarget, _ connection: Connec
         printJSON(ActionJSON(
             matched: reply.matched, changed: reply.changed,
             failures: reply.failures.map {
-                FailureJSON(executionId: $0.executionId, code: ErrorCode(rawValue: $0.code).map { "\($0)" } ?? "\($0.code)", message: $0.message)
+                FailureJSON(executionId: $0.executionId, code: Names.code($0.code), message: $0.message)
             }))
     } else {
         print("\(verb): \(reply.changed) of \(reply.matched) changed")
         for failure in reply.failures {
-            print("  \(failure.executionId): \(ErrorCode(rawValue: failure.code).map { "\($0)" } ?? "\(failure.code)"): \(failure.message)")
+            print("  \(failure.executionId): \(Names.code(failure.code)): \(failure.message)")
         }
     }
     if case .execution = target, reply.changed == 0 { throw ExitCode(1) }

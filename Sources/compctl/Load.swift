@@ -88,7 +88,7 @@ struct Percentiles: Encodable {
     let count: UInt64
 
     init(_ histogram: Histogram<UInt64>) {
-        func ms(_ value: UInt64) -> Double { (Double(value) / 1000 * 1000).rounded() / 1000 }
+        func ms(_ value: UInt64) -> Double { Double(value) / 1000 }  // recorded in µs
         p50 = ms(histogram.valueAtPercentile(50))
         p90 = ms(histogram.valueAtPercentile(90))
         p99 = ms(histogram.valueAtPercentile(99))

@@ -1,4 +1,5 @@
 import CompClient
+import CompModel
 import CompWire
 import Foundation
 import Histogram
@@ -163,7 +164,7 @@ struct LoadRun {
     }
 
     private func runSender(_ connection: BrokerConnection, quota: Int?, started: Int64, state: LoadState, stop: StopFlag) {
-        var generator = SplitMix(seed: UInt64.random(in: 0...UInt64.max))
+        var generator = SplitMix64(seed: UInt64.random(in: 0...UInt64.max))
         let padding = [UInt8](repeating: 0x5A, count: Swift.max(0, plan.recordBytes - 120))
         let spec = RetrySpecPatch(
             maxRetries: 5, minBackoffMs: plan.backoffMs, maxBackoffMs: 1000, executionTimeoutMs: 30_000,
@@ -256,20 +257,5 @@ extension RecordIdentifier {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return UInt64(spec.tv_sec) * 1_000_000 + UInt64(spec.tv_nsec) / 1000
-    }
-}
-
-/// A small fast random stream for generated keys (not security relevant).
-struct SplitMix: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

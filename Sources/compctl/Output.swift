@@ -7,6 +7,22 @@ enum Names {
     static let reasons = [1: "exhausted", 2: "unrecoverable", 3: "deadline", 4: "manual"]
     static let recoverability = [0: "unknown", 1: "recoverable", 2: "unrecoverable"]
 
+    /// The name of a record outcome.
+    static func outcome(_ status: OutcomeStatus) -> String {
+        switch status {
+        case .accepted: "accepted"
+        case .duplicate: "duplicate"
+        case .stale: "stale"
+        case .rejected: "rejected"
+        }
+    }
+
+    /// The snake_case name of an error code, or its number when this compctl does not know it.
+    static func code(_ raw: UInt16) -> String { ErrorCode(rawValue: raw).map { "\($0)" } ?? "\(raw)" }
+
+    /// The wire value of a `--recoverable yes|no|unknown` option (validated before).
+    static func recoverableCode(_ option: String) -> UInt8 { ["yes": 1, "no": 2][option] ?? 0 }
+
     static func status(_ raw: UInt8) -> String { statuses[Int(raw)] ?? "STATUS_\(raw)" }
     static func reason(_ raw: UInt8) -> String? { raw == 0 ? nil : (reasons[Int(raw)] ?? "reason_\(raw)") }
     static func recoverable(_ raw: UInt8) -> String { recoverability[Int(raw)] ?? "unknown" }

@@ -50,12 +50,12 @@ struct Report: ParsableCommand {
                 occurredAt: RecordIdentifier.nowMilliseconds(), correlationId: correlationId,
                 error: kind == .failure
                     ? ErrorDetails(code: errorCode ?? "ERROR", message: errorMessage ?? "") : nil,
-                recoverable: kind == .failure ? ["unknown": 0, "yes": 1, "no": 2][recoverable] : nil,
+                recoverable: kind == .failure ? Names.recoverableCode(recoverable) : nil,
                 retrySpec: try spec.patch(), payload: payload)
             let reporter = Reporter(connection: try connection.connect())
             guard let outcome = try reporter.send([record]).first else { throw Failure("no outcome") }
-            let status = ["accepted", "duplicate", "stale", "rejected"][Int(outcome.status.rawValue)]
-            let code = outcome.status == .rejected ? ErrorCode(rawValue: outcome.code).map { "\($0)" } ?? "\(outcome.code)" : nil
+            let status = Names.outcome(outcome.status)
+            let code = outcome.status == .rejected ? Names.code(outcome.code) : nil
             if connection.json {
                 struct OutcomeJSON: Encodable {
                     let outcome: String

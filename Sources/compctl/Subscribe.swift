@@ -59,7 +59,7 @@ struct Subscribe: ParsableCommand {
                     let (succeeded, error) = try execute(command, subscriber)
                     let outcome = succeeded
                         ? try subscriber.succeeded(command)
-                        : try subscriber.failed(command, error: error, recoverable: ["unknown": 0, "yes": 1, "no": 2][recoverable] ?? 0)
+                        : try subscriber.failed(command, error: error, recoverable: Names.recoverableCode(recoverable))
                     handled += 1
                     report(command, succeeded: succeeded, outcome: outcome)
                 }
@@ -68,7 +68,7 @@ struct Subscribe: ParsableCommand {
     }
 
     private func report(_ command: RetryCommand, succeeded: Bool, outcome: RecordOutcome) {
-        let status = ["accepted", "duplicate", "stale", "rejected"][Int(outcome.status.rawValue)]
+        let status = Names.outcome(outcome.status)
         if connection.json {
             struct HandledJSON: Encodable {
                 let executionId: Int64
