@@ -17,7 +17,9 @@ final class LoadState: @unchecked Sendable {
         var rejected = 0
         var errors = 0
         var compensations = 0
+        var subscriberErrors = 0
         var lastError = ""
+        var lastSubscriberError = ""
     }
 
     private let lock = NSLock()
@@ -146,9 +148,14 @@ struct LoadRun {
             summary.compensationsPerSecond = loopSeconds > 0 ? Double(counts.compensations) / loopSeconds : 0
             summary.dispatchLag = Percentiles(lag)
             summary.pendingAtEnd = state.pending
+            summary.subscriberErrors = counts.subscriberErrors
         }
         if counts.errors > 0, !counts.lastError.isEmpty {
             FileHandle.standardError.write(Data("compctl: \(counts.errors) errors; last: \(counts.lastError)\n".utf8))
+        }
+        if counts.subscriberErrors > 0 {
+            FileHandle.standardError.write(Data(
+                "compctl: \(counts.subscriberErrors) subscriber request errors; last: \(counts.lastSubscriberError)\n".utf8))
         }
         return summary
     }
@@ -170,6 +177,7 @@ struct LoadRun {
             maxRetries: 5, minBackoffMs: plan.backoffMs, maxBackoffMs: 1000, executionTimeoutMs: 30_000,
             jitterPermille: 0)
         let perConnectionRate = plan.rate.map { $0 / Double(plan.connections) }
+        let reporter = Reporter(connection: connection, attempts: 1, batchSize: plan.batch)
         var intended = Double(started) * 1000  // µs
         var sent = 0
         while !stop.isSet {
@@ -203,13 +211,11 @@ struct LoadRun {
             let measuredFrom = perConnectionRate == nil ? sendAt : UInt64(Swift.max(0, intended))
             state.update { $0.sent += size }
             do {
-                let reply = try connection.request(.recordBatch(RecordBatch(records: records)))
-                guard case .ack(let ack) = reply, ack.outcomes.count == size else {
-                    throw ClientError.protocolViolation("expected an ack of \(size) outcomes")
-                }
+                // The reporter cuts the batch further when its frame would pass the broker's limit.
+                let outcomes = try reporter.send(records)
                 let ackAt = RecordIdentifier.nowMicros()
                 state.acknowledged(
-                    latencyMicros: ackAt &- Swift.min(measuredFrom, ackAt), records: size, outcomes: ack.outcomes,
+                    latencyMicros: ackAt &- Swift.min(measuredFrom, ackAt), records: size, outcomes: outcomes,
                     dueAt: plan.subscribers > 0 ? Int64(ackAt / 1000) + Int64(plan.backoffMs) : nil,
                     failures: failures)
             } catch {
@@ -225,17 +231,22 @@ struct LoadRun {
 
     private func runSubscriber(_ subscriber: Subscriber, state: LoadState, stop: StopFlag) {
         while !stop.isSet {
-            guard let commands = try? subscriber.fetch(max: 500, waitMilliseconds: 200) else {
+            do {
+                let commands = try subscriber.fetch(max: 500, waitMilliseconds: 200)
+                if commands.isEmpty { continue }
+                let now = RecordIdentifier.nowMilliseconds()
+                let counted = commands.map { state.delivered(executionId: $0.executionId, at: now) }
+                let outcomes = try subscriber.report(commands.map { RetryResult(command: $0, outcome: .success) })
+                let done = zip(outcomes, counted).count { $0.status == .accepted && $1 }
+                state.update { $0.compensations += done }
+            } catch {
+                // Counted and shown in the summary (a reply that cannot be decoded included).
+                state.update {
+                    $0.subscriberErrors += 1
+                    $0.lastSubscriberError = "\(error)"
+                }
                 usleep(50_000)
-                continue
             }
-            if commands.isEmpty { continue }
-            let now = RecordIdentifier.nowMilliseconds()
-            let counted = commands.map { state.delivered(executionId: $0.executionId, at: now) }
-            guard let outcomes = try? subscriber.report(commands.map { RetryResult(command: $0, outcome: .success) })
-            else { continue }
-            let done = zip(outcomes, counted).count { $0.status == .accepted && $1 }
-            state.update { $0.compensations += done }
         }
     }
 }
