@@ -21,12 +21,15 @@ public final class ReplyServer: Sendable {
     private let socket: Mutex<NanoSocket>
     private let receiveGate = Mutex(())
 
-    /// Opens the raw reply socket; call `bind(_:)` before receiving.
+    /// Opens the raw reply socket; call `bind(_:)` before receiving. The first server of the
+    /// process raises its open-file soft limit to the hard limit (`OpenFileLimit`).
     ///
     /// - Parameter receiveMaxSize: The largest request accepted, in bytes of the application's
     ///   frame, exactly (-1 for no limit).
     /// - Throws: `TransportError` when the socket cannot be made or the limit is invalid.
     public init(receiveMaxSize: Int) throws(TransportError) {
+        // A listener that runs out of descriptors makes nanomsg spin (see `OpenFileLimit`).
+        OpenFileLimit.raiseSoftToHard()
         let socket = try NanoSocket(.rawReply)
         try socket.setMessageLimit(bytes: receiveMaxSize)
         self.receiveMaxSize = receiveMaxSize

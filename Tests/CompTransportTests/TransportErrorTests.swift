@@ -105,3 +105,16 @@ struct TransportErrorTests {
         #expect(TransportAddress.ipcPath(of: "tcp://127.0.0.1:1") == nil)
     }
 }
+
+/// The open-file limit a listening server needs.
+struct OpenFileLimitTests {
+    @Test("a reply server raises the open-file soft limit to the hard limit")
+    func serverRaisesTheLimit() throws {
+        let before = OpenFileLimit.current
+        #expect(before.hard > 0)
+        let server = try ReplyServer(receiveMaxSize: 1024)
+        defer { server.close() }
+        #expect(OpenFileLimit.current.soft == OpenFileLimit.current.hard)
+        #expect(OpenFileLimit.current.soft >= before.soft)
+    }
+}
