@@ -67,8 +67,8 @@ struct ExecRunner {
     static func details(code: String, stderr: String) -> ErrorDetails {
         let lastLine = stderr.split(separator: "\n").last.map(String.init) ?? ""
         return ErrorDetails(
-            code: code, message: FrameCodecText.prefix(lastLine, bytes: 1000),
-            detail: FrameCodecText.suffix(stderr, bytes: keptErrorBytes))
+            code: code, message: TextCut.prefix(lastLine, bytes: 1000),
+            detail: TextCut.suffix(stderr, bytes: keptErrorBytes))
     }
 
     /// Runs the child to its end; returns its status and the end of its stderr.
@@ -107,7 +107,7 @@ struct ExecRunner {
 }
 
 /// UTF-8-safe cuts of text for error fields.
-enum FrameCodecText {
+enum TextCut {
     /// The longest prefix of `text` whose UTF-8 fits in `bytes`, cut at a character boundary.
     static func prefix(_ text: String, bytes: Int) -> String {
         var result = ""
