@@ -105,14 +105,15 @@ public enum FrameCodec {
         }
     }
 
-    /// Encodes an `ErrorReply` frame, cutting `message` to `WireLimits.maxMessageBytes` at a character boundary.
+    /// Encodes an `ErrorReply` frame, cutting `message` to `WireLimits.maxMessageBytes` by the protocol's rule
+    /// (`WireText.truncated`: whole Unicode scalars, ending with `…`).
     /// - Parameters:
     ///   - requestId: The request id to echo (from `peekHeader`, or 0 when none could be read).
     ///   - code: The stable error code.
     ///   - message: Human-readable detail.
     /// - Returns: The frame's bytes.
     public static func errorFrame(requestId: UInt32, code: ErrorCode, message: String) -> [UInt8] {
-        let reply = ErrorReply(code: code.rawValue, message: truncated(message, toUTF8Bytes: WireLimits.maxMessageBytes))
+        let reply = ErrorReply(code: code.rawValue, message: WireText.truncated(message, toUTF8Bytes: WireLimits.maxMessageBytes))
         return encode(Frame(requestId: requestId, message: .error(reply)))
     }
 
@@ -134,19 +135,5 @@ public enum FrameCodec {
         sink.writeU32(frame.requestId)
         frame.message.encodeBody(to: &sink)
         sink.set(UInt32(truncatingIfNeeded: sink.count - lengthPosition - prefixBytes), at: lengthPosition)
-    }
-
-    /// The longest prefix of `text`, in whole characters, whose UTF-8 fits in `limit` bytes.
-    static func truncated(_ text: String, toUTF8Bytes limit: Int) -> String {
-        guard text.utf8.count > limit else { return text }
-        var result = ""
-        var used = 0
-        for character in text {
-            let size = character.utf8.count
-            guard used + size <= limit else { break }
-            result.append(character)
-            used += size
-        }
-        return result
     }
 }
