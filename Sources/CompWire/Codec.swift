@@ -12,7 +12,8 @@
 ///
 /// `decode` checks, in this order, and throws the first failure:
 /// 1. fewer than 4 bytes (no length prefix) → `malformedFrame`;
-/// 2. declared length + 4 above `WireLimits.maxFrameBytes`, or more bytes received than that → `frameTooLarge`;
+/// 2. declared length + 4 above the receiver's limit (at most `WireLimits.maxFrameBytes`), or more bytes
+///    received than that → `frameTooLarge`;
 /// 3. fewer than 12 bytes (no complete header) → `malformedFrame`;
 /// 4. declared length ≠ bytes received after the prefix → `lengthMismatch`;
 /// 5. version ≠ 1 → `unsupportedVersion`;
@@ -39,20 +40,27 @@ public enum FrameCodec {
     }
 
     /// Decodes one whole frame, length prefix included.
-    /// - Parameter bytes: Exactly the bytes of one frame.
+    /// - Parameters:
+    ///   - bytes: Exactly the bytes of one frame.
+    ///   - maxFrameBytes: The receiver's frame limit, prefix included: a broker passes the limit it advertises
+    ///     (`HelloReply.maxFrameBytes`), a client the protocol's ceiling (the default). Values above
+    ///     `WireLimits.maxFrameBytes` count as the ceiling.
     /// - Returns: The frame.
     /// - Throws: `WireError` with the code the peer should be answered with (see the type's documentation).
-    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Frame {
+    public static func decode(
+        _ bytes: [UInt8], maxFrameBytes: Int = WireLimits.maxFrameBytes
+    ) throws(WireError) -> Frame {
+        let limit = min(maxFrameBytes, WireLimits.maxFrameBytes)
         guard bytes.count >= prefixBytes else {
             throw WireError(.malformedFrame, "frame of \(bytes.count) bytes has no complete length prefix")
         }
         var reader = ByteReader(bytes)
         let declared = try reader.readU32("frame length")
-        guard UInt64(declared) + UInt64(prefixBytes) <= UInt64(WireLimits.maxFrameBytes) else {
-            throw WireError(.frameTooLarge, "frame declares \(declared) bytes after its prefix, limit \(WireLimits.maxFrameBytes) in all")
+        guard UInt64(declared) + UInt64(prefixBytes) <= UInt64(limit) else {
+            throw WireError(.frameTooLarge, "frame declares \(declared) bytes after its prefix, limit \(limit) in all")
         }
-        guard bytes.count <= WireLimits.maxFrameBytes else {
-            throw WireError(.frameTooLarge, "frame of \(bytes.count) bytes, limit \(WireLimits.maxFrameBytes)")
+        guard bytes.count <= limit else {
+            throw WireError(.frameTooLarge, "frame of \(bytes.count) bytes, limit \(limit)")
         }
         guard bytes.count >= prefixBytes + WireLimits.headerBytes else {
             throw WireError(.malformedFrame, "frame of \(bytes.count) bytes has no complete header")
@@ -78,11 +86,15 @@ public enum FrameCodec {
     }
 
     /// Decodes one whole frame from any collection of bytes (copied once into an array).
-    /// - Parameter bytes: Exactly the bytes of one frame.
+    /// - Parameters:
+    ///   - bytes: Exactly the bytes of one frame.
+    ///   - maxFrameBytes: The receiver's frame limit, as for arrays.
     /// - Returns: The frame.
-    /// - Throws: `WireError`, as `decode(_:)` for arrays.
-    public static func decode(_ bytes: some Collection<UInt8>) throws(WireError) -> Frame {
-        try decode(Array(bytes))
+    /// - Throws: `WireError`, as `decode(_:maxFrameBytes:)` for arrays.
+    public static func decode(
+        _ bytes: some Collection<UInt8>, maxFrameBytes: Int = WireLimits.maxFrameBytes
+    ) throws(WireError) -> Frame {
+        try decode(Array(bytes), maxFrameBytes: maxFrameBytes)
     }
 
     /// Reads the header without checking the length or decoding the body, to answer a bad frame.
