@@ -34,6 +34,7 @@ struct MinFrameTests {
         let frame = Frame(requestId: .max, message: .recordBatch(RecordBatch(records: [Self.largestRecord])))
         let bytes = FrameCodec.encode(frame)
         #expect(bytes.count <= WireLimits.minFrameBytes, "\(bytes.count) bytes")
+        #expect(bytes.count < 290_000, "PROTOCOL.md section 7 says under 290 000 bytes")
         #expect(try FrameCodec.decode(bytes) == frame)
     }
 
@@ -42,6 +43,7 @@ struct MinFrameTests {
         let frame = Frame(requestId: .max, message: .commands(Commands(commands: [Self.largestCommand])))
         let bytes = FrameCodec.encode(frame)
         #expect(bytes.count <= WireLimits.minFrameBytes, "\(bytes.count) bytes")
+        #expect(bytes.count < 290_000, "PROTOCOL.md section 7 says under 290 000 bytes")
         #expect(try FrameCodec.decode(bytes) == frame)
     }
 
