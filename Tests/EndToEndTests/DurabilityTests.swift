@@ -21,10 +21,21 @@ struct DurabilityTests {
 
         try broker.start()
         let admin = try broker.admin()
-        #expect(try admin.show(outcomes[0].executionId).execution.status == 1)
-        #expect(try admin.show(outcomes[1].executionId).execution.parkReason == 2)
+        // The optional view fields follow the status (PROTOCOL.md 6.6), also after a restart.
+        let failed = try admin.show(outcomes[0].executionId).execution
+        #expect(failed.status == 1)
+        #expect(failed.nextRetryAt != nil)
+        #expect(failed.leaseHolder == nil && failed.leaseUntil == nil && failed.leaseToken == nil)
+        let parked = try admin.show(outcomes[1].executionId).execution
+        #expect(parked.status == 4 && parked.parkReason == 2)
+        #expect(parked.nextRetryAt == nil && parked.leaseToken == nil)
         let command = try #require(try Self.firstCommand(try broker.subscriber(instance: "n")))
         #expect(command.executionId == outcomes[0].executionId)
+        let leased = try admin.show(command.executionId).execution
+        #expect(leased.status == 2)
+        #expect(leased.nextRetryAt == nil)
+        #expect(leased.leaseHolder == "n" && leased.leaseToken == command.leaseToken && leased.leaseUntil == command.leaseDeadline)
+        #expect(leased.retries == command.attempt && command.attempt == 1)
     }
 
     /// Fetches (each fetch held up to 1 s) until a command comes, giving up after `seconds`.
