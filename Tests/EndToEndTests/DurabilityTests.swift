@@ -31,7 +31,12 @@ struct DurabilityTests {
         #expect(parked.nextRetryAt == nil && parked.leaseToken == nil)
         let command = try #require(try Self.firstCommand(try broker.subscriber(instance: "n")))
         #expect(command.executionId == outcomes[0].executionId)
-        let leased = try admin.show(command.executionId).execution
+        let shown = try admin.show(command.executionId)
+        // History kinds and record ids as PROTOCOL.md 5.1 lists them.
+        #expect(shown.history.map(\.kind) == ["failure", "leased"])
+        #expect(shown.history.map { $0.recordId != nil } == [true, false])
+        #expect(shown.nextHistoryAfter == nil)
+        let leased = shown.execution
         #expect(leased.status == 2)
         #expect(leased.nextRetryAt == nil)
         #expect(leased.leaseHolder == "n" && leased.leaseToken == command.leaseToken && leased.leaseUntil == command.leaseDeadline)
