@@ -116,9 +116,33 @@ public final class AdminClient: Sendable {
         return page
     }
 
-    /// One execution and its history.
+    /// One execution and its whole history, read page by page (the broker sizes each page to
+    /// its frame limit and says where the next one starts).
+    ///
+    /// - Throws: `ClientError`; `protocolViolation` when a page does not move past the one before.
     public func show(_ id: Int64) throws(ClientError) -> ShowReply {
-        let reply = try connection.request(.showRequest(ShowRequest(executionId: id)))
+        var whole = try showPage(id, historyAfter: nil)
+        var after = whole.nextHistoryAfter
+        while let cursor = after {
+            let page = try showPage(id, historyAfter: cursor)
+            guard page.history.allSatisfy({ $0.seq > cursor }) else {
+                throw .protocolViolation("history page after \(cursor) holds an earlier row")
+            }
+            if let next = page.nextHistoryAfter, next <= cursor {
+                throw .protocolViolation("history cursor went from \(cursor) to \(next)")
+            }
+            whole.history += page.history
+            whole.execution = page.execution
+            after = page.nextHistoryAfter
+        }
+        whole.nextHistoryAfter = nil
+        return whole
+    }
+
+    /// One execution and one page of its history, after the row `historyAfter` (from the first
+    /// row when nil).
+    public func showPage(_ id: Int64, historyAfter: Int64?) throws(ClientError) -> ShowReply {
+        let reply = try connection.request(.showRequest(ShowRequest(executionId: id, historyAfter: historyAfter)))
         guard case .showReply(let shown) = reply else { throw .protocolViolation("expected a show reply") }
         return shown
     }

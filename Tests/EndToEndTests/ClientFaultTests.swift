@@ -84,3 +84,38 @@ struct ClientFaultTests {
         #expect(try broker.admin().list(Filter(eventId: "at-limit-2")).executions.count == 1)
     }
 }
+
+/// A history too long for one frame is read whole, page by page.
+@Suite(.serialized)
+struct LongHistoryTests {
+    @Test("show returns every history row of an execution whose history passes the frame limit")
+    func longHistory() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path, extraArguments: ["--max-frame-bytes", "524288"])
+        try broker.start()
+        let reporter = Reporter(connection: try broker.connect(timeoutMilliseconds: 10_000), attempts: 2)
+        let message = String(repeating: "m", count: 4000)
+        // 150 failures of one key: about 600 KB of history summaries, past the 512 KiB limit.
+        let records = (0..<150).map { index in
+            Record(
+                id: RecordIdentifier.next(), kind: .failure, service: "orders", processor: "billing",
+                function: "charge", eventId: "long-history", occurredAt: nowMs(),
+                error: ErrorDetails(code: "E\(index)", message: message), retrySpec: quickSpec(minBackoffMs: 3_600_000))
+        }
+        let outcomes = try reporter.send(records)
+        #expect(outcomes.allSatisfy { $0.status == .accepted })
+        let id = try #require(outcomes.first?.executionId)
+        let shown = try broker.admin().show(id)
+        #expect(shown.history.count(where: { $0.kind == "failure" }) == 150)
+        #expect(shown.nextHistoryAfter == nil)
+        let seqs = shown.history.map(\.seq)
+        #expect(seqs == seqs.sorted())
+        #expect(Set(seqs).count == seqs.count)
+
+        let cli = try compctl(["show", "\(id)", "--broker", broker.listen, "--json"])
+        #expect(cli.status == 0, "\(cli.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(cli.out.utf8)) as? [String: Any])
+        #expect((json["history"] as? [Any])?.count == shown.history.count)
+    }
+}
