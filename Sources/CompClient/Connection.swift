@@ -110,6 +110,12 @@ public final class BrokerConnection: Sendable {
         return limits
     }
 
+    /// Forgets the limits learned from the broker, so the next `limits()` asks again (a broker
+    /// that restarted may have another frame limit).
+    public func forgetLimits() {
+        cachedLimits.withLock { $0 = nil }
+    }
+
     /// Sends `message`, waits for the reply, and returns it; an error frame is thrown.
     ///
     /// - Parameters:

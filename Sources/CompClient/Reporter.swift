@@ -33,20 +33,42 @@ public final class Reporter: Sendable {
     ///   attempt, or the broker refused the whole batch (outcomes of the batches before it were
     ///   already acknowledged).
     public func send(_ records: [Record]) throws(ClientError) -> [RecordOutcome] {
-        guard !records.isEmpty else { return [] }
-        let limits = try connection.limits()
-        let batches = try BatchPlanner.batches(
-            of: records, maxFrameBytes: limits.maxFrameBytes,
-            maxRecords: min(batchSize, max(1, limits.maxBatchRecords)))
         var outcomes: [RecordOutcome] = []
         outcomes.reserveCapacity(records.count)
-        for range in batches {
-            outcomes += try sendBatch(Array(records[range]))
+        var start = records.startIndex
+        // Planned with the broker's limits; planned again from the first unacknowledged record
+        // when the broker turns out to have a smaller limit now (it restarted with another one).
+        while start < records.endIndex {
+            let limits = try connection.limits()
+            let rest = Array(records[start...])
+            let batches: [Range<Int>]
+            do {
+                batches = try BatchPlanner.batches(
+                    of: rest, maxFrameBytes: limits.maxFrameBytes,
+                    maxRecords: min(batchSize, max(1, limits.maxBatchRecords)))
+            } catch {
+                if case .recordTooLarge(let index, let bytes, let limit) = error {
+                    throw .recordTooLarge(index: start + index, bytes: bytes, limit: limit)
+                }
+                throw error
+            }
+            var replan = false
+            for range in batches {
+                guard let acknowledged = try sendBatch(Array(rest[range]), limit: limits.maxFrameBytes) else {
+                    replan = true
+                    break
+                }
+                outcomes += acknowledged
+                start += range.count
+            }
+            if !replan { break }
         }
         return outcomes
     }
 
-    private func sendBatch(_ records: [Record]) throws(ClientError) -> [RecordOutcome] {
+    /// Sends one batch; returns its outcomes, or nil when it timed out and the broker's frame
+    /// limit is now below the batch's frame (the caller plans again with the new limit).
+    private func sendBatch(_ records: [Record], limit: Int) throws(ClientError) -> [RecordOutcome]? {
         let requestId = connection.makeRequestId()
         let frame = FrameCodec.encode(Frame(requestId: requestId, message: .recordBatch(RecordBatch(records: records))))
         var lastError = ClientError.protocolViolation("no attempt made")
@@ -61,7 +83,14 @@ public final class Reporter: Sendable {
                 lastError = error
                 let retriable: Bool
                 switch error {
-                case .timedOut: retriable = true
+                case .timedOut:
+                    // The broker may have restarted with a smaller frame limit, which drops this
+                    // frame: ask it again. Otherwise the same frame is resent (same request id).
+                    connection.forgetLimits()
+                    if let now = try? connection.limits(), now.maxFrameBytes < frame.count, now.maxFrameBytes < limit {
+                        return nil
+                    }
+                    retriable = true
                 case .broker(let code, _):
                     retriable = [ErrorCode.overloaded, .shuttingDown, .storageFailure].map(\.rawValue).contains(code)
                 default: retriable = false

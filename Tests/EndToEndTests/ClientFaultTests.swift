@@ -119,3 +119,45 @@ struct LongHistoryTests {
         #expect((json["history"] as? [Any])?.count == shown.history.count)
     }
 }
+
+/// A broker that comes back with a smaller frame limit.
+@Suite(.serialized)
+struct ShrunkLimitTests {
+    @Test("after compd restarts with a smaller frame limit, the reporter plans its batches again")
+    func limitShrinksAcrossRestart() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path, extraArguments: ["--max-frame-bytes", "1048576"])
+        try broker.start()
+        let connection = try broker.connect(timeoutMilliseconds: 2000)
+        let reporter = Reporter(connection: connection, attempts: 3, batchSize: 1000)
+        func records(_ prefix: String) -> [Record] {
+            (0..<100).map {
+                failureRecord(eventId: "\(prefix)-\($0)", spec: quickSpec(minBackoffMs: 3_600_000),
+                              payload: [UInt8](repeating: 0x33, count: 9000))
+            }
+        }
+        #expect(try reporter.send(records("before")).allSatisfy { $0.status == .accepted })
+        #expect(try connection.limits().maxFrameBytes == 1_048_576)
+        broker.stop()
+
+        // The same data directory and address, now with the smallest limit.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try builtProduct("compd"))
+        process.arguments = ["--data", directory.path, "--listen", broker.listen, "--events", broker.events,
+                             "--max-frame-bytes", "524288"]
+        let devNull = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = devNull
+        process.standardOutput = devNull
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        // About 900 KB of records: one frame under the old limit, two or more under the new one.
+        let outcomes = try reporter.send(records("after"))
+        #expect(outcomes.count == 100)
+        #expect(outcomes.allSatisfy { $0.status == .accepted })
+        #expect(try connection.limits().maxFrameBytes == 524_288)
+    }
+}
