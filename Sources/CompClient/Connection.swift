@@ -212,24 +212,22 @@ public enum RecordIdentifier {
     }
 }
 
-/// A SplitMix64 stream seeded from the system's entropy, shared by all threads.
-///
-/// `@unchecked Sendable`: `state` is read and written under `lock`.
-final class IdentifierRandom: @unchecked Sendable {
-    private let lock = NSLock()
-    private var state: UInt64
+/// A SplitMix64 stream seeded from the system's entropy, shared by all threads (its state behind
+/// a `Mutex`).
+final class IdentifierRandom: Sendable {
+    private let state: Mutex<UInt64>
 
     init() {
         var system = SystemRandomNumberGenerator()
-        state = system.next()
+        state = Mutex(system.next())
     }
 
     /// Two 64-bit random values.
     func next() -> (UInt64, UInt64) {
-        lock.withLock { (step(), step()) }
+        state.withLock { state in (Self.step(&state), Self.step(&state)) }
     }
 
-    private func step() -> UInt64 {
+    private static func step(_ state: inout UInt64) -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

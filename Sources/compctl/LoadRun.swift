@@ -3,11 +3,10 @@ import CompModel
 import CompWire
 import Foundation
 import Histogram
+import Synchronization
 
-/// Counters and in-flight failures shared by the load threads.
-///
-/// `@unchecked Sendable`: every field is read and written under `lock`.
-final class LoadState: @unchecked Sendable {
+/// Counters and in-flight failures shared by the load threads, behind one `Mutex`.
+final class LoadState: Sendable {
     struct Counts {
         var sent = 0
         var acknowledged = 0
@@ -22,30 +21,33 @@ final class LoadState: @unchecked Sendable {
         var lastSubscriberError = ""
     }
 
-    private let lock = NSLock()
-    private var counts = Counts()
-    private var ackLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
-    private var dispatchLag = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
-    /// Failures waiting for their retry: execution id → when it is due (ms).
-    private var due: [Int64: Int64] = [:]
+    private struct Inner {
+        var counts = Counts()
+        var ackLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        var dispatchLag = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        /// Failures waiting for their retry: execution id → when it is due (ms).
+        var due: [Int64: Int64] = [:]
+    }
 
-    func update(_ body: (inout Counts) -> Void) { lock.withLock { body(&counts) } }
-    var snapshot: Counts { lock.withLock { counts } }
-    var pending: Int { lock.withLock { due.count } }
+    private let inner = Mutex(Inner())
+
+    func update(_ body: (inout Counts) -> Void) { inner.withLock { body(&$0.counts) } }
+    var snapshot: Counts { inner.withLock { $0.counts } }
+    var pending: Int { inner.withLock { $0.due.count } }
 
     /// Records one acknowledged batch: its latency and the failures that will come back.
     func acknowledged(latencyMicros: UInt64, records: Int, outcomes: [RecordOutcome], dueAt: Int64?, failures: [Bool]) {
-        lock.withLock {
-            _ = ackLatency.record(min(latencyMicros, 600_000_000))
-            counts.acknowledged += records
+        inner.withLock { inner in
+            _ = inner.ackLatency.record(min(latencyMicros, 600_000_000))
+            inner.counts.acknowledged += records
             for (outcome, isFailure) in zip(outcomes, failures) {
                 switch outcome.status {
                 case .accepted:
-                    counts.accepted += 1
-                    if isFailure, let dueAt, outcome.executionId != 0 { due[outcome.executionId] = dueAt }
-                case .duplicate: counts.duplicates += 1
-                case .stale: counts.stale += 1
-                case .rejected: counts.rejected += 1
+                    inner.counts.accepted += 1
+                    if isFailure, let dueAt, outcome.executionId != 0 { inner.due[outcome.executionId] = dueAt }
+                case .duplicate: inner.counts.duplicates += 1
+                case .stale: inner.counts.stale += 1
+                case .rejected: inner.counts.rejected += 1
                 }
             }
         }
@@ -53,14 +55,14 @@ final class LoadState: @unchecked Sendable {
 
     /// Records one delivered command; returns false for a command this run did not cause.
     func delivered(executionId: Int64, at now: Int64) -> Bool {
-        lock.withLock {
-            guard let dueAt = due.removeValue(forKey: executionId) else { return false }
-            _ = dispatchLag.record(UInt64(Swift.max(0, now - dueAt)) * 1000)
+        inner.withLock { inner in
+            guard let dueAt = inner.due.removeValue(forKey: executionId) else { return false }
+            _ = inner.dispatchLag.record(UInt64(Swift.max(0, now - dueAt)) * 1000)
             return true
         }
     }
 
-    func histograms() -> (Histogram<UInt64>, Histogram<UInt64>) { lock.withLock { (ackLatency, dispatchLag) } }
+    func histograms() -> (Histogram<UInt64>, Histogram<UInt64>) { inner.withLock { ($0.ackLatency, $0.dispatchLag) } }
 }
 
 /// One load run: reporter threads, subscriber threads, a progress line, and the summary.
@@ -252,14 +254,11 @@ struct LoadRun {
 }
 
 /// A stop flag shared between threads.
-///
-/// `@unchecked Sendable`: guarded by `lock`.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
 
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
 }
 
 extension RecordIdentifier {
