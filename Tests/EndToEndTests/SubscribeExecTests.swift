@@ -100,12 +100,12 @@ struct SubscribeExecTests {
         defer { directory.remove() }
         let broker = BrokerProcess(dataDirectory: directory.path)
         try broker.start()
-        // Leases of 2 s; each run takes 3 s: a command leased while another runs would expire.
+        // Leases of 4 s; each run takes 5 s: a command leased while another runs would expire.
         _ = try broker.reporter().send((1...3).map {
-            failureRecord(eventId: "slow-\($0)", spec: quickSpec(minBackoffMs: 50, timeoutMs: 2000))
+            failureRecord(eventId: "slow-\($0)", spec: quickSpec(minBackoffMs: 50, timeoutMs: 4000))
         })
         let run = try compctl(["subscribe", "--service", "orders", "--instance", "slow", "--count", "3",
-            "--wait", "5s", "--exec", "cat > /dev/null; sleep 3", "--broker", broker.listen, "--json"], deadline: 120)
+            "--wait", "5s", "--exec", "cat > /dev/null; sleep 5", "--broker", broker.listen, "--json"], deadline: 120)
         let hung = run.hung
         #expect(!hung)
         #expect(run.status == 0, "\(run.err)")
