@@ -1,6 +1,7 @@
 import CompTransport
 import CompWire
 import Foundation
+import Synchronization
 
 /// Why a client call failed.
 public enum ClientError: Error, Equatable, CustomStringConvertible {
@@ -12,6 +13,8 @@ public enum ClientError: Error, Equatable, CustomStringConvertible {
     case broker(code: UInt16, message: String)
     /// The reply could not be decoded or did not fit the request.
     case protocolViolation(String)
+    /// A record is too large to travel in any frame the broker accepts; nothing was sent.
+    case recordTooLarge(index: Int, bytes: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -20,6 +23,8 @@ public enum ClientError: Error, Equatable, CustomStringConvertible {
         case .broker(let code, let message):
             "broker error \(ErrorCode(rawValue: code).map { "\($0)" } ?? "code") (\(code)): \(message)"
         case .protocolViolation(let text): "protocol: \(text)"
+        case .recordTooLarge(let index, let bytes, let limit):
+            "record \(index) needs a frame of \(bytes) bytes, above the broker's limit of \(limit) bytes; make its payload or texts smaller"
         }
     }
 
@@ -28,23 +33,52 @@ public enum ClientError: Error, Equatable, CustomStringConvertible {
         if case .broker(let code, _) = self { return ErrorCode(rawValue: code) }
         return nil
     }
+
+    /// Whether the request may have been lost on the way (no reply in time).
+    public var isTimeout: Bool {
+        if case .timedOut = self { return true }
+        return false
+    }
+}
+
+/// What the broker accepts, from its `HelloReply`.
+public struct BrokerLimits: Sendable, Equatable {
+    /// The largest frame the broker accepts, length prefix included; a frame of exactly this many
+    /// bytes passes.
+    public var maxFrameBytes: Int
+    /// The most records the broker accepts in one batch.
+    public var maxBatchRecords: Int
+    /// The broker's name and version.
+    public var brokerName: String
+
+    /// Creates limits from their parts.
+    public init(maxFrameBytes: Int, maxBatchRecords: Int, brokerName: String) {
+        self.maxFrameBytes = maxFrameBytes
+        self.maxBatchRecords = maxBatchRecords
+        self.brokerName = brokerName
+    }
 }
 
 /// One request socket to the broker: sends a request, waits for its reply. One request at a time;
 /// use one connection per thread for concurrency.
 ///
-/// `@unchecked Sendable`: the request id counter is guarded by `lock`; the socket serializes requests.
-public final class BrokerConnection: @unchecked Sendable {
+/// A request that times out is resent, as the same frame with the same request id, on a fresh
+/// socket (the transport opens one after every timeout), as often as the caller's `attempts`
+/// allow: the broker takes a resent request id as the sign that its reply was lost.
+public final class BrokerConnection: Sendable {
     /// The broker's address.
     public let address: String
     /// How long to wait for one reply.
     public let timeoutMilliseconds: Int
     private let client: RequestClient
-    private let lock = NSLock()
-    private var nextRequestId = UInt32.random(in: 1...UInt32.max / 2)
+    private let nextRequestId = Atomic<UInt32>(UInt32.random(in: 1...UInt32.max / 2))
+    private let cachedLimits = Mutex<BrokerLimits?>(nil)
 
     /// Connects (nanomsg connects in the background; the first request waits for it).
     ///
+    /// - Parameters:
+    ///   - address: The broker's address.
+    ///   - timeoutMilliseconds: How long to wait for one reply by default.
     /// - Throws: `ClientError.transport` for an invalid address.
     public init(address: String, timeoutMilliseconds: Int = 5000) throws(ClientError) {
         self.address = address
@@ -56,22 +90,71 @@ public final class BrokerConnection: @unchecked Sendable {
         }
     }
 
+    /// A fresh request id for a frame this connection sends.
+    public func makeRequestId() -> UInt32 {
+        nextRequestId.add(1, ordering: .relaxed).newValue
+    }
+
+    /// The broker's limits, asked once with `Hello` and then remembered.
+    ///
+    /// - Throws: `ClientError` when the broker does not answer the hello.
+    public func limits() throws(ClientError) -> BrokerLimits {
+        if let known = cachedLimits.withLock({ $0 }) { return known }
+        let reply = try request(.hello(Hello(clientName: "CompClient")), attempts: 2)
+        guard case .helloReply(let hello) = reply else { throw .protocolViolation("expected a hello reply") }
+        let limits = BrokerLimits(
+            maxFrameBytes: Int(min(hello.maxFrameBytes, UInt32(WireLimits.maxFrameBytes))),
+            maxBatchRecords: Int(min(hello.maxBatchRecords, UInt32(WireLimits.maxBatchRecords))),
+            brokerName: hello.brokerName)
+        cachedLimits.withLock { $0 = limits }
+        return limits
+    }
+
+    /// Forgets the limits learned from the broker, so the next `limits()` asks again (a broker
+    /// that restarted may have another frame limit).
+    public func forgetLimits() {
+        cachedLimits.withLock { $0 = nil }
+    }
+
     /// Sends `message`, waits for the reply, and returns it; an error frame is thrown.
     ///
-    /// - Throws: `ClientError` on timeout, transport failure, error reply or an undecodable reply.
-    public func request(_ message: Message, timeoutMilliseconds: Int? = nil) throws(ClientError) -> Message {
-        let requestId = lock.withLock {
-            nextRequestId &+= 1
-            return nextRequestId
-        }
+    /// - Parameters:
+    ///   - message: The request.
+    ///   - timeoutMilliseconds: The wait for one attempt; the connection's default when nil.
+    ///   - attempts: How many times the same frame is sent when no reply comes in time.
+    /// - Returns: The reply's message.
+    /// - Throws: `ClientError` on timeout (after every attempt), transport failure, error reply
+    ///   or an undecodable reply.
+    public func request(_ message: Message, timeoutMilliseconds: Int? = nil,
+                        attempts: Int = 1) throws(ClientError) -> Message {
+        let requestId = makeRequestId()
+        let frame = FrameCodec.encode(Frame(requestId: requestId, message: message))
+        return try send(frame: frame, requestId: requestId, timeoutMilliseconds: timeoutMilliseconds, attempts: attempts)
+    }
+
+    /// Sends an encoded frame (resending the same bytes on a timeout), decodes the reply and
+    /// checks that it answers `requestId`; an error frame is thrown.
+    ///
+    /// - Parameters:
+    ///   - frame: The encoded request, carrying `requestId`.
+    ///   - requestId: The id in the frame's header.
+    ///   - timeoutMilliseconds: The wait for one attempt; the connection's default when nil.
+    ///   - attempts: How many times the frame is sent when no reply comes in time.
+    /// - Returns: The reply's message.
+    /// - Throws: `ClientError`, as `request(_:timeoutMilliseconds:attempts:)`.
+    public func send(frame: [UInt8], requestId: UInt32, timeoutMilliseconds: Int? = nil,
+                     attempts: Int = 1) throws(ClientError) -> Message {
         let timeout = timeoutMilliseconds ?? self.timeoutMilliseconds
-        let replyBytes: [UInt8]
-        do {
-            replyBytes = try client.request(
-                FrameCodec.encode(Frame(requestId: requestId, message: message)), timeoutMilliseconds: timeout)
-        } catch {
-            if error.isTimeout { throw .timedOut(address: address, milliseconds: timeout) }
-            throw .transport("\(error)")
+        var attempt = 1
+        var replyBytes: [UInt8]
+        while true {
+            do {
+                replyBytes = try requestRaw(frame, timeoutMilliseconds: timeout)
+                break
+            } catch {
+                guard error.isTimeout, attempt < max(1, attempts) else { throw error }
+                attempt += 1
+            }
         }
         let reply: Frame
         do {
@@ -89,6 +172,7 @@ public final class BrokerConnection: @unchecked Sendable {
     }
 
     /// Sends raw bytes and returns the raw reply (for tests and tools that probe the broker).
+    /// After a timeout the next request goes out on a fresh socket.
     public func requestRaw(_ bytes: [UInt8], timeoutMilliseconds: Int? = nil) throws(ClientError) -> [UInt8] {
         let timeout = timeoutMilliseconds ?? self.timeoutMilliseconds
         do {
@@ -98,6 +182,9 @@ public final class BrokerConnection: @unchecked Sendable {
             throw .transport("\(error)")
         }
     }
+
+    /// How many times this connection opened a fresh socket after a timeout.
+    public var reopenCount: Int { client.reopenCount }
 }
 
 /// Time-ordered 16-byte record ids (UUIDv7 layout), which keep the broker's dedupe index append-only.
@@ -125,24 +212,22 @@ public enum RecordIdentifier {
     }
 }
 
-/// A SplitMix64 stream seeded from the system's entropy, shared by all threads.
-///
-/// `@unchecked Sendable`: `state` is read and written under `lock`.
-final class IdentifierRandom: @unchecked Sendable {
-    private let lock = NSLock()
-    private var state: UInt64
+/// A SplitMix64 stream seeded from the system's entropy, shared by all threads (its state behind
+/// a `Mutex`).
+final class IdentifierRandom: Sendable {
+    private let state: Mutex<UInt64>
 
     init() {
         var system = SystemRandomNumberGenerator()
-        state = system.next()
+        state = Mutex(system.next())
     }
 
     /// Two 64-bit random values.
     func next() -> (UInt64, UInt64) {
-        lock.withLock { (step(), step()) }
+        state.withLock { state in (Self.step(&state), Self.step(&state)) }
     }
 
-    private func step() -> UInt64 {
+    private static func step(_ state: inout UInt64) -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

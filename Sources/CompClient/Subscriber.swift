@@ -19,13 +19,15 @@ public final class Subscriber: Sendable {
     }
 
     /// Waits up to `waitMilliseconds` for at most `max` due commands; returns none when nothing
-    /// came due in time.
+    /// came due in time. A lost reply is asked for again once, with the same request id.
     public func fetch(max: Int, waitMilliseconds: Int) throws(ClientError) -> [RetryCommand] {
         let request = Fetch(
             service: service, instance: instance, max: UInt16(clamping: max),
             waitMs: UInt32(clamping: waitMilliseconds))
+        // A Fetch whose reply did not come in time is resent once with the same request id on
+        // a fresh socket: the broker then knows the commands it sent were lost, not run.
         let reply = try connection.request(
-            .fetch(request), timeoutMilliseconds: waitMilliseconds + connection.timeoutMilliseconds)
+            .fetch(request), timeoutMilliseconds: waitMilliseconds + connection.timeoutMilliseconds, attempts: 2)
         guard case .commands(let commands) = reply else {
             throw .protocolViolation("expected commands in reply to a fetch")
         }
@@ -59,7 +61,7 @@ public final class Subscriber: Sendable {
     public func extend(_ command: RetryCommand, byMilliseconds milliseconds: Int) throws(ClientError) -> Int64? {
         let reply = try connection.request(.extendLease(ExtendLease(
             lease: LeaseRef(executionId: command.executionId, token: command.leaseToken),
-            extendByMs: UInt32(clamping: milliseconds))))
+            extendByMs: UInt32(clamping: milliseconds))), attempts: 3)
         guard case .leaseReply(let lease) = reply else {
             throw .protocolViolation("expected a lease reply")
         }
@@ -114,9 +116,33 @@ public final class AdminClient: Sendable {
         return page
     }
 
-    /// One execution and its history.
+    /// One execution and its whole history, read page by page (the broker sizes each page to
+    /// its frame limit and says where the next one starts).
+    ///
+    /// - Throws: `ClientError`; `protocolViolation` when a page does not move past the one before.
     public func show(_ id: Int64) throws(ClientError) -> ShowReply {
-        let reply = try connection.request(.showRequest(ShowRequest(executionId: id)))
+        var whole = try showPage(id, historyAfter: nil)
+        var after = whole.nextHistoryAfter
+        while let cursor = after {
+            let page = try showPage(id, historyAfter: cursor)
+            guard page.history.allSatisfy({ $0.seq > cursor }) else {
+                throw .protocolViolation("history page after \(cursor) holds an earlier row")
+            }
+            if let next = page.nextHistoryAfter, next <= cursor {
+                throw .protocolViolation("history cursor went from \(cursor) to \(next)")
+            }
+            whole.history += page.history
+            whole.execution = page.execution
+            after = page.nextHistoryAfter
+        }
+        whole.nextHistoryAfter = nil
+        return whole
+    }
+
+    /// One execution and one page of its history, after the row `historyAfter` (from the first
+    /// row when nil).
+    public func showPage(_ id: Int64, historyAfter: Int64?) throws(ClientError) -> ShowReply {
+        let reply = try connection.request(.showRequest(ShowRequest(executionId: id, historyAfter: historyAfter)))
         guard case .showReply(let shown) = reply else { throw .protocolViolation("expected a show reply") }
         return shown
     }

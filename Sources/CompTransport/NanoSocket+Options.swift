@@ -30,6 +30,27 @@ extension NanoSocket {
         try setIntOption(NN_SOL_SOCKET, NN_RCVMAXSIZE, value, "set NN_RCVMAXSIZE")
     }
 
+    /// The bytes nanomsg counts against `NN_RCVMAXSIZE` besides the application's message on a
+    /// direct REQ↔REP connection: the stream transports (ipc, tcp) compare the limit with the
+    /// whole wire message, which is the SP header followed by the body. That header is the 32-bit
+    /// request id (top bit set) that REQ puts before each request and REP echoes before each
+    /// reply; every device between the peers adds 4 more bytes to a request's backtrace, which
+    /// this allowance does not cover (peers connect directly).
+    public static let requestHeaderBytes = 4
+
+    /// Sets the largest application message this socket accepts, exactly: `NN_RCVMAXSIZE` becomes
+    /// `bytes` plus `requestHeaderBytes`, so a message of `bytes` bytes passes and one byte more
+    /// is dropped by nanomsg (which also disconnects the peer that sent it).
+    ///
+    /// - Parameter bytes: The limit of the body; -1 removes the limit.
+    /// - Throws: `TransportError` (`EINVAL` for a value below -1 or too large for nanomsg).
+    public func setMessageLimit(bytes: Int) throws(TransportError) {
+        guard bytes >= -1 else {
+            throw TransportError(code: EINVAL, operation: "set NN_RCVMAXSIZE", address: address)
+        }
+        try setReceiveMaxSize(bytes: bytes == -1 ? -1 : bytes + NanoSocket.requestHeaderBytes)
+    }
+
     /// Sets after how long a cooked request socket resends an unanswered request
     /// (`NN_REQ_RESEND_IVL`); only for `.request` sockets.
     ///

@@ -14,19 +14,24 @@ import Synchronization
 /// receive, and `close()` takes it first, so the id cannot be closed (and reused by a new socket)
 /// while a receive still waits on it.
 public final class ReplyServer: Sendable {
-    /// The frame limit given at creation (`NN_RCVMAXSIZE`): larger requests are dropped by nanomsg,
-    /// which also disconnects their sender.
+    /// The frame limit given at creation: a request of exactly this many bytes arrives, a larger
+    /// one is dropped by nanomsg, which also disconnects its sender. (`NN_RCVMAXSIZE` is set to it
+    /// plus nanomsg's own request header, see `NanoSocket.requestHeaderBytes`.)
     public let receiveMaxSize: Int
     private let socket: Mutex<NanoSocket>
     private let receiveGate = Mutex(())
 
-    /// Opens the raw reply socket; call `bind(_:)` before receiving.
+    /// Opens the raw reply socket; call `bind(_:)` before receiving. The first server of the
+    /// process raises its open-file soft limit to the hard limit (`OpenFileLimit`).
     ///
-    /// - Parameter receiveMaxSize: The largest request accepted, in bytes (-1 for no limit).
+    /// - Parameter receiveMaxSize: The largest request accepted, in bytes of the application's
+    ///   frame, exactly (-1 for no limit).
     /// - Throws: `TransportError` when the socket cannot be made or the limit is invalid.
     public init(receiveMaxSize: Int) throws(TransportError) {
+        // A listener that runs out of descriptors makes nanomsg spin (see `OpenFileLimit`).
+        OpenFileLimit.raiseSoftToHard()
         let socket = try NanoSocket(.rawReply)
-        try socket.setReceiveMaxSize(bytes: receiveMaxSize)
+        try socket.setMessageLimit(bytes: receiveMaxSize)
         self.receiveMaxSize = receiveMaxSize
         self.socket = Mutex(socket)
     }

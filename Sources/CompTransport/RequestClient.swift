@@ -11,43 +11,60 @@ import Synchronization
 ///
 /// Resends: nanomsg's timed resend is pushed out to `resendIntervalMilliseconds` because the
 /// application resends itself with the same record ids. nanomsg still resends the outstanding
-/// request once on a new connection when the one it went out on is lost (also after a timeout,
-/// until the next request replaces it); the broker's dedupe absorbs that. A reply that arrives
-/// after its request timed out is discarded by nanomsg once the next request is sent, so it is
-/// never taken for the reply to that next request.
+/// request once on a new connection when the one it went out on is lost; the broker's dedupe
+/// absorbs that.
 ///
-/// Why it is `Sendable`: nanomsg guards each socket with its own mutex; the `socket` lock is held
-/// for a whole request (send and receive) and by `close()`, which also keeps the id alive.
+/// A fresh socket after a timeout: when a request times out, the socket is closed and a new one
+/// opened and connected before the error is thrown. A cooked REQ socket that lost its connection
+/// around a request can stay stuck (its request never resent, or resent into a connection that
+/// nanomsg keeps dropping, e.g. for an oversized reply), so the caller's retry always starts on
+/// a new connection. A reply that arrives after its request timed out therefore goes to the
+/// closed socket and is never taken for the reply to a later request.
+///
+/// Why it is `Sendable`: nanomsg guards each socket with its own mutex; the `state` lock is held
+/// for a whole request (send, receive, and the reopen after a timeout) and by `close()`, which
+/// also keeps the id alive.
 public final class RequestClient: Sendable {
     /// The largest reply accepted by default: 16 MiB.
     public static let defaultReceiveMaxSize = 16 * 1024 * 1024
     /// The `NN_REQ_RESEND_IVL` set on every client: 7 days, i.e. nanomsg never resends on a timer.
     public static let resendIntervalMilliseconds = 7 * 24 * 3600 * 1000
 
+    /// The socket and whether its owner closed it (then it is never reopened).
+    private struct State: ~Copyable {
+        var socket: NanoSocket
+        var closedByOwner = false
+    }
+
     /// The address this client connects to.
     public let address: String
+    /// The largest reply accepted, in bytes of the application's frame (-1 for no limit).
+    public let receiveMaxSize: Int
     private let sendTimeoutMilliseconds: Int
-    private let socket: Mutex<NanoSocket>
+    private let state: Mutex<State>
+    private let reopenings = Atomic<Int>(0)
 
     /// Opens a request socket and starts connecting (nanomsg connects in the background and
     /// reconnects on loss, so the server need not be up yet).
     ///
     /// - Parameters:
     ///   - address: The server's address (`ipc://...`, `tcp://host:port`).
-    ///   - receiveMaxSize: The largest reply accepted, in bytes (-1 for no limit).
+    ///   - receiveMaxSize: The largest reply accepted, in bytes of the application's frame,
+    ///     exactly (-1 for no limit); a larger reply is dropped by nanomsg and the request times out.
     ///   - sendTimeoutMilliseconds: The most a send may wait for room (`NN_SNDTIMEO`).
     /// - Throws: `TransportError` for a malformed address or a socket that cannot be made.
     public init(connectingTo address: String, receiveMaxSize: Int = RequestClient.defaultReceiveMaxSize,
                 sendTimeoutMilliseconds: Int = 1000) throws(TransportError) {
-        var socket = try NanoSocket(.request)
-        try socket.setReceiveMaxSize(bytes: receiveMaxSize)
-        try socket.setRequestResendInterval(milliseconds: RequestClient.resendIntervalMilliseconds)
-        try socket.setSendTimeout(milliseconds: sendTimeoutMilliseconds)
-        try socket.connect(address)
+        let socket = try RequestClient.openSocket(
+            address: address, receiveMaxSize: receiveMaxSize, sendTimeoutMilliseconds: sendTimeoutMilliseconds)
         self.address = address
+        self.receiveMaxSize = receiveMaxSize
         self.sendTimeoutMilliseconds = sendTimeoutMilliseconds
-        self.socket = Mutex(socket)
+        self.state = Mutex(State(socket: socket))
     }
+
+    /// How many times a timeout (or a failed reopen) made this client open a fresh socket.
+    public var reopenCount: Int { reopenings.load(ordering: .relaxed) }
 
     /// Sends a request and waits for its reply.
     ///
@@ -56,25 +73,22 @@ public final class RequestClient: Sendable {
     ///   - timeoutMilliseconds: The most the whole exchange may take; negative waits forever.
     /// - Returns: The reply's bytes.
     /// - Throws: `TransportError` with `isTimeout` when no reply came in time (the client stays
-    ///   usable), `isClosed` after `close()`.
+    ///   usable, on a fresh socket), `isClosed` after `close()`.
     public func request(_ body: [UInt8], timeoutMilliseconds: Int) throws(TransportError) -> [UInt8] {
-        try socket.withLock { (socket: inout NanoSocket) throws(TransportError) -> [UInt8] in
-            let deadline = timeoutMilliseconds < 0 ? nil : Milliseconds.now() + Int64(timeoutMilliseconds)
-            let sendTimeout = timeoutMilliseconds < 0
-                ? sendTimeoutMilliseconds : min(sendTimeoutMilliseconds, timeoutMilliseconds)
-            try socket.setSendTimeout(milliseconds: sendTimeout)
-            try socket.send(body)
-            while true {
-                var wait = -1
-                if let deadline {
-                    wait = Int(deadline - Milliseconds.now())
-                    guard wait > 0 else {
-                        throw TransportError(code: ETIMEDOUT, operation: "request", address: address)
-                    }
+        try state.withLock { (state: inout State) throws(TransportError) -> [UInt8] in
+            guard !state.closedByOwner else { throw TransportError.closed("request", address: address) }
+            if !state.socket.isOpen {
+                // A reopen after an earlier timeout failed (e.g. EMFILE): try again now.
+                try reopen(&state)
+            }
+            do throws(TransportError) {
+                return try exchange(body, timeoutMilliseconds: timeoutMilliseconds, on: state.socket)
+            } catch {
+                if error.isTimeout {
+                    // Best effort: if no new socket can be made now, the next request tries again.
+                    try? reopen(&state)
                 }
-                try socket.setReceiveTimeout(milliseconds: wait)
-                // nil means the wait ended without a reply (timeout or signal): check the deadline.
-                if let reply = try socket.receive() { return reply }
+                throw error
             }
         }
     }
@@ -82,6 +96,48 @@ public final class RequestClient: Sendable {
     /// Closes the socket; later requests throw a closed error. Waits for a request in progress
     /// to end (at most its timeout).
     public func close() {
-        socket.withLock { $0.close() }
+        state.withLock { state in
+            state.closedByOwner = true
+            state.socket.close()
+        }
+    }
+
+    private func exchange(_ body: [UInt8], timeoutMilliseconds: Int,
+                          on socket: borrowing NanoSocket) throws(TransportError) -> [UInt8] {
+        let deadline = timeoutMilliseconds < 0 ? nil : Milliseconds.now() + Int64(timeoutMilliseconds)
+        let sendTimeout = timeoutMilliseconds < 0
+            ? sendTimeoutMilliseconds : min(sendTimeoutMilliseconds, timeoutMilliseconds)
+        try socket.setSendTimeout(milliseconds: sendTimeout)
+        try socket.send(body)
+        while true {
+            var wait = -1
+            if let deadline {
+                wait = Int(deadline - Milliseconds.now())
+                guard wait > 0 else {
+                    throw TransportError(code: ETIMEDOUT, operation: "request", address: address)
+                }
+            }
+            try socket.setReceiveTimeout(milliseconds: wait)
+            // nil means the wait ended without a reply (timeout or signal): check the deadline.
+            if let reply = try socket.receive() { return reply }
+        }
+    }
+
+    /// Closes the current socket and puts a fresh, connected one in its place.
+    private func reopen(_ state: inout State) throws(TransportError) {
+        state.socket.close()
+        reopenings.add(1, ordering: .relaxed)
+        state.socket = try RequestClient.openSocket(
+            address: address, receiveMaxSize: receiveMaxSize, sendTimeoutMilliseconds: sendTimeoutMilliseconds)
+    }
+
+    private static func openSocket(address: String, receiveMaxSize: Int,
+                                   sendTimeoutMilliseconds: Int) throws(TransportError) -> NanoSocket {
+        var socket = try NanoSocket(.request)
+        try socket.setMessageLimit(bytes: receiveMaxSize)
+        try socket.setRequestResendInterval(milliseconds: RequestClient.resendIntervalMilliseconds)
+        try socket.setSendTimeout(milliseconds: sendTimeoutMilliseconds)
+        try socket.connect(address)
+        return socket
     }
 }

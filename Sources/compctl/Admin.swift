@@ -52,6 +52,9 @@ struct List: ParsableCommand {
 
     func validate() throws {
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be in 1...1000") }
+        guard cursor >= 0 else {
+            throw ValidationError("--cursor must be 0 (the first page) or a cursor printed by the previous page; got \(cursor)")
+        }
     }
 
     func run() throws {
@@ -134,6 +137,13 @@ func perform(_ action: AdminAction, _ target: ActionTarget, _ connection: Connec
             failures: reply.failures.map {
                 FailureJSON(executionId: $0.executionId, code: Names.code($0.code), message: $0.message)
             }))
+    } else if case .service(let service) = target {
+        // pause and resume: the broker counts 1 changed when the service's state changed.
+        if reply.changed == 0 {
+            print("\(verb): no change (service \(service) was already \(action == .pause ? "paused" : "not paused"))")
+        } else {
+            print("\(verb): service \(service)")
+        }
     } else {
         print("\(verb): \(reply.changed) of \(reply.matched) changed")
         for failure in reply.failures {
@@ -209,10 +219,19 @@ struct ChangeFunction: ParsableCommand {
     }
 }
 
+/// Checks a `--service` name before it goes to the broker.
+func validateServiceName(_ service: String) throws {
+    guard !service.isEmpty else { throw ValidationError("--service must name a service; got an empty name") }
+    guard service.utf8.count <= WireLimits.maxNameBytes else {
+        throw ValidationError("--service must be at most \(WireLimits.maxNameBytes) bytes of UTF-8; got \(service.utf8.count)")
+    }
+}
+
 struct Pause: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Stop dispatching a service's retries.")
     @Option var service: String
     @OptionGroup var connection: ConnectionOptions
+    func validate() throws { try validateServiceName(service) }
     func run() throws { try guarded { try perform(.pause, .service(service), connection, verb: "paused") } }
 }
 
@@ -220,6 +239,7 @@ struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Resume dispatching a service's retries.")
     @Option var service: String
     @OptionGroup var connection: ConnectionOptions
+    func validate() throws { try validateServiceName(service) }
     func run() throws { try guarded { try perform(.resume, .service(service), connection, verb: "resumed") } }
 }
 

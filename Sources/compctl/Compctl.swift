@@ -14,6 +14,50 @@ struct Compctl: ParsableCommand {
             Mark.self, ApplySpec.self, ChangeFunction.self, Pause.self, Resume.self, Stats.self,
             Watch.self, Load.self,
         ])
+
+    /// Checks what argument parsing cannot see, then parses and runs the command.
+    ///
+    /// - SIGPIPE is ignored: a `subscribe --exec` child that exits without reading its stdin, or
+    ///   a closed stdout, must end in an error we handle, not kill compctl.
+    /// - An argument that is not valid UTF-8 is refused (exit 64): Swift's `CommandLine.arguments`
+    ///   would silently replace its bad bytes, and a name would reach the broker changed.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        if let problem = ArgumentBytes.firstInvalidUTF8(CommandLine.unsafeArgv, count: Int(CommandLine.argc)) {
+            FileHandle.standardError.write(Data("compctl: \(problem)\n".utf8))
+            Glibc.exit(ExitCode.validationFailure.rawValue)
+        }
+        self.main(nil)
+    }
+}
+
+/// Checks of the raw bytes of the command line.
+enum ArgumentBytes {
+    /// A message naming the first argument (after the program name) that is not valid UTF-8, or
+    /// nil when all are.
+    ///
+    /// - Parameters:
+    ///   - argv: The C argument vector.
+    ///   - count: The number of arguments in it.
+    /// - Returns: The message, showing the argument with its bad bytes as `\xNN`.
+    static func firstInvalidUTF8(_ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
+                                 count: Int) -> String? {
+        for index in 1..<max(1, count) {
+            guard let argument = argv[index] else { continue }
+            let bytes = UnsafeRawBufferPointer(start: argument, count: strlen(argument))
+            if let problem = describeInvalid(Array(bytes), position: index) { return problem }
+        }
+        return nil
+    }
+
+    /// The message for one argument's bytes, or nil when they are valid UTF-8.
+    static func describeInvalid(_ bytes: [UInt8], position: Int) -> String? {
+        guard String(validating: bytes, as: UTF8.self) == nil else { return nil }
+        let shown = bytes.map { byte in
+            (0x20..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16, uppercase: true)
+        }.joined()
+        return "argument \(position) (`\(shown)`) is not valid UTF-8; give every argument as UTF-8 text"
+    }
 }
 
 /// Options every command takes.

@@ -38,7 +38,9 @@ struct Load: ParsableCommand {
         if let rate, !(rate > 0) { throw ValidationError("--rate must be positive") }
         guard duration == nil || count == nil else { throw ValidationError("give --duration or --count, not both") }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
-        _ = try parseDuration(duration, "--duration")
+        if let ms = try parseDuration(duration, "--duration"), ms == 0 {
+            throw ValidationError("--duration must be more than 0 (e.g. 10s); got `\(duration ?? "")`")
+        }
         _ = try parseDuration(drainTimeout, "--drain-timeout")
         guard (0...1).contains(failureRatio) else { throw ValidationError("--failure-ratio must be in 0...1") }
         guard (64...WireLimits.maxPayloadBytes).contains(recordBytes) else {
@@ -58,7 +60,10 @@ struct Load: ParsableCommand {
             let run = LoadRun(plan: plan, options: connection)
             let summary = try run.execute()
             if connection.json { printJSON(summary) } else { summary.printText() }
-            if summary.acknowledged == 0 { throw ExitCode(1) }
+            if let problem = summary.problem {
+                FileHandle.standardError.write(Data("compctl: load: \(problem)\n".utf8))
+                throw ExitCode(1)
+            }
         }
     }
 }
@@ -116,13 +121,29 @@ struct LoadSummary: Encodable {
     var compensationsPerSecond: Double?
     var dispatchLag: Percentiles?
     var pendingAtEnd: Int?
+    var subscriberErrors: Int?
+
+    /// Why the run did not deliver every record, or nil when it did: records refused by the
+    /// broker (rejected), failed requests (errors), records sent but never acknowledged, or
+    /// failed subscriber requests.
+    var problem: String? {
+        var parts: [String] = []
+        if rejected > 0 { parts.append("\(rejected) rejected") }
+        if errors > 0 { parts.append("\(errors) lost to errors") }
+        let unacknowledged = sent - acknowledged - errors
+        if unacknowledged > 0 { parts.append("\(unacknowledged) unacknowledged") }
+        if let subscriberErrors, subscriberErrors > 0 { parts.append("\(subscriberErrors) subscriber request errors") }
+        if acknowledged == 0 && parts.isEmpty { parts.append("nothing acknowledged") }
+        return parts.isEmpty ? nil : "of \(sent) records sent: " + parts.joined(separator: ", ")
+    }
 
     func printText() {
         print("sent \(sent), acknowledged \(acknowledged) (accepted \(accepted), duplicate \(duplicates), stale \(stale), rejected \(rejected)), errors \(errors)")
         print(String(format: "%.0f records/s over %.2f s", recordsPerSecond, seconds))
         print("ack latency: \(ackLatency.text)")
         if let compensations, let compensationsPerSecond, let dispatchLag {
-            print(String(format: "compensations %d, %.0f/s; %d still pending", compensations, compensationsPerSecond, pendingAtEnd ?? 0))
+            print(String(format: "compensations %d, %.0f/s; %d still pending; %d subscriber errors", compensations,
+                         compensationsPerSecond, pendingAtEnd ?? 0, subscriberErrors ?? 0))
             print("dispatch lag: \(dispatchLag.text)")
         }
     }

@@ -3,11 +3,10 @@ import CompModel
 import CompWire
 import Foundation
 import Histogram
+import Synchronization
 
-/// Counters and in-flight failures shared by the load threads.
-///
-/// `@unchecked Sendable`: every field is read and written under `lock`.
-final class LoadState: @unchecked Sendable {
+/// Counters and in-flight failures shared by the load threads, behind one `Mutex`.
+final class LoadState: Sendable {
     struct Counts {
         var sent = 0
         var acknowledged = 0
@@ -17,33 +16,38 @@ final class LoadState: @unchecked Sendable {
         var rejected = 0
         var errors = 0
         var compensations = 0
+        var subscriberErrors = 0
         var lastError = ""
+        var lastSubscriberError = ""
     }
 
-    private let lock = NSLock()
-    private var counts = Counts()
-    private var ackLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
-    private var dispatchLag = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
-    /// Failures waiting for their retry: execution id → when it is due (ms).
-    private var due: [Int64: Int64] = [:]
+    private struct Inner {
+        var counts = Counts()
+        var ackLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        var dispatchLag = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        /// Failures waiting for their retry: execution id → when it is due (ms).
+        var due: [Int64: Int64] = [:]
+    }
 
-    func update(_ body: (inout Counts) -> Void) { lock.withLock { body(&counts) } }
-    var snapshot: Counts { lock.withLock { counts } }
-    var pending: Int { lock.withLock { due.count } }
+    private let inner = Mutex(Inner())
+
+    func update(_ body: (inout Counts) -> Void) { inner.withLock { body(&$0.counts) } }
+    var snapshot: Counts { inner.withLock { $0.counts } }
+    var pending: Int { inner.withLock { $0.due.count } }
 
     /// Records one acknowledged batch: its latency and the failures that will come back.
     func acknowledged(latencyMicros: UInt64, records: Int, outcomes: [RecordOutcome], dueAt: Int64?, failures: [Bool]) {
-        lock.withLock {
-            _ = ackLatency.record(min(latencyMicros, 600_000_000))
-            counts.acknowledged += records
+        inner.withLock { inner in
+            _ = inner.ackLatency.record(min(latencyMicros, 600_000_000))
+            inner.counts.acknowledged += records
             for (outcome, isFailure) in zip(outcomes, failures) {
                 switch outcome.status {
                 case .accepted:
-                    counts.accepted += 1
-                    if isFailure, let dueAt, outcome.executionId != 0 { due[outcome.executionId] = dueAt }
-                case .duplicate: counts.duplicates += 1
-                case .stale: counts.stale += 1
-                case .rejected: counts.rejected += 1
+                    inner.counts.accepted += 1
+                    if isFailure, let dueAt, outcome.executionId != 0 { inner.due[outcome.executionId] = dueAt }
+                case .duplicate: inner.counts.duplicates += 1
+                case .stale: inner.counts.stale += 1
+                case .rejected: inner.counts.rejected += 1
                 }
             }
         }
@@ -51,14 +55,14 @@ final class LoadState: @unchecked Sendable {
 
     /// Records one delivered command; returns false for a command this run did not cause.
     func delivered(executionId: Int64, at now: Int64) -> Bool {
-        lock.withLock {
-            guard let dueAt = due.removeValue(forKey: executionId) else { return false }
-            _ = dispatchLag.record(UInt64(Swift.max(0, now - dueAt)) * 1000)
+        inner.withLock { inner in
+            guard let dueAt = inner.due.removeValue(forKey: executionId) else { return false }
+            _ = inner.dispatchLag.record(UInt64(Swift.max(0, now - dueAt)) * 1000)
             return true
         }
     }
 
-    func histograms() -> (Histogram<UInt64>, Histogram<UInt64>) { lock.withLock { (ackLatency, dispatchLag) } }
+    func histograms() -> (Histogram<UInt64>, Histogram<UInt64>) { inner.withLock { ($0.ackLatency, $0.dispatchLag) } }
 }
 
 /// One load run: reporter threads, subscriber threads, a progress line, and the summary.
@@ -146,9 +150,14 @@ struct LoadRun {
             summary.compensationsPerSecond = loopSeconds > 0 ? Double(counts.compensations) / loopSeconds : 0
             summary.dispatchLag = Percentiles(lag)
             summary.pendingAtEnd = state.pending
+            summary.subscriberErrors = counts.subscriberErrors
         }
         if counts.errors > 0, !counts.lastError.isEmpty {
             FileHandle.standardError.write(Data("compctl: \(counts.errors) errors; last: \(counts.lastError)\n".utf8))
+        }
+        if counts.subscriberErrors > 0 {
+            FileHandle.standardError.write(Data(
+                "compctl: \(counts.subscriberErrors) subscriber request errors; last: \(counts.lastSubscriberError)\n".utf8))
         }
         return summary
     }
@@ -170,6 +179,7 @@ struct LoadRun {
             maxRetries: 5, minBackoffMs: plan.backoffMs, maxBackoffMs: 1000, executionTimeoutMs: 30_000,
             jitterPermille: 0)
         let perConnectionRate = plan.rate.map { $0 / Double(plan.connections) }
+        let reporter = Reporter(connection: connection, attempts: 1, batchSize: plan.batch)
         var intended = Double(started) * 1000  // µs
         var sent = 0
         while !stop.isSet {
@@ -203,13 +213,11 @@ struct LoadRun {
             let measuredFrom = perConnectionRate == nil ? sendAt : UInt64(Swift.max(0, intended))
             state.update { $0.sent += size }
             do {
-                let reply = try connection.request(.recordBatch(RecordBatch(records: records)))
-                guard case .ack(let ack) = reply, ack.outcomes.count == size else {
-                    throw ClientError.protocolViolation("expected an ack of \(size) outcomes")
-                }
+                // The reporter cuts the batch further when its frame would pass the broker's limit.
+                let outcomes = try reporter.send(records)
                 let ackAt = RecordIdentifier.nowMicros()
                 state.acknowledged(
-                    latencyMicros: ackAt &- Swift.min(measuredFrom, ackAt), records: size, outcomes: ack.outcomes,
+                    latencyMicros: ackAt &- Swift.min(measuredFrom, ackAt), records: size, outcomes: outcomes,
                     dueAt: plan.subscribers > 0 ? Int64(ackAt / 1000) + Int64(plan.backoffMs) : nil,
                     failures: failures)
             } catch {
@@ -225,30 +233,32 @@ struct LoadRun {
 
     private func runSubscriber(_ subscriber: Subscriber, state: LoadState, stop: StopFlag) {
         while !stop.isSet {
-            guard let commands = try? subscriber.fetch(max: 500, waitMilliseconds: 200) else {
+            do {
+                let commands = try subscriber.fetch(max: 500, waitMilliseconds: 200)
+                if commands.isEmpty { continue }
+                let now = RecordIdentifier.nowMilliseconds()
+                let counted = commands.map { state.delivered(executionId: $0.executionId, at: now) }
+                let outcomes = try subscriber.report(commands.map { RetryResult(command: $0, outcome: .success) })
+                let done = zip(outcomes, counted).count { $0.status == .accepted && $1 }
+                state.update { $0.compensations += done }
+            } catch {
+                // Counted and shown in the summary (a reply that cannot be decoded included).
+                state.update {
+                    $0.subscriberErrors += 1
+                    $0.lastSubscriberError = "\(error)"
+                }
                 usleep(50_000)
-                continue
             }
-            if commands.isEmpty { continue }
-            let now = RecordIdentifier.nowMilliseconds()
-            let counted = commands.map { state.delivered(executionId: $0.executionId, at: now) }
-            guard let outcomes = try? subscriber.report(commands.map { RetryResult(command: $0, outcome: .success) })
-            else { continue }
-            let done = zip(outcomes, counted).count { $0.status == .accepted && $1 }
-            state.update { $0.compensations += done }
         }
     }
 }
 
 /// A stop flag shared between threads.
-///
-/// `@unchecked Sendable`: guarded by `lock`.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
 
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
 }
 
 extension RecordIdentifier {

@@ -9,13 +9,15 @@ struct Subscribe: ParsableCommand {
         abstract: "Fetch retry commands of a service, run them, report results.",
         discussion: """
             With --exec, CMD runs under /bin/sh once per command with the command as JSON on stdin; \
-            exit status 0 reports success, anything else a failure (error code EXIT_<status>, the \
-            last line of stderr as message). Leases of long runs are extended while CMD runs.
+            exit status 0 reports success, anything else a failure (error code EXIT_<status> or \
+            SIGNAL_<n>, the last line of stderr as message). CMD's stdout is read and dropped. \
+            Commands are fetched one at a time, and the running one's lease is extended while \
+            CMD runs.
             """)
 
     @Option var service: String
     @Option(help: "This instance's name (default: host-pid).") var instance: String?
-    @Option(help: "Commands per fetch, 1...1000.") var max = 10
+    @Option(help: "Commands per fetch, 1...1000 (default 10; 1 with --exec).") var max: Int?
     @Option(help: "Stop after handling this many commands.") var count: Int?
     @Option(name: .customLong("for"), help: "Stop after this long (e.g. 30s).") var duration: String?
     @Option(help: "How long each fetch may be held by the broker.") var wait = "5s"
@@ -30,7 +32,12 @@ struct Subscribe: ParsableCommand {
         guard [succeed, fail, exec != nil].filter({ $0 }).count == 1 else {
             throw ValidationError("give exactly one of --succeed, --fail, --exec CMD")
         }
-        guard (1...WireLimits.maxCommands).contains(max) else { throw ValidationError("--max must be in 1...1000") }
+        if let max {
+            guard (1...WireLimits.maxCommands).contains(max) else { throw ValidationError("--max must be in 1...1000") }
+            if exec != nil, max > 1 {
+                throw ValidationError("--max must be 1 with --exec: commands run one at a time, so a prefetched one would wait while its lease runs out")
+            }
+        }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
         _ = try parseDuration(duration, "--for")
         guard try parseDuration(wait, "--wait") != nil else { throw ValidationError("--wait is required") }
@@ -53,8 +60,9 @@ struct Subscribe: ParsableCommand {
                     if left <= 0 { break }
                     waitNow = Swift.min(waitMs, Int(left))
                 }
-                let room = count.map { $0 - handled } ?? max
-                let commands = try subscriber.fetch(max: Swift.min(max, room), waitMilliseconds: waitNow)
+                let perFetch = exec != nil ? 1 : (max ?? 10)
+                let room = count.map { $0 - handled } ?? perFetch
+                let commands = try subscriber.fetch(max: Swift.min(perFetch, room), waitMilliseconds: waitNow)
                 for command in commands {
                     let (succeeded, error) = try execute(command, subscriber)
                     let outcome = succeeded
@@ -94,46 +102,11 @@ struct Subscribe: ParsableCommand {
     }
 
     private func runExec(_ command: RetryCommand, _ subscriber: Subscriber) throws -> (Bool, ErrorDetails) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", exec ?? "false"]
-        let input = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            return (false, ErrorDetails(code: "EXEC_FAILED", message: "cannot run /bin/sh: \(error.localizedDescription)"))
-        }
-        input.fileHandleForWriting.write(commandJSON(command))
-        try? input.fileHandleForWriting.close()
-        let stderrText = LockedBuffer()
-        let reader = Thread { stderrText.append(errors.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        var deadline = command.leaseDeadline
-        let leaseLength = Swift.max(1000, command.leaseDeadline - RecordIdentifier.nowMilliseconds())
-        while process.isRunning {
-            usleep(20_000)
-            let now = RecordIdentifier.nowMilliseconds()
-            if deadline - now < leaseLength / 2 {
-                if let extended = try subscriber.extend(command, byMilliseconds: Int(leaseLength)) {
-                    deadline = extended
-                } else {
-                    deadline = Int64.max  // the lease is gone; the result will be stale
-                }
-            }
-        }
-        process.waitUntilExit()
-        while !stderrText.isComplete(for: reader) { usleep(1000) }
-        if process.terminationStatus == 0 { return (true, ErrorDetails(code: "", message: "")) }
-        let lastLine = stderrText.text.split(separator: "\n").last.map(String.init) ?? ""
-        return (false, ErrorDetails(
-            code: "EXIT_\(process.terminationStatus)", message: String(lastLine.utf8.prefix(1000)) ?? "",
-            detail: String(stderrText.text.utf8.suffix(8000)) ?? ""))
+        let outcome = ExecRunner(script: exec ?? "false").run(command, input: try commandJSON(command), subscriber: subscriber)
+        return (outcome.succeeded, outcome.error)
     }
 
-    private func commandJSON(_ command: RetryCommand) -> Data {
+    private func commandJSON(_ command: RetryCommand) throws -> [UInt8] {
         struct CommandJSON: Encodable {
             let executionId: Int64
             let attempt: UInt32
@@ -156,26 +129,10 @@ struct Subscribe: ParsableCommand {
             payloadBase64: Data(command.payload).base64EncodedString())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(value)) ?? Data("{}".utf8)
-    }
-}
-
-/// Collects a child's stderr on a reader thread.
-///
-/// `@unchecked Sendable`: guarded by `lock`.
-final class LockedBuffer: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private var done = false
-
-    func append(_ chunk: Data) {
-        lock.withLock {
-            data.append(chunk)
-            done = true
+        do {
+            return [UInt8](try encoder.encode(value))
+        } catch {
+            throw Failure("cannot encode retry command \(command.executionId) as JSON: \(error)")
         }
     }
-
-    func isComplete(for thread: Thread) -> Bool { lock.withLock { done } }
-
-    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
 }

@@ -1,6 +1,6 @@
 import CompTransport
-import Synchronization
 import Foundation
+import Synchronization
 import Testing
 
 struct RequestClientTests {
@@ -9,10 +9,8 @@ struct RequestClientTests {
         let server = try ReplyServer(receiveMaxSize: 1024)
         try server.bind(TransportAddress.temporaryIPC(prefix: "rc-idle"))
         defer { server.close() }
-        let (request, elapsed) = try measure { try server.receive(timeoutMilliseconds: 100) }
-        #expect(request == nil)
-        #expect(elapsed >= 90)
-        #expect(elapsed < 1000)
+        let waiting = Background { try server.receive(timeoutMilliseconds: 100) }
+        #expect(try waiting.join(seconds: 30) == nil)
     }
 
     @Test("a request with no answer throws a timeout error")
@@ -35,21 +33,21 @@ struct RequestClientTests {
         let address = TransportAddress.temporaryIPC(prefix: "rc-late")
         let server = try ReplyServer(receiveMaxSize: 1024)
         try server.bind(address)
-        // Every request is answered 400 ms after it arrives: the reply to "first" (at ~400 ms)
-        // reaches the client while it waits for "second" (sent at ~150 ms, answered at ~550 ms).
-        let loop = ServerLoop(server) { request, server in
-            _ = Background {
-                Thread.sleep(forTimeInterval: 0.4)
-                try server.reply(to: request.route, body: bytes("reply:") + request.body)
-            }
-        }
-        defer { _ = try? loop.finish() }
+        defer { server.close() }
         let client = try RequestClient(connectingTo: address)
-        let error = #expect(throws: TransportError.self) {
-            try client.request(bytes("first"), timeoutMilliseconds: 150)
-        }
+        // "first" is taken by the server and not answered until its request has timed out.
+        let firstCall = Background { try client.request(bytes("first"), timeoutMilliseconds: 300) }
+        let first = try #require(try server.receive(timeoutMilliseconds: 30_000))
+        #expect(first.body == bytes("first"))
+        let error = #expect(throws: TransportError.self) { try firstCall.join(seconds: 30) }
         #expect(error?.isTimeout == true)
-        #expect(try client.request(bytes("second"), timeoutMilliseconds: 3000) == bytes("reply:second"))
+        // "second" is taken; the late answer to "first" goes out before the answer to "second".
+        let secondCall = Background { try client.request(bytes("second"), timeoutMilliseconds: 30_000) }
+        let second = try #require(try server.receive(timeoutMilliseconds: 30_000))
+        #expect(second.body == bytes("second"))
+        try server.reply(to: first.route, body: bytes("reply:first"))
+        try server.reply(to: second.route, body: bytes("reply:second"))
+        #expect(try secondCall.join(seconds: 30) == bytes("reply:second"))
     }
 
     @Test("a frame above the server's limit is dropped and the server keeps serving")

@@ -1,5 +1,6 @@
 @testable import CompTransport
 import Foundation
+import Synchronization
 import Testing
 
 struct ReplyServerTests {
@@ -92,32 +93,34 @@ struct ReplyServerTests {
         #expect(try pending.join() == bytes("from elsewhere"))
     }
 
-    @Test("a held request does not delay another client's immediate answer")
+    @Test("a held request does not hold up another client's answer")
     func heldRequest() throws {
         let address = TransportAddress.temporaryIPC(prefix: "rr-held")
         let server = try ReplyServer(receiveMaxSize: 1024)
         try server.bind(address)
+        let held = Mutex<ReplyRoute?>(nil)
         let loop = ServerLoop(server) { request, server in
-            guard request.body == bytes("hold") else {
+            if request.body == bytes("hold") {
+                held.withLock { $0 = request.route }
+            } else {
                 try? server.reply(to: request.route, body: bytes("now"))
-                return
-            }
-            _ = Background {
-                Thread.sleep(forTimeInterval: 0.3)
-                try server.reply(to: request.route, body: bytes("later"))
             }
         }
         defer { _ = try? loop.finish() }
         let holder = try RequestClient(connectingTo: address)
         let other = try RequestClient(connectingTo: address)
-        let held = Background { try measure { try holder.request(bytes("hold"), timeoutMilliseconds: 3000) } }
-        Thread.sleep(forTimeInterval: 0.05)
-        let (answer, quickTime) = try measure { try other.request(bytes("quick"), timeoutMilliseconds: 3000) }
-        #expect(answer == bytes("now"))
-        #expect(quickTime < 250)
-        let (late, heldTime) = try held.join()
-        #expect(late == bytes("later"))
-        #expect(heldTime >= 290)
+        let holderDone = StopFlag()
+        let holderCall = Background {
+            defer { holderDone.set() }
+            return try holder.request(bytes("hold"), timeoutMilliseconds: 60_000)
+        }
+        #expect(waitUntil { held.withLock { $0 } != nil })
+        // While "hold" waits unanswered, another client is answered.
+        #expect(try other.request(bytes("quick"), timeoutMilliseconds: 30_000) == bytes("now"))
+        #expect(!holderDone.isSet)
+        let route = try #require(held.withLock { $0 })
+        try server.reply(to: route, body: bytes("later"))
+        #expect(try holderCall.join(seconds: 30) == bytes("later"))
     }
 
     @Test("a reply to a client that went away is dropped and the server keeps serving")
@@ -131,7 +134,6 @@ struct ReplyServerTests {
         let request = try #require(try server.receive(timeoutMilliseconds: 2000))
         #expect(throws: TransportError.self) { try abandoned.join() }
         leaver.close()
-        Thread.sleep(forTimeInterval: 0.05)
         try server.reply(to: request.route, body: bytes("too late"))
 
         let stayer = try RequestClient(connectingTo: address)

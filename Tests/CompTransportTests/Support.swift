@@ -93,9 +93,12 @@ func bindRandomTCP(_ server: ReplyServer) throws -> String {
 /// The bytes of a string.
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
-/// Milliseconds elapsed while running `body`.
-func measure<T>(_ body: () throws -> T) rethrows -> (T, Int) {
-    let start = DispatchTime.now().uptimeNanoseconds
-    let value = try body()
-    return (value, Int((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000))
+/// Polls `condition` every 5 ms until it holds or `seconds` pass; returns whether it held.
+func waitUntil(seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(5_000)
+    }
+    return try condition()
 }
