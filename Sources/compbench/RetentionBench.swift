@@ -61,7 +61,7 @@ struct RetentionBench: ParsableCommand {
         let ahead = TimeSpan.seconds(24 * 3600 - Int64(retention))
         var workload = Workload(seed: 0x2E7E)
         var open: [ExecutionKey] = []
-        var samples: [(second: Int, bytes: Int64, stored: Int)] = []
+        var samples: [Sample] = []
         var pruned = 0
         var pruneSeconds = 0.0
         var created = 0
@@ -91,7 +91,9 @@ struct RetentionBench: ParsableCommand {
 
             tickIndex += 1
             if tickIndex % Int(1 / Self.tick) == 0 {
-                samples.append((Int(elapsed.rounded()), try storeBytes(path), try stored(journal)))
+                samples.append(Sample(
+                    second: Int(elapsed.rounded()), database: fileBytes(path), wal: fileBytes(path + "-wal"),
+                    stored: try stored(journal)))
             }
             let next = start.addingTimeInterval(Double(tickIndex) * Self.tick)
             let wait = next.timeIntervalSinceNow
@@ -101,14 +103,19 @@ struct RetentionBench: ParsableCommand {
                elapsed: Date().timeIntervalSince(start))
     }
 
-    /// The database file and its WAL, in bytes.
-    private func storeBytes(_ path: String) throws -> Int64 {
-        var total: Int64 = 0
-        for file in [path, path + "-wal"] {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: file)
-            total += (attributes?[.size] as? NSNumber)?.int64Value ?? 0
-        }
-        return total
+    /// One sample per second: file sizes and executions stored.
+    struct Sample {
+        var second: Int
+        var database: Int64
+        var wal: Int64
+        var stored: Int
+        var bytes: Int64 { database + wal }
+    }
+
+    /// A file's size in bytes (0 when missing).
+    private func fileBytes(_ path: String) -> Int64 {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        return (attributes?[.size] as? NSNumber)?.int64Value ?? 0
     }
 
     private func stored(_ journal: Journal) throws -> Int {
@@ -116,11 +123,12 @@ struct RetentionBench: ParsableCommand {
     }
 
     private func report(
-        samples: [(second: Int, bytes: Int64, stored: Int)], created: Int, pruned: Int, pruneSeconds: Double,
+        samples: [Sample], created: Int, pruned: Int, pruneSeconds: Double,
         elapsed: Double
     ) {
-        // Steady state starts once the first executions are past retention; compare its first third to the end.
-        let steady = samples.filter { $0.second > retention + 1 }
+        // Steady state starts once the first executions are past retention (and the WAL has reached its
+        // working size): compare the store there with the end.
+        let steady = samples.filter { $0.second > 2 * retention + 2 }
         let first = steady.first ?? samples.first
         let last = samples.last
         let maxBytes = samples.map(\.bytes).max() ?? 0
@@ -132,17 +140,21 @@ struct RetentionBench: ParsableCommand {
             print("{\"mode\":\"\(mode)\",\"sync\":\"\(sync)\",\"retention\":\(retention),\"seconds\":\(seconds),"
                 + "\"ingestPerSecond\":\(Int(ingest)),\"prunedPerSecond\":\(Int(prunedPerSecond)),"
                 + "\"pruneThroughput\":\(Int(pruneThroughput)),"
-                + "\"steadyStartMB\":\(String(format: "%.1f", mb(first?.bytes ?? 0))),"
+                + "\"steadyFromSecond\":\(first?.second ?? 0),\"steadyStartMB\":\(String(format: "%.1f", mb(first?.bytes ?? 0))),"
                 + "\"endMB\":\(String(format: "%.1f", mb(last?.bytes ?? 0))),"
                 + "\"maxMB\":\(String(format: "%.1f", mb(maxBytes))),"
                 + "\"storedAtSteadyStart\":\(first?.stored ?? 0),\"storedAtEnd\":\(last?.stored ?? 0)}")
             return
         }
         print("retention: mode=\(mode) sync=\(sync) rate=\(rate)/s retention=\(retention) s, \(seconds) s")
-        print("second   store MB   executions")
+        print("second   db MB  WAL MB  total MB  executions")
         for sample in samples {
-            print(String(format: "%6d %10.1f %12d", sample.second, mb(sample.bytes), sample.stored))
+            print(String(format: "%6d %7.1f %7.1f %9.1f %11d", sample.second, mb(sample.database), mb(sample.wal),
+                         mb(sample.bytes), sample.stored))
         }
+        print(String(format: "steady state from second %d: store %.1f MB -> %.1f MB, executions %d -> %d",
+                     first?.second ?? 0, mb(first?.bytes ?? 0), mb(last?.bytes ?? 0), first?.stored ?? 0,
+                     last?.stored ?? 0))
         print(String(format: "ingest %.0f executions/s; pruned %.0f executions/s; prune throughput %.0f executions/s of prune time",
                      ingest, prunedPerSecond, pruneThroughput))
     }
