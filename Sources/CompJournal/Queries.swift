@@ -26,7 +26,8 @@ struct Queries {
                 seq: statement.int64(0), at: Timestamp(milliseconds: statement.int64(1)),
                 executionId: statement.int64(2), kind: kind.name,
                 recordId: statement.isNull(4) ? nil : RecordID(bytes: statement.blob(4)),
-                summary: statement.text(5)))
+                // Rows written before summaries were capped are cut on the way out, by the same rule.
+                summary: TextLimit.truncate(statement.text(5), maxBytes: Summary.maxBytes)))
         }
         return result
     }

@@ -2,8 +2,17 @@ import CompModel
 
 /// The one human line stored with each journal row.
 enum Summary {
-    /// The line for a row with `body`, given the execution after it (nil for stale rows) and the row's seq.
+    /// The most UTF-8 bytes of a summary: the protocol's text limit (`WireLimits.maxMessageBytes`), so a
+    /// history row always fits in a reply. Longer lines are cut by `TextLimit.truncate`.
+    static let maxBytes = 4096
+
+    /// The line for a row with `body`, given the execution after it (nil for stale rows) and the row's seq,
+    /// at most `maxBytes` UTF-8 bytes.
     static func line(_ body: EntryBody, after execution: Execution?, seq: Int64) -> String {
+        TextLimit.truncate(fullLine(body, after: execution, seq: seq), maxBytes: maxBytes)
+    }
+
+    private static func fullLine(_ body: EntryBody, after execution: Execution?, seq: Int64) -> String {
         switch body {
         case .failure(let report, _):
             return "failure \(describe(report))\(outcome(execution))"
