@@ -50,6 +50,35 @@ extension Journal {
         try store.write(next, previous: current)
     }
 
+    /// How many executions one prune transaction deletes at most: small enough that the writer's lock is
+    /// held briefly, large enough that the per-transaction cost (fsync) is spread.
+    static let pruneBatchSize = 256
+
+    /// Deletes finished executions past retention in transactions of `pruneBatchSize`, one after the other,
+    /// until none is left or `budget` is spent (checked after each transaction, so one always runs).
+    ///
+    /// - Parameters:
+    ///   - now: the broker's clock.
+    ///   - budget: how long to keep going.
+    /// - Returns: how many executions were deleted.
+    /// - Throws: `JournalError` when SQLite fails; the transactions committed before stay committed.
+    public func prune(now: Timestamp, budget: Duration) throws(JournalError) -> Int {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var total = 0
+        while true {
+            let deleted = try prune(now: now, batchSize: Self.pruneBatchSize)
+            total += deleted
+            if deleted < Self.pruneBatchSize || clock.now - start >= budget { return total }
+        }
+    }
+
+    /// The oldest finished executions changed before ?1, at most ?2, through `executions_finished`.
+    static let pruneSelectSQL = """
+        SELECT id, status, park_reason FROM executions WHERE status IN (3, 5) AND updated_at < ?1 \
+        ORDER BY updated_at LIMIT ?2
+        """
+
     /// Deletes up to `batchSize` finished (SUCCEEDED or DISCARDED) executions last changed before
     /// `now − retention`, oldest first, with all their journal rows, in one small transaction.
     ///
@@ -64,10 +93,7 @@ extension Journal {
         let cutoff = now.adding(TimeSpan(milliseconds: -options.retention.milliseconds))
         do {
             return try connection.inTransaction { () throws(JournalError) -> Int in
-                let select = try connection.cached("""
-                    SELECT id, status, park_reason FROM executions WHERE status IN (3, 5) AND updated_at < ?1 \
-                    ORDER BY updated_at LIMIT ?2
-                    """)
+                let select = try connection.cached(Self.pruneSelectSQL)
                 try select.bind(cutoff.milliseconds, at: 1)
                 try select.bind(batchSize, at: 2)
                 var victims: [(ExecutionID, ExecutionStatus, ParkReason?)] = []

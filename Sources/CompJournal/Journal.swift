@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Not `Sendable`: the broker confines it to one thread. Admin reads go through `JournalReader`
 /// on their own connection, so they never wait for (or stall) the writer.
-public final class Journal: JournalConnection {
+public final class Journal: JournalConnection, BrokerStore {
     let options: JournalOptions
     var store: Store
     /// The seq the next journal row gets. Never reused, even after prune deletes the newest rows.
@@ -28,7 +28,8 @@ public final class Journal: JournalConnection {
     /// and loads the next sequence number and the paused services.
     ///
     /// - Parameter options: the file, sync mode and retention.
-    /// - Throws: `JournalError` when the file cannot be opened or migrated, when WAL cannot be enabled,
+    /// - Throws: `JournalError` when the file or its directory is read-only (SQLITE_READONLY), when the file
+    ///   is not a compd journal (SQLITE_NOTADB), when it cannot be opened or migrated, when WAL cannot be enabled,
     ///   or (SQLITE_MISUSE) when `options.retention` is shorter than `minimumRetention` (refused, not clamped,
     ///   so a misconfiguration is seen at start-up rather than as lost dedupe later).
     public init(options: JournalOptions) throws(JournalError) {
@@ -43,7 +44,10 @@ public final class Journal: JournalConnection {
                 throw JournalError(code: SQLITE_CANTOPEN, message: "cannot create \(directory): \(error)")
             }
         }
+        try JournalFile.checkWritable(path: options.path)
         let connection = try Connection(path: options.path, readOnly: false, create: true, busyTimeoutMilliseconds: 5000)
+        try JournalFile.checkWritable(connection)
+        try JournalFile.checkIsJournal(connection)
         let mode = try connection.pragma("journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {
             throw JournalError(code: SQLITE_CANTOPEN, message: "journal_mode is \(mode ?? "nil"), WAL is required")
@@ -68,32 +72,130 @@ public final class Journal: JournalConnection {
 
     // MARK: Group commit
 
-    /// Applies `commands` in one transaction (BEGIN IMMEDIATE … COMMIT): the group commit.
+    /// How many units of one group commit may take the whole transaction down with them before the commit
+    /// gives up and throws (a disk that is really full, or failing, fails every unit that needs space).
+    static let maxLostUnits = 8
+
+    /// Applies `units` in one transaction, each unit in its own SAVEPOINT (see `BrokerStore.commit`).
     ///
+    /// After some errors (SQLITE_FULL, I/O errors) SQLite rolls back the whole transaction, not only the
+    /// unit's savepoint; the commit then runs again without that unit (reported `.failed`), so one unit
+    /// that needs space does not fail the others. The retry is deterministic: the same units get the same
+    /// seqs, ids and jitter.
     /// - Parameters:
-    ///   - commands: the work, applied in order; later commands see the effects of earlier ones.
+    ///   - units: the work, applied in order; later commands see the effects of earlier ones.
     ///   - now: the broker's clock for every command.
-    /// - Returns: one result per command, in order, and every state change in journal order.
-    /// - Throws: `JournalError` when SQLite fails; the transaction is rolled back and the journal's
-    ///   in-memory state (next seq, paused services) restored, so nothing of the batch happened.
-    public func commit(_ commands: [JournalCommand], now: Timestamp) throws(JournalError) -> CommitResult {
-        guard !commands.isEmpty else { return CommitResult(results: [], changes: []) }
+    /// - Returns: one outcome per unit and every state change of the applied units, in journal order.
+    /// - Throws: `JournalError` when BEGIN, the count update or COMMIT fails, or more than `maxLostUnits`
+    ///   units lost the transaction; nothing of the batch happened then, and the journal's in-memory state
+    ///   (next seq, paused services, count changes) is restored.
+    public func commit(_ units: [[JournalCommand]], now: Timestamp) throws(JournalError) -> GroupCommit {
+        guard !units.isEmpty else { return GroupCommit(units: [], changes: []) }
+        var lost: [Int: JournalError] = [:]
+        while true {
+            switch try attempt(units, now: now, skipping: lost) {
+            case .committed(let group):
+                return group
+            case .transactionLost(let index, let error):
+                guard lost.count < Self.maxLostUnits else { throw error }
+                lost[index] = error
+            }
+        }
+    }
+
+    /// How one try of a group commit ended, when it did not throw.
+    private enum Attempt {
+        case committed(GroupCommit)
+        /// SQLite rolled back the whole transaction while unit `index` ran; everything was restored.
+        case transactionLost(index: Int, JournalError)
+    }
+
+    /// One try of a group commit; the units in `skipping` are reported failed with their error, not run.
+    private func attempt(
+        _ units: [[JournalCommand]], now: Timestamp, skipping lost: [Int: JournalError]
+    ) throws(JournalError) -> Attempt {
         let savedSeq = nextSeq
         let savedPaused = paused
-        do {
-            return try connection.inTransaction { () throws(JournalError) -> CommitResult in
-                var batch = Batch(now: now)
-                var results: [CommandResult] = []
-                results.reserveCapacity(commands.count)
-                for command in commands { results.append(try apply(command, batch: &batch)) }
-                try store.flushCounts()
-                return CommitResult(results: results, changes: batch.changes)
-            }
-        } catch {
+        func restore() {
+            connection.rollback()
             nextSeq = savedSeq
             paused = savedPaused
             store.discardCounts()
+        }
+        do {
+            try connection.execute(Connection.TransactionKind.immediate.rawValue)
+            var batch = Batch(now: now)
+            var outcomes: [UnitOutcome] = []
+            outcomes.reserveCapacity(units.count)
+            for (index, unit) in units.enumerated() {
+                if let error = lost[index] {
+                    outcomes.append(.failed(error))
+                    continue
+                }
+                switch try apply(unit: unit, batch: &batch) {
+                case .applied(let results): outcomes.append(.applied(results))
+                case .failed(let error): outcomes.append(.failed(error))
+                case .transactionLost(let error):
+                    restore()
+                    return .transactionLost(index: index, error)
+                }
+            }
+            try store.flushCounts()
+            try connection.execute("COMMIT")
+            return .committed(GroupCommit(units: outcomes, changes: batch.changes))
+        } catch {
+            restore()
             throw error
+        }
+    }
+
+    /// What running one unit did.
+    private enum UnitApplication {
+        case applied([CommandResult])
+        /// Rolled back to its savepoint; the transaction goes on.
+        case failed(JournalError)
+        /// SQLite rolled back the whole transaction (after SQLITE_FULL, an I/O error and a few others).
+        case transactionLost(JournalError)
+    }
+
+    /// Applies the commands of one unit inside `SAVEPOINT unit`; a command that throws rolls the unit back
+    /// to the savepoint (SQL and in-memory state) and makes the unit `.failed`.
+    ///
+    /// - Throws: only when the savepoint statements themselves fail.
+    private func apply(unit: [JournalCommand], batch: inout Batch) throws(JournalError) -> UnitApplication {
+        let unitSeq = nextSeq
+        let unitPaused = paused
+        let unitCounts = store.pendingCounts
+        let unitChanges = batch.changes.count
+        try connection.execute("SAVEPOINT unit")
+        do {
+            var results: [CommandResult] = []
+            results.reserveCapacity(unit.count)
+            for command in unit { results.append(try apply(command, batch: &batch)) }
+            try connection.execute("RELEASE unit")
+            return .applied(results)
+        } catch {
+            nextSeq = unitSeq
+            paused = unitPaused
+            store.restoreCounts(unitCounts)
+            batch.changes.removeSubrange(unitChanges...)
+            guard connection.isInTransaction else { return .transactionLost(error) }
+            try connection.execute("ROLLBACK TO unit; RELEASE unit")
+            return .failed(error)
+        }
+    }
+
+    /// Applies `commands` as one unit in one transaction: a convenience for tests and tools.
+    ///
+    /// - Returns: one result per command, in order, and every state change in journal order.
+    /// - Throws: `JournalError` when SQLite fails; nothing of the commands happened then.
+    public func commit(_ commands: [JournalCommand], now: Timestamp) throws(JournalError) -> CommitResult {
+        guard !commands.isEmpty else { return CommitResult(results: [], changes: []) }
+        let group = try commit([commands], now: now)
+        switch group.units.first {
+        case .applied(let results)?: return CommitResult(results: results, changes: group.changes)
+        case .failed(let error)?: throw error
+        case nil: return CommitResult(results: [], changes: [])
         }
     }
 
@@ -107,8 +209,10 @@ public final class Journal: JournalConnection {
         switch command {
         case .record(let record):
             return .record(try apply(record, batch: &batch))
-        case .leaseDue(let service, let holder, let limit):
-            return .leased(try leaseDue(service: service, holder: holder, limit: limit, batch: &batch))
+        case .leaseDue(let service, let holder, let limit, let budget):
+            return .leased(try leaseDue(service: service, holder: holder, limit: limit, budget: budget, batch: &batch))
+        case .returnLease(let id, let token):
+            return .returned(try returnLease(id, token: token, batch: &batch))
         case .expireLeases(let limit):
             return .expired(try expireLeases(limit: limit, batch: &batch))
         case .extendLease(let id, let token, let span):
