@@ -7,14 +7,15 @@ enum ExecutionRow {
         id, service, processor, function, event_id, key_hash, correlation_id, status, park_reason, \
         recoverable, marked_by_operator, retries, max_retries, min_backoff_ms, max_backoff_ms, \
         execution_timeout_ms, jitter_permille, deadline, next_retry_at, lease_token, lease_holder, \
-        lease_granted_at, lease_until, error_code, error_message, error_detail, payload, created_at, updated_at
+        lease_granted_at, lease_until, error_code, error_message, error_detail, payload, created_at, updated_at, \
+        returns
         """
 
     /// The INSERT of a new execution (29 parameters, `columns` order).
     static let insertSQL = """
         INSERT INTO executions (\(columns)) VALUES \
         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
-        ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+        ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
         """
 
     /// The UPDATE of everything a transition can change, by id (?1). Immutable and rarely changed columns
@@ -25,7 +26,7 @@ enum ExecutionRow {
         retries = ?12, max_retries = ?13, min_backoff_ms = ?14, max_backoff_ms = ?15, \
         execution_timeout_ms = ?16, jitter_permille = ?17, deadline = ?18, next_retry_at = ?19, \
         lease_token = ?20, lease_holder = ?21, lease_granted_at = ?22, lease_until = ?23, error_code = ?24, \
-        error_message = ?25, error_detail = ?26, updated_at = ?29 WHERE id = ?1
+        error_message = ?25, error_detail = ?26, updated_at = ?29, returns = ?30 WHERE id = ?1
         """
 
     /// The UPDATE of the key columns after `changeFunction` (?1 id, ?2 function, ?3 key_hash).
@@ -65,6 +66,7 @@ enum ExecutionRow {
         try statement.bind(execution.lastError.message, at: 25)
         try statement.bind(execution.lastError.detail, at: 26)
         try statement.bind(execution.updatedAt.milliseconds, at: 29)
+        try statement.bind(execution.returns, at: 30)
     }
 
     /// Reads an execution from the current row, whose first 29 columns are `columns`.
@@ -106,6 +108,6 @@ enum ExecutionRow {
             nextRetryAt: statement.optionalInt64(18).map { Timestamp(milliseconds: $0) }, lease: lease,
             lastError: ErrorInfo(code: statement.text(23), message: statement.text(24), detail: statement.text(25)),
             payload: statement.blob(26), createdAt: Timestamp(milliseconds: statement.int64(27)),
-            updatedAt: Timestamp(milliseconds: statement.int64(28)))
+            updatedAt: Timestamp(milliseconds: statement.int64(28)), returns: Int(statement.int64(29)))
     }
 }

@@ -50,6 +50,29 @@ extension Journal {
         try store.write(next, previous: current)
     }
 
+    /// How many executions one prune transaction deletes at most: small enough that the writer's lock is
+    /// held briefly, large enough that the per-transaction cost (fsync) is spread.
+    static let pruneBatchSize = 256
+
+    /// Deletes finished executions past retention in transactions of `pruneBatchSize`, one after the other,
+    /// until none is left or `budget` is spent (checked after each transaction, so one always runs).
+    ///
+    /// - Parameters:
+    ///   - now: the broker's clock.
+    ///   - budget: how long to keep going.
+    /// - Returns: how many executions were deleted.
+    /// - Throws: `JournalError` when SQLite fails; the transactions committed before stay committed.
+    public func prune(now: Timestamp, budget: Duration) throws(JournalError) -> Int {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var total = 0
+        while true {
+            let deleted = try prune(now: now, batchSize: Self.pruneBatchSize)
+            total += deleted
+            if deleted < Self.pruneBatchSize || clock.now - start >= budget { return total }
+        }
+    }
+
     /// Deletes up to `batchSize` finished (SUCCEEDED or DISCARDED) executions last changed before
     /// `now − retention`, oldest first, with all their journal rows, in one small transaction.
     ///

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Not `Sendable`: the broker confines it to one thread. Admin reads go through `JournalReader`
 /// on their own connection, so they never wait for (or stall) the writer.
-public final class Journal: JournalConnection {
+public final class Journal: JournalConnection, BrokerStore {
     let options: JournalOptions
     var store: Store
     /// The seq the next journal row gets. Never reused, even after prune deletes the newest rows.
@@ -68,32 +68,77 @@ public final class Journal: JournalConnection {
 
     // MARK: Group commit
 
-    /// Applies `commands` in one transaction (BEGIN IMMEDIATE … COMMIT): the group commit.
+    /// Applies `units` in one transaction, each unit in its own SAVEPOINT (see `BrokerStore.commit`).
     ///
     /// - Parameters:
-    ///   - commands: the work, applied in order; later commands see the effects of earlier ones.
+    ///   - units: the work, applied in order; later commands see the effects of earlier ones.
     ///   - now: the broker's clock for every command.
-    /// - Returns: one result per command, in order, and every state change in journal order.
-    /// - Throws: `JournalError` when SQLite fails; the transaction is rolled back and the journal's
-    ///   in-memory state (next seq, paused services) restored, so nothing of the batch happened.
-    public func commit(_ commands: [JournalCommand], now: Timestamp) throws(JournalError) -> CommitResult {
-        guard !commands.isEmpty else { return CommitResult(results: [], changes: []) }
+    /// - Returns: one outcome per unit and every state change of the applied units, in journal order.
+    /// - Throws: `JournalError` when BEGIN, the count update or COMMIT fails, or SQLite rolled the whole
+    ///   transaction back while a unit ran (disk full, I/O error); nothing of the batch happened then,
+    ///   and the journal's in-memory state (next seq, paused services, count changes) is restored.
+    public func commit(_ units: [[JournalCommand]], now: Timestamp) throws(JournalError) -> GroupCommit {
+        guard !units.isEmpty else { return GroupCommit(units: [], changes: []) }
         let savedSeq = nextSeq
         let savedPaused = paused
         do {
-            return try connection.inTransaction { () throws(JournalError) -> CommitResult in
-                var batch = Batch(now: now)
-                var results: [CommandResult] = []
-                results.reserveCapacity(commands.count)
-                for command in commands { results.append(try apply(command, batch: &batch)) }
-                try store.flushCounts()
-                return CommitResult(results: results, changes: batch.changes)
-            }
+            try connection.execute(Connection.TransactionKind.immediate.rawValue)
+            var batch = Batch(now: now)
+            var outcomes: [UnitOutcome] = []
+            outcomes.reserveCapacity(units.count)
+            for unit in units { outcomes.append(try apply(unit: unit, batch: &batch)) }
+            try store.flushCounts()
+            try connection.execute("COMMIT")
+            return GroupCommit(units: outcomes, changes: batch.changes)
         } catch {
+            connection.rollback()
             nextSeq = savedSeq
             paused = savedPaused
             store.discardCounts()
             throw error
+        }
+    }
+
+    /// Applies the commands of one unit inside `SAVEPOINT unit`; a command that throws rolls the unit back
+    /// to the savepoint (SQL and in-memory state) and makes the unit `.failed`.
+    ///
+    /// - Throws: only when the transaction itself is gone (SQLite rolled it back) or the savepoint
+    ///   statements fail; the caller then abandons the whole commit.
+    private func apply(unit: [JournalCommand], batch: inout Batch) throws(JournalError) -> UnitOutcome {
+        let unitSeq = nextSeq
+        let unitPaused = paused
+        let unitCounts = store.pendingCounts
+        let unitChanges = batch.changes.count
+        try connection.execute("SAVEPOINT unit")
+        do {
+            var results: [CommandResult] = []
+            results.reserveCapacity(unit.count)
+            for command in unit { results.append(try apply(command, batch: &batch)) }
+            try connection.execute("RELEASE unit")
+            return .applied(results)
+        } catch {
+            nextSeq = unitSeq
+            paused = unitPaused
+            store.restoreCounts(unitCounts)
+            batch.changes.removeSubrange(unitChanges...)
+            // After SQLITE_FULL, an I/O error and a few others SQLite may have rolled back everything.
+            guard connection.isInTransaction else { throw error }
+            try connection.execute("ROLLBACK TO unit; RELEASE unit")
+            return .failed(error)
+        }
+    }
+
+    /// Applies `commands` as one unit in one transaction: a convenience for tests and tools.
+    ///
+    /// - Returns: one result per command, in order, and every state change in journal order.
+    /// - Throws: `JournalError` when SQLite fails; nothing of the commands happened then.
+    public func commit(_ commands: [JournalCommand], now: Timestamp) throws(JournalError) -> CommitResult {
+        guard !commands.isEmpty else { return CommitResult(results: [], changes: []) }
+        let group = try commit([commands], now: now)
+        switch group.units.first {
+        case .applied(let results)?: return CommitResult(results: results, changes: group.changes)
+        case .failed(let error)?: throw error
+        case nil: return CommitResult(results: [], changes: [])
         }
     }
 
@@ -107,8 +152,10 @@ public final class Journal: JournalConnection {
         switch command {
         case .record(let record):
             return .record(try apply(record, batch: &batch))
-        case .leaseDue(let service, let holder, let limit):
-            return .leased(try leaseDue(service: service, holder: holder, limit: limit, batch: &batch))
+        case .leaseDue(let service, let holder, let limit, let budget):
+            return .leased(try leaseDue(service: service, holder: holder, limit: limit, budget: budget, batch: &batch))
+        case .returnLease(let id, let token):
+            return .returned(try returnLease(id, token: token, batch: &batch))
         case .expireLeases(let limit):
             return .expired(try expireLeases(limit: limit, batch: &batch))
         case .extendLease(let id, let token, let span):

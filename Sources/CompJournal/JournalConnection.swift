@@ -19,8 +19,15 @@ public class JournalConnection {
     /// The execution with `id`, or nil.
     public func execution(_ id: ExecutionID) throws(JournalError) -> Execution? { try queries.execution(id) }
 
-    /// Every journal row of one execution, oldest first.
-    public func history(of id: ExecutionID) throws(JournalError) -> [JournalEntry] { try queries.history(of: id) }
+    /// The first `limit` journal rows of one execution, oldest first, after seq `after` (nil: from the start).
+    ///
+    /// - Parameters:
+    ///   - id: the execution.
+    ///   - after: the last seq of the previous page, or nil.
+    ///   - limit: the page size (every row when left out).
+    public func history(of id: ExecutionID, after: Int64? = nil, limit: Int = .max) throws(JournalError) -> [JournalEntry] {
+        try queries.history(of: id, after: after, limit: limit)
+    }
 
     /// Every journal row of every execution with `correlationId`, in seq order.
     public func timeline(correlationId: String) throws(JournalError) -> [JournalEntry] {
@@ -37,9 +44,16 @@ public class JournalConnection {
         try queries.list(filter: filter, before: cursor, limit: limit)
     }
 
-    /// The ids of at most `limit` executions matching `filter`, newest first (for bulk operator actions).
-    public func matchingIds(filter: ExecutionFilter, limit: Int) throws(JournalError) -> [ExecutionID] {
-        try queries.matchingIds(filter: filter, limit: limit)
+    /// One keyset page of the ids matching `filter`, newest first (for bulk operator actions).
+    ///
+    /// - Parameters:
+    ///   - filter: what must match.
+    ///   - before: only ids strictly older (smaller) than this; nil starts at the newest.
+    ///   - limit: the page size.
+    public func matchingIds(
+        filter: ExecutionFilter, before: ExecutionID? = nil, limit: Int
+    ) throws(JournalError) -> [ExecutionID] {
+        try queries.matchingIds(filter: filter, before: before, limit: limit)
     }
 
     /// Executions per status and park reason (zero counts left out).

@@ -4,7 +4,7 @@ import CompModel
 ///
 /// With WAL, its reads see the last committed state and never block the writer (nor wait for it).
 /// Not `Sendable`: give each reading thread its own reader.
-public final class JournalReader: JournalConnection {
+public final class JournalReader: JournalConnection, BrokerQueries {
     /// Opens the journal file read-only; the writer (`Journal`) must have created it.
     ///
     /// - Parameter path: the journal file.

@@ -79,8 +79,12 @@ public struct IncomingRecord: Hashable, Sendable {
 public enum JournalCommand: Sendable {
     /// Apply a record (dedupe, fencing, create/join/close by key).
     case record(IncomingRecord)
-    /// Lease up to `limit` due FAILED executions of `service` to `holder`, earliest due first.
-    case leaseDue(service: String, holder: String, limit: Int)
+    /// Lease up to `limit` due FAILED executions of `service` to `holder`, earliest due first, stopping
+    /// before the leased executions' sizes would pass `budget.bytes` (the first always fits).
+    case leaseDue(service: String, holder: String, limit: Int, budget: LeaseBudget)
+    /// The retry command of lease `token` was not delivered: the execution goes back to the queue without
+    /// costing an attempt (bounded by `Execution.maxReturns`; see `ExecutionInput.returnLease`).
+    case returnLease(ExecutionID, token: UInt64)
     /// Expire up to `limit` leases whose deadline has passed (each counts as a failed attempt).
     case expireLeases(limit: Int)
     /// Extend a lease (the holder asks for more time).
@@ -126,6 +130,9 @@ public enum CommandResult: Sendable {
     case expired([Execution])
     /// The new lease deadline, or why not.
     case extended(Result<Timestamp, JournalRejection>)
+    /// The lease went back (or counted as an undelivered attempt), or why not (a token that is not
+    /// current: `.model(.stale)`).
+    case returned(Result<Void, JournalRejection>)
     /// The execution after the action, or why not.
     case operated(Result<Execution, JournalRejection>)
     case paused
@@ -149,7 +156,7 @@ public struct StateChange: Hashable, Sendable {
     }
 }
 
-/// What one group commit did.
+/// What one single-unit commit did (`Journal.commit(_:now:)`, a convenience for tests and tools).
 public struct CommitResult: Sendable {
     /// One per command, in order.
     public var results: [CommandResult]
@@ -168,7 +175,7 @@ public struct JournalEntry: Hashable, Sendable {
     public var at: Timestamp
     public var executionId: ExecutionID
     /// failure, success, failure-result, success-result, stale, leased, extended, timeout,
-    /// retry, apply-spec, mark, change-function, park, discard.
+    /// retry, apply-spec, mark, change-function, park, discard, returned.
     public var kind: String
     /// Set for rows that are records.
     public var recordId: RecordID?

@@ -68,10 +68,16 @@ struct Queries {
 
     private static let selectEntry = "SELECT seq, at, execution_id, kind, record_id, summary FROM journal"
 
-    /// Every journal row of one execution, oldest first.
-    func history(of id: ExecutionID) throws(JournalError) -> [JournalEntry] {
-        let statement = try connection.cached("\(Self.selectEntry) WHERE execution_id = ?1 ORDER BY seq")
+    /// The history page: one execution's rows after a seq, oldest first (?1 id, ?2 after, ?3 limit).
+    static let historySQL = "\(selectEntry) WHERE execution_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+
+    /// The first `limit` journal rows of one execution after seq `after` (nil: from the start), oldest first.
+    func history(of id: ExecutionID, after: Int64?, limit: Int) throws(JournalError) -> [JournalEntry] {
+        guard limit > 0 else { return [] }
+        let statement = try connection.cached(Self.historySQL)
         try statement.bind(id, at: 1)
+        try statement.bind(after ?? Int64.min, at: 2)
+        try statement.bind(limit, at: 3)
         return try entries(statement)
     }
 
@@ -156,10 +162,10 @@ struct Queries {
         return ExecutionPage(executions: rows, nextCursor: next)
     }
 
-    /// The ids of executions matching `filter`, newest first, at most `limit`.
-    func matchingIds(filter: ExecutionFilter, limit: Int) throws(JournalError) -> [ExecutionID] {
+    /// The ids of executions matching `filter`, newest first, older than `before`, at most `limit`.
+    func matchingIds(filter: ExecutionFilter, before: ExecutionID?, limit: Int) throws(JournalError) -> [ExecutionID] {
         guard limit > 0 else { return [] }
-        let clause = whereClause(filter, before: nil)
+        let clause = whereClause(filter, before: before)
         let statement = try connection.cached("SELECT id FROM executions\(clause.sql) ORDER BY id DESC LIMIT ?30")
         defer { statement.reset() }
         try clause.bind(statement)
@@ -246,6 +252,18 @@ struct Queries {
         let statement = try connection.cached("SELECT min(next_retry_at) FROM executions WHERE status = 1 AND service = ?1")
         try statement.bind(service, at: 1)
         return try timestamp(statement)
+    }
+
+    /// Every PREPARED execution, through the lease index (`executions_lease`), earliest deadline first.
+    static let leasedSQL = "SELECT id, service FROM executions WHERE status = 2 ORDER BY lease_until, id"
+
+    /// Every PREPARED execution's id and service, earliest lease deadline first.
+    func leasedExecutions() throws(JournalError) -> [(id: ExecutionID, service: String)] {
+        let statement = try connection.cached(Self.leasedSQL)
+        defer { statement.reset() }
+        var result: [(id: ExecutionID, service: String)] = []
+        while try statement.step() { result.append((statement.int64(0), statement.text(1))) }
+        return result
     }
 
     /// The earliest lease deadline, or nil when nothing is leased.

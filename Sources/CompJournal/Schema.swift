@@ -100,7 +100,14 @@ enum Schema {
                 value INTEGER NOT NULL
             ) WITHOUT ROWID;
             """),
+        Migration(version: 2, sql: """
+            ALTER TABLE executions ADD COLUMN returns INTEGER NOT NULL DEFAULT 0;
+            PRAGMA application_id = \(applicationId);
+            """),
     ]
+
+    /// `PRAGMA application_id` of a compd journal ("CMPD"), so a file can be told apart from other SQLite files.
+    static let applicationId: Int32 = 0x434D_5044
 
     /// The version a fully migrated file has.
     static var latestVersion: Int64 { migrations.last?.version ?? 0 }

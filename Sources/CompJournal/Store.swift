@@ -87,6 +87,12 @@ struct Store {
     /// Forgets the count changes of a transaction that rolled back.
     mutating func discardCounts() { countDeltas.removeAll(keepingCapacity: true) }
 
+    /// The count changes collected so far (a few entries), to restore when a unit rolls back to its savepoint.
+    var pendingCounts: [Int64: Int64] { countDeltas }
+
+    /// Puts back the count changes taken by `pendingCounts` (after a rollback to a savepoint).
+    mutating func restoreCounts(_ saved: [Int64: Int64]) { countDeltas = saved }
+
     /// Persists a service's paused flag.
     func setPaused(service: String, paused: Bool) throws(JournalError) {
         let statement = try connection.cached("""

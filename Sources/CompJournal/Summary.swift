@@ -41,6 +41,11 @@ enum Summary {
             return "park (operator)"
         case .discard:
             return "discard (operator)"
+        case .returned(let token):
+            if let execution, execution.returns == 0 {  // an uncounted return leaves returns ≥ 1
+                return "returned undelivered (token \(token)), counted as a failed attempt\(outcome(execution))"
+            }
+            return "returned undelivered (token \(token)), not counted (\(execution?.returns ?? 0) in a row)"
         }
     }
 

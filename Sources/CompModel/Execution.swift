@@ -161,13 +161,20 @@ public struct Execution: Hashable, Sendable {
     public var createdAt: Timestamp
     /// When it last changed.
     public var updatedAt: Timestamp
+    /// Leases returned undelivered in a row (see `ExecutionInput.returnLease`); a delivered or counted
+    /// attempt sets it back to 0.
+    public var returns: Int
+
+    /// How many leases in a row may come back undelivered without costing an attempt; the next return
+    /// counts as a failed attempt (error code `UNDELIVERED`).
+    public static let maxReturns = 3
 
     /// Creates an execution with every field given; use `Execution.create` for a new failure.
     public init(
         id: ExecutionID, key: ExecutionKey, correlationId: String, status: ExecutionStatus,
         parkReason: ParkReason?, recoverable: Recoverability, markedByOperator: Bool, retries: Int,
         spec: RetrySpec, nextRetryAt: Timestamp?, lease: Lease?, lastError: ErrorInfo,
-        payload: [UInt8], createdAt: Timestamp, updatedAt: Timestamp
+        payload: [UInt8], createdAt: Timestamp, updatedAt: Timestamp, returns: Int = 0
     ) {
         self.id = id
         self.key = key
@@ -184,6 +191,7 @@ public struct Execution: Hashable, Sendable {
         self.payload = payload
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.returns = returns
     }
 
     /// Whether the execution is not finished: a failure for its key joins it instead of creating another.

@@ -27,6 +27,10 @@ public enum ExecutionInput: Hashable, Sendable {
     case extendLease(token: UInt64, by: TimeSpan)
     /// The lease deadline passed with no result: the attempt counts as failed (timeout).
     case expireLease
+    /// The retry command of lease `token` was not delivered (the holder asked again for the same work):
+    /// back to FAILED and due now without counting the attempt, at most `Execution.maxReturns` times in
+    /// a row; the next return counts as a failed attempt (error code `UNDELIVERED`).
+    case returnLease(token: UInt64)
     /// Operator: make it due now (also from PARKED, for one more attempt).
     case retryNow
     /// Operator: replace the retry spec and reschedule.
@@ -48,6 +52,7 @@ public enum ExecutionInput: Hashable, Sendable {
         case .lease: "lease"
         case .extendLease: "lease extension"
         case .expireLease: "lease expiry"
+        case .returnLease: "lease return"
         case .retryNow: "retry"
         case .applySpec: "apply-spec"
         case .mark: "mark"
@@ -68,6 +73,9 @@ public enum ExecutionInput: Hashable, Sendable {
 
 /// The error recorded when a lease runs out.
 public let leaseTimeoutErrorCode = "TIMEOUT"
+
+/// The error recorded when a lease comes back undelivered more than `Execution.maxReturns` times in a row.
+public let leaseUndeliveredErrorCode = "UNDELIVERED"
 
 extension Execution {
     /// A new execution for the first failure of a key: FAILED and scheduled, or PARKED at once.
@@ -121,6 +129,7 @@ extension Execution {
         case .failure(let report, let token?):
             guard status == .prepared, lease?.token == token else { throw .stale }
             lease = nil
+            returns = 0
             lastError = report.error
             takeHint(report.recoverable)
             if recoverable == .unrecoverable { park(.unrecoverable) } else { schedule(now: now, random: &random) }
@@ -134,6 +143,7 @@ extension Execution {
         case .success(let token?):
             if status == .succeeded { throw .duplicate }
             guard status == .prepared, lease?.token == token else { throw .stale }
+            returns = 0
             succeed()
 
         case .success(nil):
@@ -153,6 +163,7 @@ extension Execution {
             guard status == .prepared, var current = lease, current.token == token else { throw .stale }
             current.until = max(current.until, now.adding(min(max(span, .zero), RetrySpec.spanLimit)))
             lease = current
+            returns = 0
 
         case .expireLease:
             guard status == .prepared, let current = lease else {
@@ -160,10 +171,28 @@ extension Execution {
             }
             guard current.until <= now else { throw .notDue }
             lease = nil
+            returns = 0
             lastError = ErrorInfo(
                 code: leaseTimeoutErrorCode,
                 message: "no result from \(current.holder) within the lease (\(spec.executionTimeout))")
             if recoverable == .unrecoverable { park(.unrecoverable) } else { schedule(now: now, random: &random) }
+
+        case .returnLease(let token):
+            guard status == .prepared, let current = lease, current.token == token else { throw .stale }
+            lease = nil
+            if returns < Self.maxReturns {
+                returns += 1
+                retries = max(0, retries - 1)
+                status = .failed
+                parkReason = nil
+                nextRetryAt = now
+            } else {
+                returns = 0
+                lastError = ErrorInfo(
+                    code: leaseUndeliveredErrorCode,
+                    message: "the retry command for \(current.holder) was not delivered \(Self.maxReturns + 1) times in a row")
+                if recoverable == .unrecoverable { park(.unrecoverable) } else { schedule(now: now, random: &random) }
+            }
 
         case .retryNow:
             guard status == .failed || status == .parked else {

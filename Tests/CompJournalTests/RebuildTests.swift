@@ -5,7 +5,7 @@ import Testing
 
 struct RebuildTests {
     /// A random mixed workload: creates, key failures and successes, leases, results with current and stale
-    /// tokens, extensions, expiries, operator actions; the clock moves by random steps.
+    /// tokens, extensions, expiries, returned leases, operator actions; the clock moves by random steps.
     private func runWorkload(_ fixture: TestJournal, seed: UInt64, steps: Int) throws {
         var random = SplitMix64(seed: seed)
         let spec = RetrySpec(
@@ -22,7 +22,7 @@ struct RebuildTests {
                 let service = pick(services)
                 let event = "e\(random.next() % 40)"
                 let function = pick(["ship", "notify"])
-                switch random.next() % 12 {
+                switch random.next() % 13 {
                 case 0, 1, 2:
                     commands.append(.record(fixture.failure(
                         event, service: service, function: function, code: pick(["DB_DOWN", "HTTP_500"]),
@@ -55,6 +55,13 @@ struct RebuildTests {
                             maxRetries: 6, minBackoff: .seconds(3), maxBackoff: .seconds(30), jitterPermille: 500)),
                     ])
                     commands.append(.operate(id, input))
+                case 11:
+                    // A lease whose command was not delivered, often several times in a row (past the bound).
+                    guard let lease = leases.isEmpty ? nil : pick(leases) else { continue }
+                    commands.append(.returnLease(lease.id, token: lease.token))
+                    if random.next() % 2 == 0 {
+                        commands.append(.leaseDue(service: lease.key.service, holder: "n1", limit: 1))
+                    }
                 default:
                     // A resend of an earlier record: a duplicate, changes nothing.
                     guard let record = sent.isEmpty ? nil : pick(sent) else { continue }

@@ -15,6 +15,7 @@ import CompModel
 /// apply-spec      : spec
 /// mark            : u8 recoverability
 /// change-function : string function
+/// returned        : uvarint token
 ///
 /// report : string code | string message | string detail | u8 recoverability | varint occurredAt-ms
 /// key    : string service | string processor | string function | string eventId
@@ -38,6 +39,8 @@ enum EntryBody: Equatable {
     case changeFunction(String)
     case park
     case discard
+    /// The lease `token` came back undelivered.
+    case returned(token: UInt64)
 
     /// What a creating failure adds: everything `Execution.create` needs besides the report.
     struct Creation: Equatable {
@@ -64,6 +67,7 @@ enum EntryBody: Equatable {
         case .changeFunction: .changeFunction
         case .park: .park
         case .discard: .discard
+        case .returned: .returned
         }
     }
 
@@ -98,6 +102,7 @@ enum EntryBody: Equatable {
         case .changeFunction(let function): .changeFunction(function)
         case .park: .park
         case .discard: .discard
+        case .returned(let token): .returnLease(token: token)
         }
     }
 
@@ -121,7 +126,7 @@ enum EntryBody: Equatable {
         case .failureResult(let token, let report):
             writer.uvarint(token)
             writer.report(report)
-        case .successResult(let token):
+        case .successResult(let token), .returned(let token):
             writer.uvarint(token)
         case .stale(let resultKind, let token, let report):
             writer.u8(UInt8(resultKind.rawValue))
@@ -183,6 +188,7 @@ enum EntryBody: Equatable {
         case .changeFunction: self = .changeFunction(try reader.string())
         case .park: self = .park
         case .discard: self = .discard
+        case .returned: self = .returned(token: try reader.uvarint())
         }
         guard reader.isAtEnd else { throw .corrupt("malformed journal body: trailing bytes in \(kind.name)") }
     }

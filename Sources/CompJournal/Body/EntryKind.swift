@@ -30,6 +30,8 @@ enum EntryKind: Int64, CaseIterable {
     case park = 13
     /// Operator: discard.
     case discard = 14
+    /// The lease's retry command was not delivered; the lease went back (see `ExecutionInput.returnLease`).
+    case returned = 15
 
     /// The name shown in histories and events (`JournalEntry.kind`, `StateChange.kind`).
     var name: String {
@@ -48,6 +50,7 @@ enum EntryKind: Int64, CaseIterable {
         case .changeFunction: "change-function"
         case .park: "park"
         case .discard: "discard"
+        case .returned: "returned"
         }
     }
 }
