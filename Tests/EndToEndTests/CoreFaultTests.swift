@@ -1,0 +1,146 @@
+import CompClient
+import CompTransport
+import CompWire
+import Foundation
+import Testing
+
+/// The broker core's faults of issue 8, each through a real compd.
+@Suite(.serialized)
+struct CoreFaultTests {
+    @Test("commands with large payloads come in replies that fit the frame limit, and none is leased that is not sent")
+    func replyByteLimit() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let payload = [UInt8](repeating: 0x61, count: 9000)
+        let records = (0..<600).map {
+            failureRecord(eventId: "big-\($0)", spec: quickSpec(maxRetries: 3, minBackoffMs: 200, timeoutMs: 60_000), payload: payload)
+        }
+        let outcomes = try Reporter(connection: try broker.connect(), batchSize: 50).send(records)
+        #expect(outcomes.allSatisfy { $0.status == .accepted })
+
+        let connection = try broker.connect(timeoutMilliseconds: 10_000)
+        var received = Set<Int64>()
+        var replies = 0
+        let done = try eventually(60) {
+            let reply = try connection.request(.fetch(Fetch(service: "orders", instance: "big", max: 1000, waitMs: 2000)))
+            guard case .commands(let commands) = reply else { throw TestFailure("not commands: \(reply)") }
+            let bytes = FrameCodec.encode(Frame(requestId: 1, message: reply)).count
+            #expect(bytes <= 1024 * 1024)
+            if !commands.commands.isEmpty { replies += 1 }
+            for command in commands.commands { received.insert(command.executionId) }
+            return received.count == records.count
+        }
+        #expect(done)
+        #expect(replies > 1)
+        let stats = try broker.admin().stats()
+        #expect(stats.leasesExpired == 0)
+        #expect(stats.commandsDispatched == UInt64(records.count))
+    }
+
+    @Test("a fetch resent with the same request id gives its leases back without counting an attempt")
+    func lostReply() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let outcome = try #require(try broker.reporter().send([
+            failureRecord(eventId: "lost-1", spec: quickSpec(minBackoffMs: 200, timeoutMs: 60_000)),
+        ]).first)
+        let fetch = FrameCodec.encode(Frame(requestId: 4242, message: .fetch(Fetch(service: "orders", instance: "n1", max: 10, waitMs: 5000))))
+        let connection = try broker.connect(timeoutMilliseconds: 10_000)
+        let first = try FrameCodec.decode(try connection.requestRaw(fetch))
+        guard case .commands(let delivered) = first.message else { throw TestFailure("not commands: \(first)") }
+        let command = try #require(delivered.commands.first)
+        #expect(command.executionId == outcome.executionId)
+
+        // The same frame again: as if nanomsg resent it because the reply never arrived.
+        let second = try FrameCodec.decode(try connection.requestRaw(fetch))
+        guard case .commands(let again) = second.message else { throw TestFailure("not commands: \(second)") }
+        let retried = try #require(again.commands.first)
+        #expect(retried.executionId == command.executionId)
+        #expect(retried.attempt == command.attempt)
+        #expect(retried.leaseToken != command.leaseToken)
+        let shown = try broker.admin().show(command.executionId)
+        #expect(shown.execution.retries == UInt32(command.attempt))
+        #expect(shown.history.contains { $0.kind == "returned" })
+        #expect(try broker.admin().stats().leasesExpired == 0)
+    }
+
+    @Test("a second compd on the same data directory exits non-zero naming the directory and the holder")
+    func directoryLock() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = BrokerProcess(dataDirectory: directory.path)
+        try first.start()
+        let second = BrokerProcess(dataDirectory: directory.path)
+        #expect(throws: TestFailure.self) { try second.start() }
+        let pid = try #require(first.process?.processIdentifier)
+        #expect(second.log.contains("\(directory.path) is in use by another compd (pid \(pid))"))
+        #expect(second.process?.isRunning != true)
+        #expect(second.process.map { $0.terminationStatus != 0 } ?? false)
+        // The first one still serves.
+        #expect(try first.reporter().send([failureRecord(eventId: "lock-1")]).first?.status == .accepted)
+        #expect(first.stop() == 0)
+    }
+
+    @Test("rejected records are counted in stats, also when the ingress refuses them")
+    func rejectedCounted() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let bad = failureRecord(eventId: "")
+        let outcomes = try broker.reporter().send([bad, failureRecord(eventId: "fine")])
+        #expect(outcomes.map(\.status) == [.rejected, .accepted])
+        let stats = try broker.admin().stats()
+        #expect(stats.recordsRejected == 1)
+        #expect(stats.recordsAccepted == 1)
+    }
+
+    @Test("pause of an empty service is refused; pause or resume that changes nothing says changed 0")
+    func pauseAnswers() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let admin = try broker.admin()
+        #expect(throws: ClientError.self) { _ = try admin.act(.pause, on: .service("")) }
+        do {
+            _ = try admin.act(.pause, on: .service(""))
+        } catch .broker(let code, _) {
+            #expect(code == ErrorCode.invalidField.rawValue)
+        }
+        #expect(try admin.act(.resume, on: .service("never-paused")).changed == 0)
+        #expect(try admin.act(.pause, on: .service("orders")).changed == 1)
+        #expect(try admin.act(.pause, on: .service("orders")).changed == 0)
+        #expect(try admin.act(.resume, on: .service("orders")).changed == 1)
+    }
+
+    @Test("Hello advertises the configured frame limit")
+    func helloLimit() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path, extraArguments: ["--max-frame-bytes", "600000"])
+        try broker.start()
+        #expect(try broker.admin().hello(clientName: "test").maxFrameBytes == 600_000)
+    }
+
+    @Test("a bulk action applies to every matching execution in slices and answers once")
+    func bulkAction() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let records = (0..<2500).map { failureRecord(eventId: "bulk-\($0)", code: "BULK") }
+        let outcomes = try Reporter(connection: try broker.connect(), batchSize: 500).send(records)
+        #expect(outcomes.allSatisfy { $0.status == .accepted })
+        let reply = try AdminClient(connection: try broker.connect(timeoutMilliseconds: 60_000))
+            .act(.park, on: .filter(Filter(errorCode: "BULK")))
+        #expect(reply.matched == 2500)
+        #expect(reply.changed == 2500)
+        let parked = try broker.admin().list(Filter(statuses: [4], errorCode: "BULK"), limit: 1000)
+        #expect(parked.executions.count == 1000)
+    }
+}
