@@ -49,7 +49,7 @@ struct FullDiskTests {
             (try? reporter.send([failureRecord(eventId: "after-\(UInt32.random(in: 0...UInt32.max))")]).first?.status) == .accepted
         }
         #expect(recovered)
-        #expect(broker.log.contains("journal recovered after"))
+        #expect(eventually(10) { broker.log.contains("journal recovered after") })
         #expect(broker.stop() == 0)
     }
 
