@@ -39,6 +39,23 @@ struct CoreFaultTests {
         #expect(stats.commandsDispatched == UInt64(records.count))
     }
 
+    @Test("compctl load with 9000-byte records and two subscribers ends with every failure compensated, none exhausted")
+    func loadLargeRecords() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path, extraArguments: ["--execution-timeout", "3s", "--max-retries", "3"])
+        try broker.start()
+        let result = try compctl([
+            "load", "--broker", broker.listen, "--record-bytes", "9000", "--subscribers", "2", "--count", "1500",
+            "--failure-ratio", "1", "--max", "--drain-timeout", "60s",
+        ])
+        #expect(result.status == 0, "\(result.out)\(result.err)")
+        #expect(result.out.contains("compensations 1500"), "\(result.out)")
+        let counts = try broker.admin().stats().counts
+        #expect(counts.first { $0.status == 3 }?.count == 1500)
+        #expect(!counts.contains { $0.status == 4 })
+    }
+
     @Test("a fetch resent with the same request id gives its leases back without counting an attempt")
     func lostReply() throws {
         let directory = try TemporaryDirectory()
