@@ -72,7 +72,6 @@ final class CoreLoop {
         do {
             result = try store.commit(units, now: now)
         } catch {
-            counters.update { $0.commitFailures += 1 }
             for finish in finishers { finish(.failed(error)) }
             apply(machine.commitFailed("\(error)", at: at))
             return
@@ -120,11 +119,10 @@ final class CoreLoop {
         for (ticket, executions) in effects.answers {
             fetches.removeValue(forKey: ticket)?(.success(executions))
         }
-        if effects.dispatched + effects.expired + effects.returned > 0 {
+        if effects.dispatched + effects.expired > 0 {
             counters.update {
                 $0.commandsDispatched += UInt64(effects.dispatched)
                 $0.leasesExpired += UInt64(effects.expired)
-                $0.leasesReturned += UInt64(effects.returned)
             }
         }
         for report in effects.reports { log(report) }

@@ -11,8 +11,6 @@ final class BrokerCounters: Sendable {
         var successesNotHeld: UInt64 = 0
         var commandsDispatched: UInt64 = 0
         var leasesExpired: UInt64 = 0
-        var leasesReturned: UInt64 = 0
-        var commitFailures: UInt64 = 0
     }
 
     struct Service: Sendable, Equatable {

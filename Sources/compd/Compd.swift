@@ -42,7 +42,7 @@ struct Compd: AsyncParsableCommand {
     var jitter: String?
     @Option(name: .customLong("in-flight"), help: "Commands of one service leased at once at most (default 1000).")
     var inFlight: String?
-    @Option(name: .customLong("max-frame-bytes"), help: "Largest frame accepted (default 1048576).")
+    @Option(name: .customLong("max-frame-bytes"), help: "Largest frame accepted and sent, 524288...4194304 (default 1048576).")
     var maxFrameBytes: String?
     @Option(help: "How long finished executions are kept, at least 24h (default 7d).")
     var retention: String?
@@ -59,6 +59,7 @@ struct Compd: AsyncParsableCommand {
         }
         let logger = Logger(label: "compd")
         let config = try settings.brokerConfig()
+        raiseOpenFileLimit(logger)
         let broker: Broker
         do {
             broker = try Broker(config: config, logger: logger)
@@ -72,5 +73,21 @@ struct Compd: AsyncParsableCommand {
             logger.critical("stopped on error: \(error)")
             throw ExitCode(70)
         }
+    }
+}
+
+/// Raises the soft open-file limit to the hard limit: each connection takes a descriptor, and at the
+/// limit nanomsg's accept loop spins on EMFILE inside its worker thread.
+func raiseOpenFileLimit(_ logger: Logger) {
+    var limit = rlimit()
+    guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+    if limit.rlim_cur < limit.rlim_max {
+        var raised = limit
+        raised.rlim_cur = limit.rlim_max
+        if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+    }
+    if limit.rlim_cur < 4096 {
+        logger.warning("open-file limit is low; connections past it are refused by the kernel and nanomsg retries accept at full speed",
+                       metadata: ["limit": "\(limit.rlim_cur)"])
     }
 }
