@@ -1,113 +1,240 @@
+import CSQLite
 import CompModel
 
 /// How an `Execution` maps to a row of the `executions` table, in one place.
+///
+/// Rows are read by column name and written by named parameter (`:status`), each name resolved to its
+/// index once per prepared statement (`Layout`, `Parameters`), so no statement depends on positions.
 enum ExecutionRow {
-    /// Every column, in the order `decode` reads and `insertSQL` binds them.
-    static let columns = """
-        id, service, processor, function, event_id, key_hash, correlation_id, status, park_reason, \
-        recoverable, marked_by_operator, retries, max_retries, min_backoff_ms, max_backoff_ms, \
-        execution_timeout_ms, jitter_permille, deadline, next_retry_at, lease_token, lease_holder, \
-        lease_granted_at, lease_until, error_code, error_message, error_detail, payload, created_at, updated_at, \
-        returns
-        """
+    /// Every column of the table; the raw value orders the SELECT list and `Parameters.index`.
+    enum Column: Int, CaseIterable {
+        case id, service, processor, function, eventId, keyHash, correlationId, status, parkReason
+        case recoverable, markedByOperator, retries, maxRetries, minBackoff, maxBackoff
+        case executionTimeout, jitter, deadline, nextRetryAt, leaseToken, leaseHolder
+        case leaseGrantedAt, leaseUntil, errorCode, errorMessage, errorDetail, payload, createdAt
+        case updatedAt, returns
 
-    /// The INSERT of a new execution (29 parameters, `columns` order).
-    static let insertSQL = """
-        INSERT INTO executions (\(columns)) VALUES \
-        (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
-        ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
-        """
-
-    /// The UPDATE of everything a transition can change, by id (?1). Immutable and rarely changed columns
-    /// (key, correlation id, payload, created_at) are left out on purpose: an UPDATE that names an indexed
-    /// column rewrites that index entry, and the correlation index is the big random one.
-    static let updateSQL = """
-        UPDATE executions SET status = ?8, park_reason = ?9, recoverable = ?10, marked_by_operator = ?11, \
-        retries = ?12, max_retries = ?13, min_backoff_ms = ?14, max_backoff_ms = ?15, \
-        execution_timeout_ms = ?16, jitter_permille = ?17, deadline = ?18, next_retry_at = ?19, \
-        lease_token = ?20, lease_holder = ?21, lease_granted_at = ?22, lease_until = ?23, error_code = ?24, \
-        error_message = ?25, error_detail = ?26, updated_at = ?29, returns = ?30 WHERE id = ?1
-        """
-
-    /// The UPDATE of the key columns after `changeFunction` (?1 id, ?2 function, ?3 key_hash).
-    static let updateKeySQL = "UPDATE executions SET function = ?2, key_hash = ?3 WHERE id = ?1"
-
-    /// Binds every parameter `insertSQL` uses; `updateSQL` uses a subset of the same numbers.
-    static func bind(_ execution: Execution, to statement: Statement, all: Bool) throws(JournalError) {
-        try statement.bind(execution.id, at: 1)
-        if all {
-            try statement.bind(execution.key.service, at: 2)
-            try statement.bind(execution.key.processor, at: 3)
-            try statement.bind(execution.key.function, at: 4)
-            try statement.bind(execution.key.eventId, at: 5)
-            try statement.bind(execution.key.stableHash, at: 6)
-            try statement.bind(execution.correlationId, at: 7)
-            try statement.bind(blob: execution.payload, at: 27)
-            try statement.bind(execution.createdAt.milliseconds, at: 28)
+        /// The column's name in the table.
+        var name: String {
+            switch self {
+            case .id: "id"
+            case .service: "service"
+            case .processor: "processor"
+            case .function: "function"
+            case .eventId: "event_id"
+            case .keyHash: "key_hash"
+            case .correlationId: "correlation_id"
+            case .status: "status"
+            case .parkReason: "park_reason"
+            case .recoverable: "recoverable"
+            case .markedByOperator: "marked_by_operator"
+            case .retries: "retries"
+            case .maxRetries: "max_retries"
+            case .minBackoff: "min_backoff_ms"
+            case .maxBackoff: "max_backoff_ms"
+            case .executionTimeout: "execution_timeout_ms"
+            case .jitter: "jitter_permille"
+            case .deadline: "deadline"
+            case .nextRetryAt: "next_retry_at"
+            case .leaseToken: "lease_token"
+            case .leaseHolder: "lease_holder"
+            case .leaseGrantedAt: "lease_granted_at"
+            case .leaseUntil: "lease_until"
+            case .errorCode: "error_code"
+            case .errorMessage: "error_message"
+            case .errorDetail: "error_detail"
+            case .payload: "payload"
+            case .createdAt: "created_at"
+            case .updatedAt: "updated_at"
+            case .returns: "returns"
+            }
         }
-        try statement.bind(Int64(execution.status.rawValue), at: 8)
-        try statement.bind(execution.parkReason.map { Int64($0.rawValue) }, at: 9)
-        try statement.bind(Int64(execution.recoverable.rawValue), at: 10)
-        try statement.bind(execution.markedByOperator ? 1 : 0, at: 11)
-        try statement.bind(execution.retries, at: 12)
-        let spec = execution.spec
-        try statement.bind(spec.maxRetries, at: 13)
-        try statement.bind(spec.minBackoff.milliseconds, at: 14)
-        try statement.bind(spec.maxBackoff.milliseconds, at: 15)
-        try statement.bind(spec.executionTimeout.milliseconds, at: 16)
-        try statement.bind(spec.jitterPermille, at: 17)
-        try statement.bind(spec.deadline?.milliseconds, at: 18)
-        try statement.bind(execution.nextRetryAt?.milliseconds, at: 19)
-        try statement.bind(execution.lease.map { Int64(bitPattern: $0.token) }, at: 20)
-        try statement.bind(execution.lease?.holder, at: 21)
-        try statement.bind(execution.lease?.grantedAt.milliseconds, at: 22)
-        try statement.bind(execution.lease?.until.milliseconds, at: 23)
-        try statement.bind(execution.lastError.code, at: 24)
-        try statement.bind(execution.lastError.message, at: 25)
-        try statement.bind(execution.lastError.detail, at: 26)
-        try statement.bind(execution.updatedAt.milliseconds, at: 29)
-        try statement.bind(execution.returns, at: 30)
     }
 
-    /// Reads an execution from the current row, whose first 29 columns are `columns`.
+    /// Every column name, in `Column` order.
+    static let names = Column.allCases.map(\.name)
+
+    /// The columns a transition never changes. An UPDATE that names an indexed column rewrites that index
+    /// entry, and the correlation index is the big random one, so the UPDATE leaves these out; the key
+    /// columns change only with `changeFunction` (`updateKeySQL`).
+    static let immutable: Set<String> = [
+        "id", "service", "processor", "function", "event_id", "key_hash", "correlation_id", "payload", "created_at",
+    ]
+
+    /// Every column, for SELECT lists.
+    static let columns = names.joined(separator: ", ")
+
+    /// The INSERT of a new execution, every column by named parameter.
+    static let insertSQL =
+        "INSERT INTO executions (\(columns)) VALUES (\(names.map { ":" + $0 }.joined(separator: ", ")))"
+
+    /// The UPDATE of everything a transition can change, by `:id`.
+    static let updateSQL = "UPDATE executions SET "
+        + names.filter { !immutable.contains($0) }.map { "\($0) = :\($0)" }.joined(separator: ", ")
+        + " WHERE id = :id"
+
+    /// The UPDATE of the key columns after `changeFunction`.
+    static let updateKeySQL = "UPDATE executions SET function = :function, key_hash = :key_hash WHERE id = :id"
+
+    /// The parameter index of every column in one statement (0 where the statement has no such parameter).
+    struct Parameters {
+        let index: [Int32]
+
+        init(_ statement: Statement) {
+            index = Column.allCases.map { statement.parameterIndex(":" + $0.name) }
+        }
+
+        static func of(_ statement: Statement) -> Parameters {
+            if let cached = statement.layout as? Parameters { return cached }
+            let parameters = Parameters(statement)
+            statement.layout = parameters
+            return parameters
+        }
+    }
+
+    /// Binds every column the statement has a named parameter for (`insertSQL`, `updateSQL`, `updateKeySQL`).
+    static func bind(_ execution: Execution, to statement: Statement) throws(JournalError) {
+        let parameters = Parameters.of(statement)
+        let spec = execution.spec
+        let lease = execution.lease
+        for column in Column.allCases {
+            let index = parameters.index[column.rawValue]
+            guard index > 0 else { continue }
+            switch column {
+            case .id: try statement.bind(execution.id, at: index)
+            case .service: try statement.bind(execution.key.service, at: index)
+            case .processor: try statement.bind(execution.key.processor, at: index)
+            case .function: try statement.bind(execution.key.function, at: index)
+            case .eventId: try statement.bind(execution.key.eventId, at: index)
+            case .keyHash: try statement.bind(execution.key.stableHash, at: index)
+            case .correlationId: try statement.bind(execution.correlationId, at: index)
+            case .status: try statement.bind(Int64(execution.status.rawValue), at: index)
+            case .parkReason: try statement.bind(execution.parkReason.map { Int64($0.rawValue) }, at: index)
+            case .recoverable: try statement.bind(Int64(execution.recoverable.rawValue), at: index)
+            case .markedByOperator: try statement.bind(execution.markedByOperator ? 1 : 0, at: index)
+            case .retries: try statement.bind(execution.retries, at: index)
+            case .maxRetries: try statement.bind(spec.maxRetries, at: index)
+            case .minBackoff: try statement.bind(spec.minBackoff.milliseconds, at: index)
+            case .maxBackoff: try statement.bind(spec.maxBackoff.milliseconds, at: index)
+            case .executionTimeout: try statement.bind(spec.executionTimeout.milliseconds, at: index)
+            case .jitter: try statement.bind(spec.jitterPermille, at: index)
+            case .deadline: try statement.bind(spec.deadline?.milliseconds, at: index)
+            case .nextRetryAt: try statement.bind(execution.nextRetryAt?.milliseconds, at: index)
+            case .leaseToken: try statement.bind(lease.map { Int64(bitPattern: $0.token) }, at: index)
+            case .leaseHolder: try statement.bind(lease?.holder, at: index)
+            case .leaseGrantedAt: try statement.bind(lease?.grantedAt.milliseconds, at: index)
+            case .leaseUntil: try statement.bind(lease?.until.milliseconds, at: index)
+            case .errorCode: try statement.bind(execution.lastError.code, at: index)
+            case .errorMessage: try statement.bind(execution.lastError.message, at: index)
+            case .errorDetail: try statement.bind(execution.lastError.detail, at: index)
+            case .payload: try statement.bind(blob: execution.payload, at: index)
+            case .createdAt: try statement.bind(execution.createdAt.milliseconds, at: index)
+            case .updatedAt: try statement.bind(execution.updatedAt.milliseconds, at: index)
+            case .returns: try statement.bind(execution.returns, at: index)
+            }
+        }
+    }
+
+    /// Where each column is in one SELECT's result, by name, resolved once per statement.
+    struct Layout {
+        let id, service, processor, function, eventId, correlationId, status, parkReason, recoverable: Int32
+        let markedByOperator, retries, maxRetries, minBackoff, maxBackoff, executionTimeout, jitter: Int32
+        let deadline, nextRetryAt, leaseToken, leaseHolder, leaseGrantedAt, leaseUntil: Int32
+        let errorCode, errorMessage, errorDetail, payload, createdAt, updatedAt, returns: Int32
+
+        /// - Throws: `JournalError` (SQLITE_MISUSE) when the statement lacks a column.
+        init(_ statement: Statement) throws(JournalError) {
+            let columns = statement.columnIndices()
+            func at(_ name: String) throws(JournalError) -> Int32 {
+                guard let index = columns[name] else {
+                    throw JournalError(code: SQLITE_MISUSE, message: "the query has no column \(name)", sql: statement.sql)
+                }
+                return index
+            }
+            id = try at("id")
+            service = try at("service")
+            processor = try at("processor")
+            function = try at("function")
+            eventId = try at("event_id")
+            correlationId = try at("correlation_id")
+            status = try at("status")
+            parkReason = try at("park_reason")
+            recoverable = try at("recoverable")
+            markedByOperator = try at("marked_by_operator")
+            retries = try at("retries")
+            maxRetries = try at("max_retries")
+            minBackoff = try at("min_backoff_ms")
+            maxBackoff = try at("max_backoff_ms")
+            executionTimeout = try at("execution_timeout_ms")
+            jitter = try at("jitter_permille")
+            deadline = try at("deadline")
+            nextRetryAt = try at("next_retry_at")
+            leaseToken = try at("lease_token")
+            leaseHolder = try at("lease_holder")
+            leaseGrantedAt = try at("lease_granted_at")
+            leaseUntil = try at("lease_until")
+            errorCode = try at("error_code")
+            errorMessage = try at("error_message")
+            errorDetail = try at("error_detail")
+            payload = try at("payload")
+            createdAt = try at("created_at")
+            updatedAt = try at("updated_at")
+            returns = try at("returns")
+        }
+
+        static func of(_ statement: Statement) throws(JournalError) -> Layout {
+            if let cached = statement.layout as? Layout { return cached }
+            let layout = try Layout(statement)
+            statement.layout = layout
+            return layout
+        }
+    }
+
+    /// Reads an execution from the current row of a statement that selects every column (by name).
     ///
     /// - Throws: `JournalError` (SQLITE_CORRUPT) for an enum value this build does not know.
     static func decode(_ statement: Statement) throws(JournalError) -> Execution {
-        guard let status = ExecutionStatus(rawValue: UInt8(truncatingIfNeeded: statement.int64(7))) else {
-            throw .corrupt("execution \(statement.int64(0)): unknown status \(statement.int64(7))", sql: statement.sql)
+        let c = try Layout.of(statement)
+        let id = statement.int64(c.id)
+        guard let status = ExecutionStatus(rawValue: UInt8(truncatingIfNeeded: statement.int64(c.status))) else {
+            throw .corrupt("execution \(id): unknown status \(statement.int64(c.status))", sql: statement.sql)
         }
         var parkReason: ParkReason?
-        if let raw = statement.optionalInt64(8) {
+        if let raw = statement.optionalInt64(c.parkReason) {
             guard let reason = ParkReason(rawValue: UInt8(truncatingIfNeeded: raw)) else {
-                throw .corrupt("execution \(statement.int64(0)): unknown park reason \(raw)", sql: statement.sql)
+                throw .corrupt("execution \(id): unknown park reason \(raw)", sql: statement.sql)
             }
             parkReason = reason
         }
-        guard let recoverable = Recoverability(rawValue: UInt8(truncatingIfNeeded: statement.int64(9))) else {
-            throw .corrupt("execution \(statement.int64(0)): unknown recoverability", sql: statement.sql)
+        guard let recoverable = Recoverability(rawValue: UInt8(truncatingIfNeeded: statement.int64(c.recoverable))) else {
+            throw .corrupt("execution \(id): unknown recoverability", sql: statement.sql)
         }
         let spec = RetrySpec(
-            maxRetries: Int(statement.int64(12)), minBackoff: .milliseconds(statement.int64(13)),
-            maxBackoff: .milliseconds(statement.int64(14)), executionTimeout: .milliseconds(statement.int64(15)),
-            jitterPermille: Int(statement.int64(16)),
-            deadline: statement.optionalInt64(17).map { Timestamp(milliseconds: $0) })
+            maxRetries: Int(statement.int64(c.maxRetries)), minBackoff: .milliseconds(statement.int64(c.minBackoff)),
+            maxBackoff: .milliseconds(statement.int64(c.maxBackoff)),
+            executionTimeout: .milliseconds(statement.int64(c.executionTimeout)),
+            jitterPermille: Int(statement.int64(c.jitter)),
+            deadline: statement.optionalInt64(c.deadline).map { Timestamp(milliseconds: $0) })
         var lease: Lease?
-        if let token = statement.optionalInt64(19) {
+        if let token = statement.optionalInt64(c.leaseToken) {
             lease = Lease(
-                token: UInt64(bitPattern: token), holder: statement.text(20),
-                grantedAt: Timestamp(milliseconds: statement.int64(21)),
-                until: Timestamp(milliseconds: statement.int64(22)))
+                token: UInt64(bitPattern: token), holder: statement.text(c.leaseHolder),
+                grantedAt: Timestamp(milliseconds: statement.int64(c.leaseGrantedAt)),
+                until: Timestamp(milliseconds: statement.int64(c.leaseUntil)))
         }
         return Execution(
-            id: statement.int64(0),
+            id: id,
             key: ExecutionKey(
-                service: statement.text(1), processor: statement.text(2), function: statement.text(3),
-                eventId: statement.text(4)),
-            correlationId: statement.text(6), status: status, parkReason: parkReason, recoverable: recoverable,
-            markedByOperator: statement.int64(10) != 0, retries: Int(statement.int64(11)), spec: spec,
-            nextRetryAt: statement.optionalInt64(18).map { Timestamp(milliseconds: $0) }, lease: lease,
-            lastError: ErrorInfo(code: statement.text(23), message: statement.text(24), detail: statement.text(25)),
-            payload: statement.blob(26), createdAt: Timestamp(milliseconds: statement.int64(27)),
-            updatedAt: Timestamp(milliseconds: statement.int64(28)), returns: Int(statement.int64(29)))
+                service: statement.text(c.service), processor: statement.text(c.processor),
+                function: statement.text(c.function), eventId: statement.text(c.eventId)),
+            correlationId: statement.text(c.correlationId), status: status, parkReason: parkReason,
+            recoverable: recoverable, markedByOperator: statement.int64(c.markedByOperator) != 0,
+            retries: Int(statement.int64(c.retries)), spec: spec,
+            nextRetryAt: statement.optionalInt64(c.nextRetryAt).map { Timestamp(milliseconds: $0) }, lease: lease,
+            lastError: ErrorInfo(
+                code: statement.text(c.errorCode), message: statement.text(c.errorMessage),
+                detail: statement.text(c.errorDetail)),
+            payload: statement.blob(c.payload), createdAt: Timestamp(milliseconds: statement.int64(c.createdAt)),
+            updatedAt: Timestamp(milliseconds: statement.int64(c.updatedAt)), returns: Int(statement.int64(c.returns)))
     }
 }

@@ -73,6 +73,12 @@ extension Journal {
         }
     }
 
+    /// The oldest finished executions changed before ?1, at most ?2, through `executions_finished`.
+    static let pruneSelectSQL = """
+        SELECT id, status, park_reason FROM executions WHERE status IN (3, 5) AND updated_at < ?1 \
+        ORDER BY updated_at LIMIT ?2
+        """
+
     /// Deletes up to `batchSize` finished (SUCCEEDED or DISCARDED) executions last changed before
     /// `now − retention`, oldest first, with all their journal rows, in one small transaction.
     ///
@@ -87,10 +93,7 @@ extension Journal {
         let cutoff = now.adding(TimeSpan(milliseconds: -options.retention.milliseconds))
         do {
             return try connection.inTransaction { () throws(JournalError) -> Int in
-                let select = try connection.cached("""
-                    SELECT id, status, park_reason FROM executions WHERE status IN (3, 5) AND updated_at < ?1 \
-                    ORDER BY updated_at LIMIT ?2
-                    """)
+                let select = try connection.cached(Self.pruneSelectSQL)
                 try select.bind(cutoff.milliseconds, at: 1)
                 try select.bind(batchSize, at: 2)
                 var victims: [(ExecutionID, ExecutionStatus, ParkReason?)] = []

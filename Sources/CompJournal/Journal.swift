@@ -28,7 +28,8 @@ public final class Journal: JournalConnection, BrokerStore {
     /// and loads the next sequence number and the paused services.
     ///
     /// - Parameter options: the file, sync mode and retention.
-    /// - Throws: `JournalError` when the file cannot be opened or migrated, when WAL cannot be enabled,
+    /// - Throws: `JournalError` when the file or its directory is read-only (SQLITE_READONLY), when the file
+    ///   is not a compd journal (SQLITE_NOTADB), when it cannot be opened or migrated, when WAL cannot be enabled,
     ///   or (SQLITE_MISUSE) when `options.retention` is shorter than `minimumRetention` (refused, not clamped,
     ///   so a misconfiguration is seen at start-up rather than as lost dedupe later).
     public init(options: JournalOptions) throws(JournalError) {
@@ -43,7 +44,10 @@ public final class Journal: JournalConnection, BrokerStore {
                 throw JournalError(code: SQLITE_CANTOPEN, message: "cannot create \(directory): \(error)")
             }
         }
+        try JournalFile.checkWritable(path: options.path)
         let connection = try Connection(path: options.path, readOnly: false, create: true, busyTimeoutMilliseconds: 5000)
+        try JournalFile.checkWritable(connection)
+        try JournalFile.checkIsJournal(connection)
         let mode = try connection.pragma("journal_mode = WAL")
         guard mode?.lowercased() == "wal" else {
             throw JournalError(code: SQLITE_CANTOPEN, message: "journal_mode is \(mode ?? "nil"), WAL is required")

@@ -26,7 +26,8 @@ struct Queries {
                 seq: statement.int64(0), at: Timestamp(milliseconds: statement.int64(1)),
                 executionId: statement.int64(2), kind: kind.name,
                 recordId: statement.isNull(4) ? nil : RecordID(bytes: statement.blob(4)),
-                summary: statement.text(5)))
+                // Rows written before summaries were capped are cut on the way out, by the same rule.
+                summary: TextLimit.truncate(statement.text(5), maxBytes: Summary.maxBytes)))
         }
         return result
     }
@@ -39,25 +40,33 @@ struct Queries {
 
     // MARK: One execution
 
+    /// One execution by id (?1).
+    static let executionSQL = "\(selectExecution) WHERE id = ?1"
+
     /// The execution with `id`, or nil.
     func execution(_ id: ExecutionID) throws(JournalError) -> Execution? {
-        let statement = try connection.cached("\(Self.selectExecution) WHERE id = ?1")
+        let statement = try connection.cached(Self.executionSQL)
         try statement.bind(id, at: 1)
         return try executions(statement).first
     }
 
+    /// The open executions with a key hash (?1), through `executions_open_key`.
+    static let openKeySQL = "\(selectExecution) WHERE key_hash = ?1 AND status IN (1, 2, 4)"
+
     /// The open (FAILED, PREPARED or PARKED) execution of `key`, or nil; `excluding` skips one id.
     func openExecution(key: ExecutionKey, excluding: ExecutionID? = nil) throws(JournalError) -> Execution? {
-        let statement = try connection.cached(
-            "\(Self.selectExecution) WHERE key_hash = ?1 AND status IN (1, 2, 4)")
+        let statement = try connection.cached(Self.openKeySQL)
         try statement.bind(key.stableHash, at: 1)
         return try executions(statement).first { $0.key == key && $0.id != excluding }
     }
 
+    /// The dedupe lookup of a record id (?1), through `journal_record`.
+    static let recordSQL = "SELECT execution_id FROM journal WHERE record_id = ?1"
+
     /// The execution id of the journal row with `recordId`: `.some(nil)` is impossible (rows always name an
     /// execution), nil means the record was never journaled (or was pruned).
     func executionId(ofRecord recordId: RecordID) throws(JournalError) -> ExecutionID? {
-        let statement = try connection.cached("SELECT execution_id FROM journal WHERE record_id = ?1")
+        let statement = try connection.cached(Self.recordSQL)
         defer { statement.reset() }
         try statement.bind(blob: recordId.bytes, at: 1)
         guard try statement.step() else { return nil }
@@ -96,7 +105,7 @@ struct Queries {
 
     /// The WHERE clause for `filter` (and an optional cursor) with its bindings, built the same way for
     /// every caller so the statement cache sees few distinct SQL texts.
-    private func whereClause(
+    static func whereClause(
         _ filter: ExecutionFilter, before cursor: ExecutionID?
     ) -> (sql: String, bind: (Statement) throws(JournalError) -> Void) {
         var terms: [String] = []
@@ -145,12 +154,18 @@ struct Queries {
         })
     }
 
+    /// The list page for a WHERE clause from `whereClause` (the limit is ?30).
+    static func listSQL(_ whereSQL: String) -> String { "\(selectExecution)\(whereSQL) ORDER BY id DESC LIMIT ?30" }
+
+    /// The id page for a WHERE clause from `whereClause` (the limit is ?30).
+    static func matchingIdsSQL(_ whereSQL: String) -> String { "SELECT id FROM executions\(whereSQL) ORDER BY id DESC LIMIT ?30" }
+
     /// Executions matching `filter`, newest first, `limit` a page, older than the `before` cursor.
     func list(filter: ExecutionFilter, before cursor: ExecutionID?, limit: Int) throws(JournalError) -> ExecutionPage {
         guard limit > 0 else { return ExecutionPage(executions: [], nextCursor: nil) }
-        let clause = whereClause(filter, before: cursor)
+        let clause = Self.whereClause(filter, before: cursor)
         // One extra row tells whether another page follows.
-        let statement = try connection.cached("\(Self.selectExecution)\(clause.sql) ORDER BY id DESC LIMIT ?30")
+        let statement = try connection.cached(Self.listSQL(clause.sql))
         try clause.bind(statement)
         try statement.bind(limit + 1, at: 30)
         var rows = try executions(statement)
@@ -165,8 +180,8 @@ struct Queries {
     /// The ids of executions matching `filter`, newest first, older than `before`, at most `limit`.
     func matchingIds(filter: ExecutionFilter, before: ExecutionID?, limit: Int) throws(JournalError) -> [ExecutionID] {
         guard limit > 0 else { return [] }
-        let clause = whereClause(filter, before: before)
-        let statement = try connection.cached("SELECT id FROM executions\(clause.sql) ORDER BY id DESC LIMIT ?30")
+        let clause = Self.whereClause(filter, before: before)
+        let statement = try connection.cached(Self.matchingIdsSQL(clause.sql))
         defer { statement.reset() }
         try clause.bind(statement)
         try statement.bind(limit, at: 30)
@@ -193,13 +208,16 @@ struct Queries {
 
     // MARK: Scheduling
 
+    /// FAILED executions of one service (?1) due at ?2, earliest first, at most ?3, through `executions_due`.
+    static let dueSQL = """
+        \(selectExecution) WHERE status = 1 AND service = ?1 AND next_retry_at <= ?2 \
+        ORDER BY next_retry_at, id LIMIT ?3
+        """
+
     /// FAILED executions of `service` due at `now`, earliest due first.
     func due(service: String, now: Timestamp, limit: Int) throws(JournalError) -> [Execution] {
         guard limit > 0 else { return [] }
-        let statement = try connection.cached("""
-            \(Self.selectExecution) WHERE status = 1 AND service = ?1 AND next_retry_at <= ?2 \
-            ORDER BY next_retry_at, id LIMIT ?3
-            """)
+        let statement = try connection.cached(Self.dueSQL)
         try statement.bind(service, at: 1)
         try statement.bind(now.milliseconds, at: 2)
         try statement.bind(limit, at: 3)
@@ -217,12 +235,13 @@ struct Queries {
         return try executions(statement)
     }
 
+    /// PREPARED executions whose lease ended at or before ?1, earliest first, at most ?2, through `executions_lease`.
+    static let expiredSQL = "\(selectExecution) WHERE status = 2 AND lease_until <= ?1 ORDER BY lease_until, id LIMIT ?2"
+
     /// PREPARED executions whose lease ended at or before `now`, earliest first.
     func expiredLeases(now: Timestamp, limit: Int) throws(JournalError) -> [Execution] {
         guard limit > 0 else { return [] }
-        let statement = try connection.cached("""
-            \(Self.selectExecution) WHERE status = 2 AND lease_until <= ?1 ORDER BY lease_until, id LIMIT ?2
-            """)
+        let statement = try connection.cached(Self.expiredSQL)
         try statement.bind(now.milliseconds, at: 1)
         try statement.bind(limit, at: 2)
         return try executions(statement)
@@ -230,7 +249,7 @@ struct Queries {
 
     /// Each service that has FAILED executions, with its earliest due time: a skip scan over the due index,
     /// one index probe per service, never a walk over the backlog.
-    private static let earliestPerService = """
+    static let earliestPerService = """
         WITH RECURSIVE s(service) AS (
             SELECT (SELECT min(service) FROM executions WHERE status = 1)
             UNION ALL
@@ -247,9 +266,12 @@ struct Queries {
         try timestamp(try connection.cached("SELECT min(due) FROM (\(Self.earliestPerService))"))
     }
 
+    /// The earliest due time of one service (?1), through `executions_due`.
+    static let earliestDueServiceSQL = "SELECT min(next_retry_at) FROM executions WHERE status = 1 AND service = ?1"
+
     /// The earliest due time of one service (paused or not), or nil.
     func earliestDue(service: String) throws(JournalError) -> Timestamp? {
-        let statement = try connection.cached("SELECT min(next_retry_at) FROM executions WHERE status = 1 AND service = ?1")
+        let statement = try connection.cached(Self.earliestDueServiceSQL)
         try statement.bind(service, at: 1)
         return try timestamp(statement)
     }
@@ -266,9 +288,12 @@ struct Queries {
         return result
     }
 
+    /// The earliest lease deadline, through `executions_lease`.
+    static let earliestLeaseSQL = "SELECT min(lease_until) FROM executions WHERE status = 2"
+
     /// The earliest lease deadline, or nil when nothing is leased.
     func earliestLeaseExpiry() throws(JournalError) -> Timestamp? {
-        try timestamp(try connection.cached("SELECT min(lease_until) FROM executions WHERE status = 2"))
+        try timestamp(try connection.cached(Self.earliestLeaseSQL))
     }
 
     /// The services, not paused, that have FAILED executions due at `now`, by name.

@@ -11,8 +11,8 @@
 /// - `executions_due` (service, next_retry_at WHERE FAILED): leasing and the scheduler's next wake-up.
 /// - `executions_lease` (lease_until WHERE PREPARED): expiry; appends (now + timeout).
 /// - `executions_status` (status WHERE PARKED or DISCARDED): lists of those statuses, newest first. FAILED
-///   and PREPARED lists use the due and lease indexes, so a new failure, a lease and a result (the hot
-///   transitions) never touch this index.
+///   and PREPARED lists walk the table newest first by id and stop at the page size, so a new failure, a
+///   lease and a result (the hot transitions) never touch this index.
 /// - `executions_finished` (updated_at WHERE SUCCEEDED or DISCARDED): prune, oldest first; appends.
 /// - `executions_correlation` (correlation_id WHERE not empty and open): lists and timelines by
 ///   correlation. Correlation ids are random keys; over the whole store this index dirtied a page per

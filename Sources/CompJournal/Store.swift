@@ -31,20 +31,18 @@ struct Store {
     mutating func write(_ execution: Execution, previous: Execution?) throws(JournalError) {
         if let previous {
             let statement = try connection.cached(ExecutionRow.updateSQL)
-            try ExecutionRow.bind(execution, to: statement, all: false)
+            try ExecutionRow.bind(execution, to: statement)
             try statement.run()
             if execution.key != previous.key {
                 let keyUpdate = try connection.cached(ExecutionRow.updateKeySQL)
-                try keyUpdate.bind(execution.id, at: 1)
-                try keyUpdate.bind(execution.key.function, at: 2)
-                try keyUpdate.bind(execution.key.stableHash, at: 3)
+                try ExecutionRow.bind(execution, to: keyUpdate)
                 try keyUpdate.run()
             }
             guard previous.status != execution.status || previous.parkReason != execution.parkReason else { return }
             count(previous, by: -1)
         } else {
             let statement = try connection.cached(ExecutionRow.insertSQL)
-            try ExecutionRow.bind(execution, to: statement, all: true)
+            try ExecutionRow.bind(execution, to: statement)
             try statement.run()
         }
         count(execution, by: 1)

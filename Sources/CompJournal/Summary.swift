@@ -2,8 +2,17 @@ import CompModel
 
 /// The one human line stored with each journal row.
 enum Summary {
-    /// The line for a row with `body`, given the execution after it (nil for stale rows) and the row's seq.
+    /// The most UTF-8 bytes of a summary: the protocol's text limit (`WireLimits.maxMessageBytes`), so a
+    /// history row always fits in a reply. Longer lines are cut by `TextLimit.truncate`.
+    static let maxBytes = 4096
+
+    /// The line for a row with `body`, given the execution after it (nil for stale rows) and the row's seq,
+    /// at most `maxBytes` UTF-8 bytes.
     static func line(_ body: EntryBody, after execution: Execution?, seq: Int64) -> String {
+        TextLimit.truncate(fullLine(body, after: execution, seq: seq), maxBytes: maxBytes)
+    }
+
+    private static func fullLine(_ body: EntryBody, after execution: Execution?, seq: Int64) -> String {
         switch body {
         case .failure(let report, _):
             return "failure \(describe(report))\(outcome(execution))"
@@ -65,32 +74,6 @@ enum Summary {
         }
     }
 
-    /// `2024-05-01T12:00:00.000Z` for a timestamp (proleptic Gregorian, UTC).
-    static func iso(_ time: Timestamp) -> String {
-        let millis = time.milliseconds
-        let (days, dayMillis) = floorDivide(millis, 86_400_000)
-        // Civil date from days since the epoch (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        let seconds = dayMillis / 1000
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):"
-            + "\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(dayMillis % 1000, 3))Z"
-    }
-
-    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
-        let quotient = value / divisor
-        let remainder = value % divisor
-        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
-    }
+    /// The time format of summaries (`Timestamp.iso8601`).
+    static func iso(_ time: Timestamp) -> String { time.iso8601 }
 }

@@ -31,6 +31,14 @@ public struct RecordID: Hashable, Sendable, CustomStringConvertible {
             + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
     }
 
+    /// Creates a record id from its 128-bit value (the high half first, as on the wire).
+    public init(_ value: UInt128) {
+        self.init(high: UInt64(truncatingIfNeeded: value >> 64), low: UInt64(truncatingIfNeeded: value))
+    }
+
+    /// The 128-bit value (`high` in the upper half).
+    public var value: UInt128 { UInt128(high) << 64 | UInt128(low) }
+
     /// 32 lowercase hex digits.
     public var description: String {
         bytes.map { byte in

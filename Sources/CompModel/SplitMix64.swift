@@ -7,6 +7,12 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// Creates a generator from a seed.
     public init(seed: UInt64) { state = seed }
 
+    /// Creates a generator seeded once from the system's entropy (for ids, not for replayable jitter).
+    public static func seededFromSystem() -> SplitMix64 {
+        var system = SystemRandomNumberGenerator()
+        return SplitMix64(seed: system.next())
+    }
+
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -107,7 +107,7 @@ struct Workload {
 
     init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
-    static func clock() -> Timestamp { Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) }
+    static func clock() -> Timestamp { WallClock.now() }
 
     mutating func key() -> ExecutionKey {
         counter += 1

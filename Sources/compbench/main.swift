@@ -5,7 +5,7 @@ struct CompBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compbench",
         abstract: "Benchmarks of the compensation broker's parts.",
-        subcommands: [CodecBench.self, JournalBench.self])
+        subcommands: [CodecBench.self, JournalBench.self, RetentionBench.self])
 }
 
 CompBench.main()

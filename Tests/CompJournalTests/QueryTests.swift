@@ -172,7 +172,7 @@ struct QueryTests {
         #expect(throws: JournalError.self) { try reader.connection.execute("DELETE FROM executions") }
     }
 
-    @Test("the hot queries use their partial indexes")
+    @Test("the SQL the queries run uses the partial indexes")
     func queryPlans() throws {
         let fixture = try TestJournal()
         func plan(_ sql: String) throws -> String {
@@ -181,20 +181,29 @@ struct QueryTests {
             while try statement.step() { lines.append(statement.text(3)) }
             return lines.joined(separator: "; ")
         }
-        #expect(try plan("SELECT id FROM executions WHERE key_hash = 1 AND status IN (1, 2, 4)")
-            .contains("executions_open_key"))
-        let due = try plan(
-            "SELECT id FROM executions WHERE status = 1 AND service = 's' AND next_retry_at <= 5 ORDER BY next_retry_at, id")
+        func listPlan(_ filter: ExecutionFilter) throws -> String {
+            try plan(Queries.listSQL(Queries.whereClause(filter, before: 5).sql))
+        }
+        #expect(try plan(Queries.openKeySQL).contains("executions_open_key"))
+        let due = try plan(Queries.dueSQL)
         #expect(due.contains("executions_due") && !due.contains("TEMP B-TREE"))
-        #expect(try plan("SELECT id FROM executions WHERE status = 2 AND lease_until <= 5 ORDER BY lease_until, id")
-            .contains("executions_lease"))
-        #expect(try plan(
-            "SELECT id FROM executions WHERE correlation_id = 'x' AND correlation_id <> '' AND status IN (1, 2, 4)")
+        #expect(try plan(Queries.earliestDueServiceSQL).contains("executions_due"))
+        let expired = try plan(Queries.expiredSQL)
+        #expect(expired.contains("executions_lease") && !expired.contains("TEMP B-TREE"))
+        #expect(try plan(Queries.earliestLeaseSQL).contains("executions_lease"))
+        let leased = try plan(Queries.leasedSQL)
+        #expect(leased.contains("executions_lease") && !leased.contains("TEMP B-TREE"), "\(leased)")
+        #expect(try plan(Queries.recordSQL).contains("journal_record"))
+        #expect(try plan(Queries.historySQL).contains("journal_execution"))
+        #expect(try plan(Queries.executionSQL).contains("INTEGER PRIMARY KEY"))
+        let prune = try plan(Journal.pruneSelectSQL)
+        #expect(prune.contains("executions_finished") && !prune.contains("TEMP B-TREE"))
+        #expect(try listPlan(ExecutionFilter(statuses: [.parked])).contains("executions_status"))
+        #expect(try listPlan(ExecutionFilter(statuses: [.parked, .discarded])).contains("executions_status"))
+        #expect(try listPlan(ExecutionFilter(statuses: [.failed, .parked], correlationId: "order-1"))
             .contains("executions_correlation"))
-        #expect(try plan("SELECT execution_id FROM journal WHERE record_id = x'00'").contains("journal_record"))
-        #expect(try plan("SELECT id FROM executions WHERE status IN (3, 5) AND updated_at < 5 ORDER BY updated_at")
-            .contains("executions_finished"))
-        #expect(try plan("SELECT id FROM executions WHERE status IN (4) AND status IN (4, 5) ORDER BY id DESC")
+        #expect(try plan(Queries.matchingIdsSQL(Queries.whereClause(ExecutionFilter(statuses: [.parked]), before: nil).sql))
             .contains("executions_status"))
+        #expect(try plan("SELECT min(due) FROM (\(Queries.earliestPerService))").contains("executions_due"))
     }
 }

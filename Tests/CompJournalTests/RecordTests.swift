@@ -115,3 +115,67 @@ struct RecordTests {
         #expect(result.changes.allSatisfy { $0.at == fixture.now })
     }
 }
+
+struct SummaryLimitTests {
+    @Test("a history summary of a long multi-byte error is cut to 4096 bytes at a character boundary with …")
+    func longError() throws {
+        let fixture = try TestJournal()
+        var record = fixture.failure("e1")
+        let message = String(repeating: "ошибка 😀 ", count: 1000)  // far over 4096 bytes
+        record.failure?.error.message = message
+        let id = try fixture.create(record)
+        let summary = try #require(try fixture.journal.history(of: id).first?.summary)
+        #expect(summary.utf8.count <= Summary.maxBytes)
+        #expect(summary.utf8.count > Summary.maxBytes - 7)
+        #expect(summary.hasSuffix("…"))
+        #expect(summary.hasPrefix("failure DB_DOWN: ошибка 😀"))
+        // The execution keeps the whole message; only the history line is cut.
+        #expect(try fixture.execution(id).lastError.message == message)
+        // A short one is not touched.
+        let short = try fixture.create(fixture.failure("e2"))
+        #expect(try fixture.journal.history(of: short).first?.summary.hasSuffix("…") == false)
+    }
+
+    @Test("a long summary already stored by an older build is cut when read")
+    func storedLong() throws {
+        let fixture = try TestJournal()
+        let id = try fixture.create(fixture.failure("e1"))
+        let long = String(repeating: "€", count: 3000)  // 9000 bytes
+        let update = try fixture.journal.connection.prepare("UPDATE journal SET summary = ?1 WHERE execution_id = ?2")
+        try update.bind(long, at: 1)
+        try update.bind(id, at: 2)
+        try update.run()
+        let summary = try #require(try fixture.journal.history(of: id).first?.summary)
+        #expect(summary == String(repeating: "€", count: 1364) + "…")
+        #expect(summary.utf8.count == 4095)
+    }
+}
+
+struct NotHeldTests {
+    @Test("a resent success for a key with nothing open is not stored and answers notHeld every time")
+    func resentSuccess() throws {
+        let fixture = try TestJournal()
+        let kept = try fixture.create(fixture.failure("other"))
+        let countsBefore = try fixture.journal.counts()
+        let rowsBefore = try fixture.journal.connection.scalarInt("SELECT count(*) FROM journal")
+        let success = fixture.success("nobody")
+        for _ in 0..<3 {
+            #expect(try fixture.records([success]) == [.notHeld])
+        }
+        // Twice in one group commit too.
+        #expect(try fixture.records([success, success]) == [.notHeld, .notHeld])
+        #expect(try fixture.allExecutions().map(\.id) == [kept])
+        #expect(try fixture.journal.counts() == countsBefore)
+        #expect(try fixture.journal.connection.scalarInt("SELECT count(*) FROM journal") == rowsBefore)
+        // And after a restart.
+        try fixture.reopen()
+        #expect(try fixture.records([success]) == [.notHeld])
+
+        // A success that closed an execution is stored: its resend is a duplicate of that execution.
+        let closing = fixture.success("other")
+        #expect(try fixture.records([closing]) == [.accepted(kept)])
+        #expect(try fixture.records([closing]) == [.duplicate(kept)])
+        // A new success for the key that has just closed has nothing open: notHeld, not stored.
+        #expect(try fixture.records([fixture.success("other")]) == [.notHeld])
+    }
+}

@@ -59,3 +59,36 @@ struct RetentionTests {
         #expect(next == id + 2)
     }
 }
+
+struct PruneBudgetTests {
+    /// `count` executions that succeed at once, then a clock past their retention.
+    private func finished(_ count: Int) throws -> TestJournal {
+        let fixture = try TestJournal(retention: .seconds(24 * 3600))
+        for start in stride(from: 0, to: count, by: 200) {
+            let events = (start..<min(count, start + 200)).map { "e\($0)" }
+            _ = try fixture.records(events.map { fixture.failure($0) })
+            _ = try fixture.records(events.map { fixture.success($0) })
+        }
+        fixture.advance(seconds: 24 * 3600 + 1)
+        return fixture
+    }
+
+    @Test("prune with a time budget runs transaction after transaction until nothing is left")
+    func loopsUntilDone() throws {
+        let count = Journal.pruneBatchSize * 2 + 50
+        let fixture = try finished(count)
+        #expect(try fixture.journal.prune(now: fixture.now, budget: .seconds(600)) == count)
+        #expect(try fixture.journal.counts().isEmpty)
+        #expect(try fixture.journal.connection.scalarInt("SELECT count(*) FROM journal") == 0)
+        #expect(try fixture.journal.prune(now: fixture.now, budget: .seconds(600)) == 0)
+    }
+
+    @Test("a spent budget stops after one transaction, and the next call goes on")
+    func stopsWhenSpent() throws {
+        let count = Journal.pruneBatchSize + 10
+        let fixture = try finished(count)
+        #expect(try fixture.journal.prune(now: fixture.now, budget: .zero) == Journal.pruneBatchSize)
+        #expect(try fixture.journal.prune(now: fixture.now, budget: .zero) == 10)
+        #expect(try fixture.journal.counts().isEmpty)
+    }
+}

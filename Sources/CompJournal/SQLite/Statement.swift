@@ -57,9 +57,19 @@ final class Statement {
         if let value { try bind(value, at: index) } else { try bindNull(at: index) }
     }
 
-    /// Binds text (copied).
+    /// Binds text (copied) by its UTF-8 byte count, so a NUL byte inside is stored, not an end.
     func bind(_ value: String, at index: Int32) throws(JournalError) {
-        try check(sqlite3_bind_text(handle, index, value, -1, comp_sqlite_transient()))
+        var text = value
+        let rc = text.withUTF8 { bytes -> Int32 in
+            guard bytes.count <= Int(Int32.max) else { return SQLITE_TOOBIG }
+            guard let base = bytes.baseAddress else {
+                return sqlite3_bind_text(handle, index, "", 0, comp_sqlite_transient())
+            }
+            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { pointer in
+                sqlite3_bind_text(handle, index, pointer, Int32(bytes.count), comp_sqlite_transient())
+            }
+        }
+        try check(rc)
     }
 
     /// Binds text or NULL.
@@ -70,6 +80,7 @@ final class Statement {
     /// Binds a blob (copied); an empty array binds an empty blob, not NULL.
     func bind(blob value: [UInt8], at index: Int32) throws(JournalError) {
         if value.isEmpty { return try check(sqlite3_bind_zeroblob(handle, index, 0)) }
+        guard value.count <= Int(Int32.max) else { throw failure(SQLITE_TOOBIG) }
         let rc = value.withUnsafeBytes { buffer in
             sqlite3_bind_blob(handle, index, buffer.baseAddress, Int32(buffer.count), comp_sqlite_transient())
         }
@@ -104,6 +115,23 @@ final class Statement {
 
     // MARK: Columns
 
+    /// A decoder's map of this statement's columns (or parameters) by name, computed once per statement
+    /// by the decoder that owns the SQL (for example `ExecutionRow.Layout`), then reused for every row.
+    var layout: Any?
+
+    /// The index of every result column by name (`sqlite3_column_name`).
+    func columnIndices() -> [String: Int32] {
+        var result: [String: Int32] = [:]
+        for column in 0..<sqlite3_column_count(handle) {
+            guard let name = sqlite3_column_name(handle, column) else { continue }
+            result[String(cString: name)] = column
+        }
+        return result
+    }
+
+    /// The index of the named parameter `name` (for example `:status`), or 0 when the SQL has none.
+    func parameterIndex(_ name: String) -> Int32 { sqlite3_bind_parameter_index(handle, name) }
+
     /// Whether the column is NULL.
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
@@ -113,7 +141,8 @@ final class Statement {
     /// The column as an integer, nil for NULL.
     func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
 
-    /// The column as text ("" for NULL).
+    /// The column as text ("" for NULL), read by its byte count (`sqlite3_column_bytes`), so a NUL byte
+    /// inside is kept.
     func text(_ column: Int32) -> String {
         guard let pointer = sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, column))

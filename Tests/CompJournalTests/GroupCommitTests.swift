@@ -1,0 +1,104 @@
+import CompModel
+import Testing
+
+@testable import CompJournal
+
+struct GroupCommitTests {
+    /// A trigger that makes any new execution with event id `poison` fail, as a full disk would.
+    private func installPoison(_ fixture: TestJournal) throws {
+        try fixture.journal.connection.execute("""
+            CREATE TEMP TRIGGER poison BEFORE INSERT ON main.executions WHEN NEW.event_id = 'poison'
+            BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
+            """)
+    }
+
+    @Test("a unit whose command throws is rolled back to its savepoint while the other units commit")
+    func unitIsolation() throws {
+        let fixture = try TestJournal()
+        try installPoison(fixture)
+        let existing = try fixture.create(fixture.failure("e0"))
+        let countsBefore = Set(try fixture.journal.counts())
+        let group = try fixture.journal.commit([
+            [.record(fixture.failure("a"))],
+            // Changes that must all go: a pause, a success on an open execution, then the failing record.
+            [.setPaused(service: "orders", paused: true), .record(fixture.success("e0")), .record(fixture.failure("poison"))],
+            [.record(fixture.failure("c"))],
+        ], now: fixture.now)
+        #expect(group.units.count == 3)
+        guard case .applied(let first) = group.units[0], case .failed(let error) = group.units[1],
+            case .applied(let third) = group.units[2]
+        else {
+            Issue.record("unexpected outcomes \(group.units)")
+            return
+        }
+        #expect(error.message.contains("injected failure"))
+        guard case .record(.accepted(let a))? = first.first, case .record(.accepted(let c))? = third.first else {
+            Issue.record("unexpected results \(first) \(third)")
+            return
+        }
+        // The failed unit's seqs were handed to the next unit: no gap, no reuse.
+        #expect(a == existing + 1)
+        #expect(c == existing + 2)
+        #expect(group.changes.map(\.execution.id) == [a, c])
+        #expect(fixture.journal.pausedServices().isEmpty)
+        #expect(try fixture.execution(existing).status == .failed)
+        #expect(try fixture.journal.history(of: existing).count == 1)
+        #expect(try fixture.allExecutions().map(\.id) == [existing, a, c])
+        #expect(Set(try fixture.journal.counts()) == [StatusCount(status: .failed, parkReason: nil, count: 3)])
+        #expect(countsBefore == [StatusCount(status: .failed, parkReason: nil, count: 1)])
+
+        // What committed is durable and replays.
+        try fixture.reopen()
+        #expect(try fixture.allExecutions().map(\.id) == [existing, a, c])
+        #expect(fixture.journal.pausedServices().isEmpty)
+        let before = try fixture.allExecutions()
+        try fixture.journal.rebuildProjection()
+        #expect(try fixture.allExecutions() == before)
+    }
+
+    @Test("a failing COMMIT throws and restores the in-memory state; the next commit continues cleanly")
+    func commitFailure() throws {
+        let fixture = try TestJournal()
+        let existing = try fixture.create(fixture.failure("e0"))
+        // A deferred foreign key violated by a trigger is only detected at COMMIT, which then fails.
+        try fixture.journal.connection.execute("""
+            PRAGMA foreign_keys = ON;
+            CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY);
+            CREATE TEMP TABLE child (parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
+            CREATE TEMP TRIGGER late AFTER INSERT ON main.executions WHEN NEW.event_id = 'late'
+            BEGIN INSERT INTO child VALUES (42); END;
+            """)
+        let late = fixture.failure("late")
+        let other = fixture.failure("other")
+        #expect(throws: JournalError.self) {
+            try fixture.journal.commit(
+                [[.record(other), .setPaused(service: "billing", paused: true)], [.record(late)]], now: fixture.now)
+        }
+        #expect(fixture.journal.connection.isInTransaction == false)
+        #expect(fixture.journal.pausedServices().isEmpty)
+        #expect(try fixture.allExecutions().map(\.id) == [existing])
+        #expect(try fixture.journal.counts() == [StatusCount(status: .failed, parkReason: nil, count: 1)])
+
+        try fixture.journal.connection.execute("DROP TRIGGER late")
+        let group = try fixture.journal.commit([[.record(other)], [.record(late)]], now: fixture.now)
+        guard case .applied(let results) = group.units[1], case .record(.accepted(let id))? = results.first else {
+            Issue.record("unexpected outcome \(group.units)")
+            return
+        }
+        #expect(id == existing + 2)  // the seqs of the failed commit were not lost or skipped
+        #expect(try fixture.journal.counts() == [StatusCount(status: .failed, parkReason: nil, count: 3)])
+    }
+
+    @Test("an empty group commit does nothing and an empty unit is applied with no results")
+    func emptyUnits() throws {
+        let fixture = try TestJournal()
+        #expect(try fixture.journal.commit([[JournalCommand]](), now: fixture.now).units.isEmpty)
+        let group = try fixture.journal.commit([[], [.record(fixture.failure("a"))]], now: fixture.now)
+        guard case .applied(let none) = group.units[0], case .applied(let one) = group.units[1] else {
+            Issue.record("unexpected outcomes \(group.units)")
+            return
+        }
+        #expect(none.isEmpty)
+        #expect(one.count == 1)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+@testable import CompModel
+
+struct TimeFormatTests {
+    @Test("iso8601 matches Foundation's ISO 8601 formatter with milliseconds")
+    func matchesFoundation() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var random = SplitMix64(seed: 5)
+        var samples: [Int64] = [0, 1, 999, 86_399_999, 951_782_400_000, 1_700_000_000_123, 4_102_444_799_999]
+        for _ in 0..<200 { samples.append(Int64(random.next() % 4_102_444_800_000)) }
+        for milliseconds in samples {
+            let expected = formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+            #expect(Timestamp(milliseconds: milliseconds).iso8601 == expected, "at \(milliseconds)")
+        }
+    }
+
+    @Test("iso8601 before the epoch and on leap days")
+    func edges() {
+        #expect(Timestamp(milliseconds: -1).iso8601 == "1969-12-31T23:59:59.999Z")
+        #expect(Timestamp(milliseconds: 951_782_400_000).iso8601 == "2000-02-29T00:00:00.000Z")
+        #expect(Timestamp(milliseconds: 1_709_164_800_500).iso8601 == "2024-02-29T00:00:00.500Z")
+    }
+}
+
+struct ClockTests {
+    @Test("a non-decreasing time holds still when a reading goes back")
+    func nonDecreasing() {
+        var time = NonDecreasingTime(start: Timestamp(milliseconds: 100))
+        #expect(time.advance(to: Timestamp(milliseconds: 150)) == Timestamp(milliseconds: 150))
+        #expect(time.advance(to: Timestamp(milliseconds: 120)) == Timestamp(milliseconds: 150))
+        #expect(time.advance(to: Timestamp(milliseconds: 151)) == Timestamp(milliseconds: 151))
+        #expect(time.latest == Timestamp(milliseconds: 151))
+    }
+
+    @Test("the wall clock reads the time of day in milliseconds and microseconds")
+    func wallClock() {
+        let before = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = WallClock.now().milliseconds
+        let micros = WallClock.nowMicroseconds()
+        let after = Int64(Date().timeIntervalSince1970 * 1000)
+        #expect(now >= before - 1 && now <= after + 1)
+        #expect(micros / 1000 >= now && micros / 1000 <= after + 1)
+    }
+}
+
+struct RecordIDTests {
+    @Test("a time-ordered id has the UUIDv7 layout and round-trips through its 128-bit value and bytes")
+    func uuid7() throws {
+        var random = SplitMix64(seed: 1)
+        let time = Timestamp(milliseconds: 1_700_000_000_123)
+        let id = RecordID.timeOrdered(at: time, using: &random)
+        #expect(id.high >> 16 == UInt64(time.milliseconds))
+        #expect((id.high >> 12) & 0xF == 7)  // version
+        #expect(id.low >> 62 == 0b10)  // variant
+        #expect(RecordID(id.value) == id)
+        #expect(RecordID(bytes: id.bytes) == id)
+        #expect(id.value >> 64 == UInt128(id.high))
+        let later = RecordID.timeOrdered(at: time.adding(.milliseconds(1)), using: &random)
+        #expect(later.value > id.value)
+    }
+
+    @Test("a generator seeded from the system differs between two seedings")
+    func systemSeed() {
+        var first = SplitMix64.seededFromSystem()
+        var second = SplitMix64.seededFromSystem()
+        #expect([first.next(), first.next()] != [second.next(), second.next()])
+    }
+}
