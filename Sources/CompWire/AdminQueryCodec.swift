@@ -20,9 +20,10 @@
 // +--------+--------+                      |   u64                                  |
 //                                          +----------------------------------------+
 // ListReply (0x31): executions (array of ExecutionView, ≤ 1000), nextCursor i64, tags none.
-// ShowRequest (0x32): executionId i64, tags none.
+// ShowRequest (0x32): executionId i64, tags 1 historyAfter i64.
 // HistoryEntry: seq i64, at i64, kind name, summary text, tags 1 recordId u128.
-// ShowReply (0x33): execution ExecutionView, history (array of HistoryEntry, ≤ 10000), tags none.
+// ShowReply (0x33): execution ExecutionView, history (array of HistoryEntry, ≤ 10000),
+//                   tags 1 nextHistoryAfter i64.
 
 extension Filter: WireStruct {
     /// Tag numbers of the optional fields.
@@ -187,17 +188,31 @@ extension ListReply: WireStruct {
 }
 
 extension ShowRequest: WireStruct {
+    /// Tag numbers of the optional fields.
+    enum Tag {
+        static let historyAfter: UInt16 = 1
+    }
+
     static let minEncodedBytes = 8 + TaggedSection.emptyBytes
 
     func encode(to sink: inout some ByteSink) {
         sink.writeI64(executionId)
-        sink.writeEmptyTaggedSection()
+        var tags = sink.beginTaggedSection()
+        if let historyAfter { sink.writeTagged(Tag.historyAfter, in: &tags) { $0.writeI64(historyAfter) } }
+        sink.endTaggedSection(tags)
     }
 
     init(wire reader: inout ByteReader) throws(WireError) {
         let executionId = try reader.readI64("ShowRequest.executionId")
-        try reader.skipTaggedSection("ShowRequest")
-        self.init(executionId: executionId)
+        var historyAfter: Int64?
+        try reader.readTaggedSection("ShowRequest") { tag, value throws(WireError) in
+            switch tag {
+            case Tag.historyAfter: historyAfter = try value.readI64("ShowRequest.historyAfter")
+            default: return false
+            }
+            return true
+        }
+        self.init(executionId: executionId, historyAfter: historyAfter)
     }
 }
 
@@ -237,19 +252,35 @@ extension HistoryEntry: WireStruct {
 }
 
 extension ShowReply: WireStruct {
+    /// Tag numbers of the optional fields.
+    enum Tag {
+        static let nextHistoryAfter: UInt16 = 1
+    }
+
     static let minEncodedBytes = ExecutionView.minEncodedBytes + 4 + TaggedSection.emptyBytes
 
     func encode(to sink: inout some ByteSink) {
         execution.encode(to: &sink)
         sink.writeArray(history)
-        sink.writeEmptyTaggedSection()
+        var tags = sink.beginTaggedSection()
+        if let nextHistoryAfter {
+            sink.writeTagged(Tag.nextHistoryAfter, in: &tags) { $0.writeI64(nextHistoryAfter) }
+        }
+        sink.endTaggedSection(tags)
     }
 
     init(wire reader: inout ByteReader) throws(WireError) {
         let execution = try ExecutionView(wire: &reader)
         let history = try reader.readArray(
             of: HistoryEntry.self, max: WireLimits.maxHistoryEntries, "ShowReply.history")
-        try reader.skipTaggedSection("ShowReply")
-        self.init(execution: execution, history: history)
+        var nextHistoryAfter: Int64?
+        try reader.readTaggedSection("ShowReply") { tag, value throws(WireError) in
+            switch tag {
+            case Tag.nextHistoryAfter: nextHistoryAfter = try value.readI64("ShowReply.nextHistoryAfter")
+            default: return false
+            }
+            return true
+        }
+        self.init(execution: execution, history: history, nextHistoryAfter: nextHistoryAfter)
     }
 }

@@ -12,7 +12,8 @@
 ///
 /// `decode` checks, in this order, and throws the first failure:
 /// 1. fewer than 4 bytes (no length prefix) → `malformedFrame`;
-/// 2. declared length + 4 above `WireLimits.maxFrameBytes`, or more bytes received than that → `frameTooLarge`;
+/// 2. declared length + 4 above the receiver's limit (at most `WireLimits.maxFrameBytes`), or more bytes
+///    received than that → `frameTooLarge`;
 /// 3. fewer than 12 bytes (no complete header) → `malformedFrame`;
 /// 4. declared length ≠ bytes received after the prefix → `lengthMismatch`;
 /// 5. version ≠ 1 → `unsupportedVersion`;
@@ -39,20 +40,27 @@ public enum FrameCodec {
     }
 
     /// Decodes one whole frame, length prefix included.
-    /// - Parameter bytes: Exactly the bytes of one frame.
+    /// - Parameters:
+    ///   - bytes: Exactly the bytes of one frame.
+    ///   - maxFrameBytes: The receiver's frame limit, prefix included: a broker passes the limit it advertises
+    ///     (`HelloReply.maxFrameBytes`), a client the protocol's ceiling (the default). Values above
+    ///     `WireLimits.maxFrameBytes` count as the ceiling.
     /// - Returns: The frame.
     /// - Throws: `WireError` with the code the peer should be answered with (see the type's documentation).
-    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Frame {
+    public static func decode(
+        _ bytes: [UInt8], maxFrameBytes: Int = WireLimits.maxFrameBytes
+    ) throws(WireError) -> Frame {
+        let limit = min(maxFrameBytes, WireLimits.maxFrameBytes)
         guard bytes.count >= prefixBytes else {
             throw WireError(.malformedFrame, "frame of \(bytes.count) bytes has no complete length prefix")
         }
         var reader = ByteReader(bytes)
         let declared = try reader.readU32("frame length")
-        guard UInt64(declared) + UInt64(prefixBytes) <= UInt64(WireLimits.maxFrameBytes) else {
-            throw WireError(.frameTooLarge, "frame declares \(declared) bytes after its prefix, limit \(WireLimits.maxFrameBytes) in all")
+        guard UInt64(declared) + UInt64(prefixBytes) <= UInt64(limit) else {
+            throw WireError(.frameTooLarge, "frame declares \(declared) bytes after its prefix, limit \(limit) in all")
         }
-        guard bytes.count <= WireLimits.maxFrameBytes else {
-            throw WireError(.frameTooLarge, "frame of \(bytes.count) bytes, limit \(WireLimits.maxFrameBytes)")
+        guard bytes.count <= limit else {
+            throw WireError(.frameTooLarge, "frame of \(bytes.count) bytes, limit \(limit)")
         }
         guard bytes.count >= prefixBytes + WireLimits.headerBytes else {
             throw WireError(.malformedFrame, "frame of \(bytes.count) bytes has no complete header")
@@ -78,11 +86,15 @@ public enum FrameCodec {
     }
 
     /// Decodes one whole frame from any collection of bytes (copied once into an array).
-    /// - Parameter bytes: Exactly the bytes of one frame.
+    /// - Parameters:
+    ///   - bytes: Exactly the bytes of one frame.
+    ///   - maxFrameBytes: The receiver's frame limit, as for arrays.
     /// - Returns: The frame.
-    /// - Throws: `WireError`, as `decode(_:)` for arrays.
-    public static func decode(_ bytes: some Collection<UInt8>) throws(WireError) -> Frame {
-        try decode(Array(bytes))
+    /// - Throws: `WireError`, as `decode(_:maxFrameBytes:)` for arrays.
+    public static func decode(
+        _ bytes: some Collection<UInt8>, maxFrameBytes: Int = WireLimits.maxFrameBytes
+    ) throws(WireError) -> Frame {
+        try decode(Array(bytes), maxFrameBytes: maxFrameBytes)
     }
 
     /// Reads the header without checking the length or decoding the body, to answer a bad frame.
@@ -105,14 +117,15 @@ public enum FrameCodec {
         }
     }
 
-    /// Encodes an `ErrorReply` frame, cutting `message` to `WireLimits.maxMessageBytes` at a character boundary.
+    /// Encodes an `ErrorReply` frame, cutting `message` to `WireLimits.maxMessageBytes` by the protocol's rule
+    /// (`WireText.truncated`: whole Unicode scalars, ending with `…`).
     /// - Parameters:
     ///   - requestId: The request id to echo (from `peekHeader`, or 0 when none could be read).
     ///   - code: The stable error code.
     ///   - message: Human-readable detail.
     /// - Returns: The frame's bytes.
     public static func errorFrame(requestId: UInt32, code: ErrorCode, message: String) -> [UInt8] {
-        let reply = ErrorReply(code: code.rawValue, message: truncated(message, toUTF8Bytes: WireLimits.maxMessageBytes))
+        let reply = ErrorReply(code: code.rawValue, message: WireText.truncated(message, toUTF8Bytes: WireLimits.maxMessageBytes))
         return encode(Frame(requestId: requestId, message: .error(reply)))
     }
 
@@ -134,19 +147,5 @@ public enum FrameCodec {
         sink.writeU32(frame.requestId)
         frame.message.encodeBody(to: &sink)
         sink.set(UInt32(truncatingIfNeeded: sink.count - lengthPosition - prefixBytes), at: lengthPosition)
-    }
-
-    /// The longest prefix of `text`, in whole characters, whose UTF-8 fits in `limit` bytes.
-    static func truncated(_ text: String, toUTF8Bytes limit: Int) -> String {
-        guard text.utf8.count > limit else { return text }
-        var result = ""
-        var used = 0
-        for character in text {
-            let size = character.utf8.count
-            guard used + size <= limit else { break }
-            result.append(character)
-            used += size
-        }
-        return result
     }
 }

@@ -6,6 +6,12 @@ public enum WireLimits {
     public static let headerBytes = 8
     /// The largest frame (length prefix included) any peer may send.
     public static let maxFrameBytes = 4 * 1024 * 1024
+    /// The smallest frame limit a broker may advertise in `HelloReply.maxFrameBytes` (512 KiB).
+    ///
+    /// Any single record (a `RecordBatch` of one record with every field at its maximum) and any single
+    /// command (a `Commands` reply of one command with the largest payload and names) encode within it,
+    /// so a sender can always make progress one record or one command at a time.
+    public static let minFrameBytes = 512 * 1024
     /// The longest name-like string: service, processor, function, event id, correlation id,
     /// instance, error code, client name.
     public static let maxNameBytes = 256

@@ -462,10 +462,16 @@ public struct ListReply: Hashable, Sendable {
     }
 }
 
-/// Asks for one execution and its history.
+/// Asks for one execution and a page of its history.
 public struct ShowRequest: Hashable, Sendable {
     public var executionId: Int64
-    public init(executionId: Int64) { self.executionId = executionId }
+    /// Optional (tag 1): only history rows whose `seq` is greater than this; nil from the first row.
+    /// Pass the previous reply's `nextHistoryAfter` to read the next page.
+    public var historyAfter: Int64?
+    public init(executionId: Int64, historyAfter: Int64? = nil) {
+        self.executionId = executionId
+        self.historyAfter = historyAfter
+    }
 }
 
 /// One journal row of an execution's history.
@@ -489,14 +495,18 @@ public struct HistoryEntry: Hashable, Sendable {
     }
 }
 
-/// The reply to `ShowRequest`.
+/// The reply to `ShowRequest`: the execution and one page of its history.
 public struct ShowReply: Hashable, Sendable {
     public var execution: ExecutionView
-    /// Oldest first.
+    /// Oldest first, starting after the request's `historyAfter`.
     public var history: [HistoryEntry]
-    public init(execution: ExecutionView, history: [HistoryEntry]) {
+    /// Optional (tag 1): present when more history rows follow this page; the `seq` of its last row, to
+    /// send back as `ShowRequest.historyAfter`. Absent when the page ends the history.
+    public var nextHistoryAfter: Int64?
+    public init(execution: ExecutionView, history: [HistoryEntry], nextHistoryAfter: Int64? = nil) {
         self.execution = execution
         self.history = history
+        self.nextHistoryAfter = nextHistoryAfter
     }
 }
 

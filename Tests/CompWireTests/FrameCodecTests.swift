@@ -16,7 +16,7 @@ struct FrameCodecTests {
     func peekBadFrames() throws {
         for vector in VectorCatalog.invalid where vector.bytes.count >= 12 {
             let header = try #require(FrameCodec.peekHeader(vector.bytes))
-            #expect(header.requestId == 1, "\(vector.name)")
+            #expect(header.requestId == (vector.name == "text_over_limit" ? 15 : 1), "\(vector.name)")
         }
         #expect(FrameCodec.peekHeader([UInt8]()) == nil)
     }
@@ -30,7 +30,7 @@ struct FrameCodecTests {
         #expect(fromError == bytes)
     }
 
-    @Test("errorFrame cuts a long message to maxMessageBytes at a character boundary")
+    @Test("errorFrame cuts a long message to maxMessageBytes by the protocol's rule: whole scalars, then …")
     func errorFrameTruncates() throws {
         let long = String(repeating: "a", count: WireLimits.maxMessageBytes - 1) + "日本"
         let frame = try FrameCodec.decode(FrameCodec.errorFrame(requestId: 1, code: .internalError, message: long))
@@ -38,7 +38,8 @@ struct FrameCodecTests {
             Issue.record("not an error reply")
             return
         }
-        #expect(reply.message == String(repeating: "a", count: WireLimits.maxMessageBytes - 1))
+        #expect(reply.message == String(repeating: "a", count: WireLimits.maxMessageBytes - 3) + "…")
+        #expect(reply.message.utf8.count == WireLimits.maxMessageBytes)
         #expect(reply.code == ErrorCode.internalError.rawValue)
     }
 

@@ -157,6 +157,28 @@ struct LimitTests {
         #expect(Self.code([0xFF, 0xFF, 0xFF, 0xFF]) == .frameTooLarge)
     }
 
+    @Test("with a receiver's own limit, a frame of exactly that limit decodes and one byte more is frame_too_large, declared or received",
+          arguments: [WireLimits.minFrameBytes, 1024 * 1024, WireLimits.maxFrameBytes])
+    func receiverLimit(limit: Int) throws {
+        let exact = Self.helloWithFiller(limit - 28)
+        #expect(exact.count == limit)
+        #expect(try FrameCodec.decode(exact, maxFrameBytes: limit).message == .hello(Hello(clientName: "")))
+        let over = Self.helloWithFiller(limit - 27)
+        #expect(Self.code(over, limit: limit) == .frameTooLarge)
+        #expect(Self.code(Array(over.prefix(12)), limit: limit) == .frameTooLarge)  // declared only
+        // Above the protocol's ceiling a receiver's limit counts as the ceiling.
+        #expect(Self.code(Self.helloWithFiller(WireLimits.maxFrameBytes - 27), limit: .max) == .frameTooLarge)
+    }
+
+    static func code(_ bytes: [UInt8], limit: Int) -> ErrorCode? {
+        do {
+            _ = try FrameCodec.decode(bytes, maxFrameBytes: limit)
+            return nil
+        } catch {
+            return error.code
+        }
+    }
+
     @Test("a tagged section of maxTaggedFields unknown tags is skipped; one more is limit_exceeded")
     func taggedFieldCount() throws {
         func heartbeat(tags: Int) -> [UInt8] {

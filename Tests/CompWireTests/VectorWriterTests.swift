@@ -23,7 +23,8 @@ struct VectorWriterTests {
                       to: VectorFiles.compatDirectory, name: vector.name)
         }
         for vector in VectorCatalog.invalid {
-            let comments = [vector.description, "error: \(vector.code) (\(vector.code.rawValue))"]
+            var comments = [vector.description, "error: \(vector.code) (\(vector.code.rawValue))"]
+            if let field = vector.field { comments.append("field: \(field)") }
             try write(VectorFiles.render(comments: comments, bytes: vector.bytes),
                       to: VectorFiles.invalidDirectory, name: vector.name)
         }

@@ -21,10 +21,36 @@ struct DurabilityTests {
 
         try broker.start()
         let admin = try broker.admin()
-        #expect(try admin.show(outcomes[0].executionId).execution.status == 1)
-        #expect(try admin.show(outcomes[1].executionId).execution.parkReason == 2)
-        let command = try #require(try broker.subscriber(instance: "n").fetch(max: 5, waitMilliseconds: 4000).first)
+        // The optional view fields follow the status (PROTOCOL.md 6.6), also after a restart.
+        let failed = try admin.show(outcomes[0].executionId).execution
+        #expect(failed.status == 1)
+        #expect(failed.nextRetryAt != nil)
+        #expect(failed.leaseHolder == nil && failed.leaseUntil == nil && failed.leaseToken == nil)
+        let parked = try admin.show(outcomes[1].executionId).execution
+        #expect(parked.status == 4 && parked.parkReason == 2)
+        #expect(parked.nextRetryAt == nil && parked.leaseToken == nil)
+        let command = try #require(try Self.firstCommand(try broker.subscriber(instance: "n")))
         #expect(command.executionId == outcomes[0].executionId)
+        let shown = try admin.show(command.executionId)
+        // History kinds and record ids as PROTOCOL.md 5.1 lists them.
+        #expect(shown.history.map(\.kind) == ["failure", "leased"])
+        #expect(shown.history.map { $0.recordId != nil } == [true, false])
+        #expect(shown.nextHistoryAfter == nil)
+        let leased = shown.execution
+        #expect(leased.status == 2)
+        #expect(leased.nextRetryAt == nil)
+        #expect(leased.leaseHolder == "n" && leased.leaseToken == command.leaseToken && leased.leaseUntil == command.leaseDeadline)
+        #expect(leased.retries == command.attempt && command.attempt == 1)
+    }
+
+    /// Fetches (each fetch held up to 1 s) until a command comes, giving up after `seconds`.
+    static func firstCommand(_ subscriber: Subscriber, within seconds: Double = 30) throws -> RetryCommand? {
+        var found: RetryCommand?
+        _ = try eventually(seconds) {
+            found = try subscriber.fetch(max: 5, waitMilliseconds: 1000).first
+            return found != nil
+        }
+        return found
     }
 
     @Test("a resent batch is acknowledged as duplicates and applied once, also across a restart")
@@ -73,9 +99,10 @@ struct DurabilityTests {
                 }
             }.start()
         }
-        _ = eventually(10) { acknowledged.with { $0.count } >= 1000 }
+        #expect(eventually(60) { acknowledged.with { $0.count } >= 1000 })
         #expect(broker.stop(signal: SIGKILL) == SIGKILL)
-        writers.wait()
+        // Each writer's next send fails once compd is gone (1 s timeout, one attempt) and ends its thread.
+        try #require(writers.wait(timeout: .now() + 60) == .success)
         let sent = acknowledged.with { $0 }
         #expect(sent.count >= 1000)
 
@@ -99,18 +126,23 @@ struct DurabilityTests {
         let broker = BrokerProcess(dataDirectory: directory.path)
         try broker.start()
         let subscriber = try broker.subscriber(instance: "held")
+        let admin = try broker.admin()
         let answered = DispatchSemaphore(value: 0)
         let reply = Locked<[RetryCommand]?>(nil)
         Thread {
-            let commands = try? subscriber.fetch(max: 1, waitMilliseconds: 20_000)
+            // Nothing is due: without the shutdown the broker would hold this fetch for 55 s.
+            let commands = try? subscriber.fetch(max: 1, waitMilliseconds: 55_000)
             reply.with { $0 = commands }
             answered.signal()
         }.start()
-        usleep(300_000)
-        let started = Date()
+        // The fetch is held once the broker counts it as waiting.
+        #expect(try eventually(30) {
+            try admin.stats().services.contains { $0.service == "orders" && $0.waitingFetches >= 1 }
+        })
         #expect(broker.stop(signal: SIGTERM) == 0)
-        #expect(answered.wait(timeout: .now() + 5) == .success)
-        #expect(Date().timeIntervalSince(started) < 5)
+        // compd has exited, so any reply was sent before it did: an empty Commands answers the held fetch.
+        // Without one the fetch would end in a client timeout (nil) after its 55 s wait.
+        #expect(answered.wait(timeout: .now() + 120) == .success)
         #expect(reply.with { $0 } == [])
         #expect(broker.log.contains("compd stopped"))
         // Every connection closed cleanly: the last one folded the WAL into the database file.

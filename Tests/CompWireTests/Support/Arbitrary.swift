@@ -128,12 +128,12 @@ struct Arbitrary<R: RandomNumberGenerator> {
         case .leaseReply: .leaseReply(LeaseReply(status: OutcomeStatus.allCases[int(in: 0...3)], leaseDeadline: i64()))
         case .listRequest: .listRequest(ListRequest(filter: filter(), cursor: i64(), limit: int()))
         case .listReply: .listReply(ListReply(executions: array(max: 3) { $0.execution() }, nextCursor: i64()))
-        case .showRequest: .showRequest(ShowRequest(executionId: i64()))
+        case .showRequest: .showRequest(ShowRequest(executionId: i64(), historyAfter: maybe { $0.i64() }))
         case .showReply:
             .showReply(ShowReply(execution: execution(), history: array(max: 5) {
                 HistoryEntry(seq: $0.i64(), at: $0.i64(), kind: $0.string(), recordId: $0.maybe { $0.int() },
                              summary: $0.string(maxBytes: WireLimits.maxMessageBytes))
-            }))
+            }, nextHistoryAfter: maybe { $0.i64() }))
         case .actionRequest: .actionRequest(ActionRequest(action: action(), target: target()))
         case .actionReply:
             .actionReply(ActionReply(matched: int(), changed: int(), failures: array {

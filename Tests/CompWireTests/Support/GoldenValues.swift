@@ -32,7 +32,7 @@ enum GoldenValues {
 
     static let successWithLease = Record(
         id: recordId + 1, kind: .success, service: "orders", processor: "order-events", function: "chargeCard",
-        eventId: "evt-000123", occurredAt: time + 5_000, lease: LeaseRef(executionId: 42, token: 8))
+        eventId: "evt-000123", occurredAt: time + 500_000, lease: LeaseRef(executionId: 42, token: 130))
 
     static let failureMinimal = Record(
         id: recordId + 2, kind: .failure, service: "billing", processor: "invoices", function: "sendInvoice",
@@ -43,35 +43,74 @@ enum GoldenValues {
         id: recordId + 3, kind: .success, service: "billing", processor: "invoices", function: "sendInvoice",
         eventId: "inv-8", occurredAt: time + 2)
 
+    // The vectors tell one consistent story (T = `time` = 2024-06-10T06:13:20.000Z):
+    // - execution 42 (orders / chargeCard) failed at T, was due at T+171.3 s, was leased to orders-7f9c at
+    //   T+360 s until T+480 s under token 130 (its first retry), and its holder extends the lease;
+    // - execution 43 (orders / refundCard) waits for its third retry at T+900 s;
+    // - execution 41 (billing / sendInvoice), created a day earlier, parked `exhausted` when its tenth retry
+    //   failed at T−60 s (the event vector), and an operator marked it unrecoverable at T.
+
     static let command = RetryCommand(
-        executionId: 42, attempt: 3, leaseToken: 9, leaseDeadline: time + 120_000, service: "orders",
+        executionId: 42, attempt: 1, leaseToken: 130, leaseDeadline: time + 480_000, service: "orders",
         processor: "order-events", function: "chargeCard", eventId: "evt-000123",
         correlationId: "order-98765", lastError: errorDetails, payload: [0x7b, 0x7d])
 
+    /// PREPARED: its lease tags (2, 3, 4) are present and `nextRetryAt` (tag 1) is not.
     static let executionFull = ExecutionView(
-        id: 42, status: 2, parkReason: 0, recoverable: 1, markedByOperator: false, retries: 2,
+        id: 42, status: 2, parkReason: 0, recoverable: 1, markedByOperator: false, retries: 1,
         spec: RetrySpecFields(
             maxRetries: 10, minBackoffMs: 180_000, maxBackoffMs: 3_600_000, executionTimeoutMs: 120_000,
             jitterPermille: 100, deadline: time + 86_400_000),
         service: "orders", processor: "order-events", function: "chargeCard", eventId: "evt-000123",
-        correlationId: "order-98765", error: errorDetails, nextRetryAt: time + 360_000,
-        leaseHolder: "orders-7f9c", leaseUntil: time + 480_000, leaseToken: 9, payloadBytes: 7,
+        correlationId: "order-98765", error: errorDetails,
+        leaseHolder: "orders-7f9c", leaseUntil: time + 480_000, leaseToken: 130, payloadBytes: 7,
         createdAt: time, updatedAt: time + 360_000)
 
+    /// FAILED: `nextRetryAt` (tag 1) is present and the lease tags are not.
+    static let executionFailed = ExecutionView(
+        id: 43, status: 1, parkReason: 0, recoverable: 0, markedByOperator: false, retries: 2, spec: spec,
+        service: "orders", processor: "order-events", function: "refundCard", eventId: "evt-000124",
+        correlationId: "order-98766", error: ErrorDetails(code: "HTTP_503", message: "payment gateway unavailable"),
+        nextRetryAt: time + 900_000, payloadBytes: 0, createdAt: time - 600_000, updatedAt: time + 180_000)
+
+    /// PARKED: no optional field.
     static let executionParked = ExecutionView(
         id: 41, status: 4, parkReason: 1, recoverable: 2, markedByOperator: true, retries: 10, spec: spec,
         service: "billing", processor: "invoices", function: "sendInvoice", eventId: "inv-7", correlationId: "",
         error: ErrorDetails(code: "TIMEOUT", message: "no answer in 30 s"), payloadBytes: 0,
-        createdAt: time - 1_000, updatedAt: time)
+        createdAt: time - 86_400_000, updatedAt: time)
+
+    /// The history of execution 42 as the broker writes it (kinds and summaries as really sent).
+    static let history42 = [
+        HistoryEntry(seq: 100, at: time, kind: "failure", recordId: recordId,
+                     summary: "failure HTTP_503: payment gateway unavailable [recoverable], retry at 2024-06-10T06:16:11.300Z"),
+        HistoryEntry(seq: 130, at: time + 360_000, kind: "leased",
+                     summary: "leased to orders-7f9c until 2024-06-10T06:21:20.000Z (token 130)"),
+    ]
+
+    /// An execution whose error message is 1365 euro signs (4095 bytes, within the text limit).
+    static let longMessage = String(repeating: "\u{20AC}", count: 1365)
+
+    static let executionLongError = ExecutionView(
+        id: 44, status: 1, parkReason: 0, recoverable: 0, markedByOperator: false, retries: 0, spec: spec,
+        service: "orders", processor: "order-events", function: "chargeCard", eventId: "evt-000125",
+        correlationId: "", error: ErrorDetails(code: "X", message: longMessage), nextRetryAt: time + 571_300,
+        payloadBytes: 0, createdAt: time + 400_000, updatedAt: time + 400_000)
+
+    /// The summary the broker writes for execution 44's failure, before it is cut (4141 bytes).
+    static let uncutSummary = "failure X: " + longMessage + ", retry at 2024-06-10T06:22:51.300Z"
+
+    /// `uncutSummary` cut by the truncation rule: 1360 of the euro signs are kept, then `…` (4094 bytes).
+    static let cutSummary = "failure X: " + String(repeating: "\u{20AC}", count: 1360) + "\u{2026}"
 
     static let parkedFilter = Filter(statuses: [4], parkReason: 1, service: "billing", errorCode: "TIMEOUT")
 
     static let entries: [Entry] = [
         Entry(name: "hello", description: "Hello from a subscriber instance",
               frame: Frame(requestId: 1, message: .hello(Hello(clientName: "compclient-swift/0.1", instance: "orders-7f9c")))),
-        Entry(name: "hello_reply", description: "HelloReply with the broker's limits",
+        Entry(name: "hello_reply", description: "HelloReply with the broker's limits (compd's default frame limit, 1 MiB)",
               frame: Frame(requestId: 1, message: .helloReply(HelloReply(
-                brokerName: "compd/0.1", maxFrameBytes: 4_194_304, maxBatchRecords: 1000,
+                brokerName: "compd/0.1", maxFrameBytes: 1_048_576, maxBatchRecords: 1000,
                 heartbeatIntervalMs: 10_000, serverTime: time)))),
         Entry(name: "heartbeat", description: "Heartbeat with the sender's clock",
               frame: Frame(requestId: 2, message: .heartbeat(Heartbeat(sentAt: time)))),
@@ -92,6 +131,8 @@ enum GoldenValues {
                 RecordOutcome(status: .stale, executionId: 42),
                 RecordOutcome(status: .rejected, code: 20),
               ])))),
+        Entry(name: "ack_not_held", description: "Ack: a success by key while the broker holds nothing open for the key: accepted, executionId 0, the same every time it is resent",
+              frame: Frame(requestId: 14, message: .ack(Ack(outcomes: [RecordOutcome(status: .accepted, executionId: 0)])))),
         Entry(name: "fetch", description: "Fetch: up to 10 commands of service orders, hold up to 30 s",
               frame: Frame(requestId: 20, message: .fetch(Fetch(service: "orders", instance: "orders-7f9c", max: 10, waitMs: 30_000)))),
         Entry(name: "commands", description: "Commands: one leased retry",
@@ -99,23 +140,33 @@ enum GoldenValues {
         Entry(name: "commands_empty", description: "Commands: none due before the wait ended",
               frame: Frame(requestId: 21, message: .commands(Commands(commands: [])))),
         Entry(name: "extend_lease", description: "ExtendLease by 60 s",
-              frame: Frame(requestId: 22, message: .extendLease(ExtendLease(lease: LeaseRef(executionId: 42, token: 9), extendByMs: 60_000)))),
-        Entry(name: "lease_reply", description: "LeaseReply: extended",
-              frame: Frame(requestId: 22, message: .leaseReply(LeaseReply(status: .accepted, leaseDeadline: time + 180_000)))),
+              frame: Frame(requestId: 22, message: .extendLease(ExtendLease(lease: LeaseRef(executionId: 42, token: 130), extendByMs: 60_000)))),
+        Entry(name: "lease_reply", description: "LeaseReply: extended (asked at T+470 s for 60 s more)",
+              frame: Frame(requestId: 22, message: .leaseReply(LeaseReply(status: .accepted, leaseDeadline: time + 530_000)))),
         Entry(name: "lease_reply_stale", description: "LeaseReply: the lease is no longer current",
               frame: Frame(requestId: 23, message: .leaseReply(LeaseReply(status: .stale, leaseDeadline: 0)))),
         Entry(name: "list_request", description: "ListRequest: parked (exhausted) executions of billing with error code TIMEOUT",
               frame: Frame(requestId: 30, message: .listRequest(ListRequest(filter: parkedFilter, cursor: 0, limit: 50)))),
         Entry(name: "list_request_any", description: "ListRequest: any execution, second page",
               frame: Frame(requestId: 31, message: .listRequest(ListRequest(filter: Filter(), cursor: 40, limit: 100)))),
-        Entry(name: "list_reply", description: "ListReply: a leased execution with every optional field, a parked one with none",
-              frame: Frame(requestId: 30, message: .listReply(ListReply(executions: [executionFull, executionParked], nextCursor: 41)))),
+        Entry(name: "list_reply", description: "ListReply: a PREPARED execution (lease tags 2-4), a FAILED one (nextRetryAt, tag 1), a PARKED one (no tags); more pages follow",
+              frame: Frame(requestId: 30, message: .listReply(ListReply(executions: [executionFull, executionFailed, executionParked], nextCursor: 41)))),
         Entry(name: "show_request", description: "ShowRequest for execution 42",
               frame: Frame(requestId: 32, message: .showRequest(ShowRequest(executionId: 42)))),
-        Entry(name: "show_reply", description: "ShowReply: execution 42 and its history",
-              frame: Frame(requestId: 32, message: .showReply(ShowReply(execution: executionFull, history: [
-                HistoryEntry(seq: 100, at: time, kind: "failure", recordId: recordId, summary: "HTTP_503: payment gateway unavailable"),
-                HistoryEntry(seq: 130, at: time + 360_000, kind: "leased", summary: "attempt 3 to orders-7f9c until 2024-06-10T06:21:20Z"),
+        Entry(name: "show_reply", description: "ShowReply: execution 42 and its whole history (no tag 1: nothing more follows)",
+              frame: Frame(requestId: 32, message: .showReply(ShowReply(execution: executionFull, history: history42)))),
+        Entry(name: "show_reply_page", description: "ShowReply: execution 41 and the first page of its history; more rows follow after seq 47 (tag 1)",
+              frame: Frame(requestId: 33, message: .showReply(ShowReply(execution: executionParked, history: [
+                HistoryEntry(seq: 41, at: time - 86_400_000, kind: "failure", recordId: recordId + 2,
+                             summary: "failure TIMEOUT: no answer in 30 s, retry at 2024-06-09T06:16:31.000Z"),
+                HistoryEntry(seq: 47, at: time - 86_209_000, kind: "leased",
+                             summary: "leased to billing-1 until 2024-06-09T06:18:31.000Z (token 47)"),
+              ], nextHistoryAfter: 47)))),
+        Entry(name: "show_request_next_page", description: "ShowRequest: the history of execution 41 after seq 47 (tag 1 historyAfter)",
+              frame: Frame(requestId: 34, message: .showRequest(ShowRequest(executionId: 41, historyAfter: 47)))),
+        Entry(name: "show_reply_cut_summary", description: "ShowReply whose history summary was cut to the 4096-byte text limit by the rule of section 3",
+              frame: Frame(requestId: 35, message: .showReply(ShowReply(execution: executionLongError, history: [
+                HistoryEntry(seq: 150, at: time + 400_000, kind: "failure", recordId: recordId + 4, summary: cutSummary),
               ])))),
         Entry(name: "action_request_retry_now", description: "ActionRequest: retryNow (1) on execution 42 (target 1)",
               frame: Frame(requestId: 40, message: .actionRequest(ActionRequest(action: .retryNow, target: .execution(42))))),
@@ -151,14 +202,16 @@ enum GoldenValues {
                 services: [ServiceStats(service: "orders", paused: false, inFlight: 3, waitingFetches: 2)],
                 recordsAccepted: 1_000, recordsDuplicate: 7, recordsStale: 1, recordsRejected: 2,
                 successesNotHeld: 900, commandsDispatched: 40, leasesExpired: 4, uptimeMs: 86_400_000)))),
-        Entry(name: "event", description: "Event (request id 0): execution 42 parked, retries exhausted",
+        Entry(name: "event", description: "Event (request id 0): the failure result of execution 41's tenth retry parked it (exhausted)",
               frame: Frame(requestId: 0, message: .event(Event(
-                seq: 131, at: time + 400_000, executionId: 42, kind: "parked", status: 4, parkReason: 1,
-                retries: 10, service: "orders", processor: "order-events", function: "chargeCard",
-                eventId: "evt-000123", correlationId: "order-98765", errorCode: "HTTP_503",
-                errorMessage: "payment gateway unavailable")))),
+                seq: 99, at: time - 60_000, executionId: 41, kind: "failure-result", status: 4, parkReason: 1,
+                retries: 10, service: "billing", processor: "invoices", function: "sendInvoice",
+                eventId: "inv-7", correlationId: "", errorCode: "TIMEOUT",
+                errorMessage: "no answer in 30 s")))),
         Entry(name: "error_reply", description: "ErrorReply: unknown_message_type (4), echoing request id 99",
               frame: Frame(requestId: 99, message: .error(ErrorReply(code: 4, message: "message type 0x50")))),
+        Entry(name: "error_reply_limit_exceeded", description: "ErrorReply: limit_exceeded (6) for invalid/text_over_limit, naming the field",
+              frame: Frame(requestId: 15, message: .error(ErrorReply(code: 6, message: "ErrorDetails.message: length 4097 over limit 4096")))),
         Entry(name: "error_reply_unicode", description: "ErrorReply: overloaded (41) with a non-ASCII message",
               frame: Frame(requestId: 7, flags: 0, message: .error(ErrorReply(code: 41, message: "überlastet – später erneut senden ✓")))),
     ]

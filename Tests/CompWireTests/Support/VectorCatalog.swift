@@ -16,6 +16,9 @@ enum VectorCatalog {
         var description: String
         var bytes: [UInt8]
         var code: ErrorCode
+        /// The field the refusal's message begins with (`Struct.field`, or the struct's name for its tagged
+        /// section), for the refusals of section 9 that name one.
+        var field: String? = nil
     }
 
     /// The fixed fields of a record (id 1, the given kind, services "s", "p", "f", "e", time 0).
@@ -78,25 +81,36 @@ enum VectorCatalog {
         Invalid(name: "string_over_limit", description: "Hello whose clientName is 257 bytes (maxNameBytes is 256)",
                 bytes: Bytes.frame(type: 0x01, body: Bytes.body {
                     $0.string(String(repeating: "a", count: 257)).string("").noTags()
-                }), code: .limitExceeded),
+                }), code: .limitExceeded, field: "Hello.clientName"),
         Invalid(name: "string_length_huge", description: "Hello whose clientName declares 0xFFFFFFFF bytes in a tiny frame",
                 bytes: Bytes.frame(type: 0x01, body: Bytes.body { $0.u32(0xFFFF_FFFF).raw([0x61]) }),
-                code: .limitExceeded),
+                code: .limitExceeded, field: "Hello.clientName"),
         Invalid(name: "payload_over_limit", description: "record payload (tag 5) declaring 262145 bytes (maxPayloadBytes is 262144)",
                 bytes: Bytes.frame(type: 0x10, body: Bytes.body { body in
                     body.u32(1)
                     recordFields(body)
                     body.u16(1).u16(5).u32(4).u32(262_145)
                     body.noTags()
-                }), code: .limitExceeded),
+                }), code: .limitExceeded, field: "Record.payload"),
         Invalid(name: "count_over_limit", description: "RecordBatch claiming 4294967295 records in a 14-byte frame",
-                bytes: Bytes.frame(type: 0x10, body: Bytes.body { $0.u32(0xFFFF_FFFF).noTags() }), code: .limitExceeded),
+                bytes: Bytes.frame(type: 0x10, body: Bytes.body { $0.u32(0xFFFF_FFFF).noTags() }), code: .limitExceeded,
+                field: "RecordBatch.records"),
         Invalid(name: "count_over_limit_by_one", description: "RecordBatch claiming 1001 records (maxBatchRecords is 1000)",
-                bytes: Bytes.frame(type: 0x10, body: Bytes.body { $0.u32(1001).noTags() }), code: .limitExceeded),
+                bytes: Bytes.frame(type: 0x10, body: Bytes.body { $0.u32(1001).noTags() }), code: .limitExceeded,
+                field: "RecordBatch.records"),
         Invalid(name: "count_exceeds_bytes", description: "RecordBatch claiming 1000 records with 2 bytes left (each takes at least 43)",
                 bytes: Bytes.frame(type: 0x10, body: Bytes.body { $0.u32(1000).noTags() }), code: .malformedFrame),
         Invalid(name: "tag_count_over_limit", description: "Heartbeat whose tagged section claims 65 fields (maxTaggedFields is 64)",
-                bytes: Bytes.frame(type: 0x03, body: Bytes.body { $0.i64(0).u16(65) }), code: .limitExceeded),
+                bytes: Bytes.frame(type: 0x03, body: Bytes.body { $0.i64(0).u16(65) }), code: .limitExceeded,
+                field: "Heartbeat"),
+        Invalid(name: "text_over_limit", description: "RecordBatch (request 15) whose failure's ErrorDetails.message is 4097 bytes (maxMessageBytes is 4096); answered by error_reply_limit_exceeded",
+                bytes: Bytes.frame(type: 0x10, requestId: 15, body: Bytes.body { body in
+                    body.u32(1)
+                    recordFields(body)
+                    let error = Bytes.body { $0.string("E").string(String(repeating: "m", count: 4097)).string("").noTags() }
+                    body.u16(1).u16(2).u32(UInt32(error.count)).raw(error)
+                    body.noTags()
+                }), code: .limitExceeded, field: "ErrorDetails.message"),
         Invalid(name: "invalid_utf8", description: "Hello whose clientName is C3 28 (a broken two-byte sequence)",
                 bytes: Bytes.frame(type: 0x01, body: Bytes.body { $0.lengthPrefixed([0xC3, 0x28]).string("").noTags() }),
                 code: .invalidUTF8),

@@ -39,6 +39,11 @@ enum VectorFiles {
             }
             return nil
         }
+
+        /// The field named by a `# field: <name>` line, if any.
+        var expectedField: String? {
+            comments.first { $0.hasPrefix("field: ") }.map { String($0.dropFirst("field: ".count)) }
+        }
     }
 
     /// The `.hex` files directly inside `folder`, sorted by name.
