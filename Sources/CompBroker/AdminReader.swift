@@ -141,7 +141,7 @@ final class AdminReader: Sendable {
                 guard let execution = try reader.execution(request.executionId) else {
                     return error(.unknownExecution, "no execution has id \(request.executionId)")
                 }
-                return .showReply(try show(execution, reader))
+                return .showReply(try show(execution, after: request.historyAfter, reader))
             case .statsRequest:
                 return .statsReply(try stats(reader))
             default:
@@ -168,29 +168,34 @@ final class AdminReader: Sendable {
         return ListReply(executions: views, nextCursor: page.nextCursor ?? 0)
     }
 
-    /// The execution and as much of its history, oldest first, as fits in one frame (read in pages).
-    private func show(_ execution: Execution, _ reader: any BrokerQueries) throws(JournalError) -> ShowReply {
+    /// The execution and one page of its history after `historyAfter`, oldest first, as much as fits in
+    /// one frame (at most `WireLimits.maxHistoryEntries` rows, read in pages); `nextHistoryAfter` is set
+    /// when rows remain.
+    private func show(_ execution: Execution, after historyAfter: Int64?, _ reader: any BrokerQueries) throws(JournalError) -> ShowReply {
         let view = Mapping.view(execution)
         var reply = ShowReply(execution: view, history: [])
-        let empty = ReplySizing.showBytes(view, history: [])
+        let empty = ReplySizing.showBytes(view, history: [], more: true)
         var bytes = empty
-        var after: Int64?
-        while reply.history.count < WireLimits.maxHistoryEntries {
-            let page = try reader.history(of: execution.id, after: after, limit: 500)
+        var after = historyAfter
+        while true {
+            let page = try reader.history(of: execution.id, after: after, limit: Self.historyReadPage)
             for entry in page {
                 let history = Mapping.history(entry)
-                let size = ReplySizing.showBytes(view, history: [history]) - empty
+                let size = ReplySizing.showBytes(view, history: [history], more: true) - empty
                 guard bytes + size <= config.maxFrameBytes, reply.history.count < WireLimits.maxHistoryEntries else {
+                    reply.nextHistoryAfter = reply.history.last?.seq ?? historyAfter
                     return reply
                 }
                 bytes += size
                 reply.history.append(history)
             }
-            guard page.count == 500, let last = page.last else { return reply }
+            guard page.count == Self.historyReadPage, let last = page.last else { return reply }
             after = last.seq
         }
-        return reply
     }
+
+    /// History rows read per query while filling a page.
+    static let historyReadPage = 500
 
     private func stats(_ reader: any BrokerQueries) throws(JournalError) -> StatsReply {
         let counts = try reader.counts()

@@ -51,9 +51,8 @@ public struct BrokerConfig: Sendable {
         self.heartbeatInterval = heartbeatInterval
     }
 
-    /// The smallest frame limit: one command or record of the largest payload fits (`WireLimits.minFrameBytes`,
-    /// 512 KiB, added on the spec branch; kept here until that branch is merged).
-    public static let minFrameBytes = 512 * 1024
+    /// The smallest frame limit: one command or record of the largest payload fits.
+    public static let minFrameBytes = WireLimits.minFrameBytes
 
     /// The database file inside the data directory.
     public var databasePath: String { dataDirectory + "/journal.sqlite" }

@@ -22,9 +22,10 @@ enum ReplySizing {
             - emptyListBytes
     }
 
-    /// The bytes one history entry adds to a ShowReply frame of `view`.
-    static func showBytes(_ view: ExecutionView, history: [HistoryEntry]) -> Int {
-        FrameCodec.encode(Frame(requestId: 0, message: .showReply(ShowReply(execution: view, history: history)))).count
+    /// The bytes of a ShowReply frame of `view` and `history` (with the next-page tag when `more`).
+    static func showBytes(_ view: ExecutionView, history: [HistoryEntry], more: Bool) -> Int {
+        FrameCodec.encode(Frame(requestId: 0, message: .showReply(ShowReply(
+            execution: view, history: history, nextHistoryAfter: more ? 0 : nil)))).count
     }
 
     /// Bytes left for commands in a frame of `maxFrameBytes`.

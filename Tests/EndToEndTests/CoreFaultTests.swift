@@ -85,6 +85,36 @@ struct CoreFaultTests {
         #expect(try broker.admin().stats().leasesExpired == 0)
     }
 
+    @Test("show of a history larger than a frame comes in pages that each fit and together hold every row")
+    func showPages() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path, extraArguments: ["--max-frame-bytes", "524288"])
+        try broker.start()
+        let message = String(repeating: "x", count: 4000)
+        var id: Int64 = 0
+        for index in 0..<200 {
+            var record = failureRecord(eventId: "long-history")
+            record.error = ErrorDetails(code: "E\(index)", message: message)
+            id = try #require(try broker.reporter().send([record]).first?.executionId)
+        }
+        let connection = try broker.connect()
+        var rows: [HistoryEntry] = []
+        var after: Int64?
+        var pages = 0
+        repeat {
+            let reply = try connection.request(.showRequest(ShowRequest(executionId: id, historyAfter: after)))
+            guard case .showReply(let page) = reply else { throw TestFailure("not a show reply: \(reply)") }
+            #expect(FrameCodec.encode(Frame(requestId: 1, message: reply)).count <= 524_288)
+            rows += page.history
+            after = page.nextHistoryAfter
+            pages += 1
+        } while after != nil && pages < 10
+        #expect(pages >= 2)
+        #expect(rows.count == 200)
+        #expect(rows.map(\.seq) == rows.map(\.seq).sorted())
+    }
+
     @Test("a second compd on the same data directory exits non-zero naming the directory and the holder")
     func directoryLock() throws {
         let directory = try TemporaryDirectory()
