@@ -13,10 +13,14 @@ final class CoreFixture {
     let core = Core()
     let counters = BrokerCounters()
 
-    init(inFlight: Int = 1000) throws {
+    /// - Parameter prepare: runs on the journal before the core opens it.
+    init(inFlight: Int = 1000, prepare: (Journal) throws -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "core-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let journal = try Journal(options: JournalOptions(path: directory + "/journal.sqlite"))
+        try prepare(journal)
+        journal.close()
         var config = BrokerConfig(dataDirectory: directory, eventsAddress: nil)
         config.inFlightPerService = inFlight
         let path = config.databasePath
@@ -98,6 +102,34 @@ struct CoreTests {
         #expect(try again.get().changed == 0)
         let resumeOther = await fixture.core.perform { .setPaused("other", false, $0) }
         #expect(try resumeOther.get().changed == 0)
+    }
+
+    @Test("retention prunes a large backlog of finished executions in consecutive steps, not 500 per 10 s")
+    func retentionKeepsUp() throws {
+        let count = 3000
+        let longAgo = Timestamp(milliseconds: BrokerClock.wall().milliseconds - 8 * 24 * 3600 * 1000)
+        let fixture = try CoreFixture { journal in
+            for chunk in stride(from: 0, to: count, by: 500) {
+                let failures = (chunk..<chunk + 500).map { incoming("old-\($0)") }
+                var successes = failures
+                for index in successes.indices {
+                    successes[index].kind = .success
+                    successes[index].failure = nil
+                    successes[index].id = RecordID(high: 1, low: UInt64(chunk + index))
+                }
+                _ = try journal.commit(failures.map { .record($0) } + successes.map { .record($0) }, now: longAgo)
+            }
+        }
+        let reader = try JournalReader(path: fixture.directory + "/journal.sqlite")
+        defer { reader.close() }
+        let deadline = Date().addingTimeInterval(30)
+        var succeeded = count
+        while Date() < deadline {
+            succeeded = try reader.counts().first { $0.status == .succeeded }?.count ?? 0
+            if succeeded == 0 { break }
+            usleep(10_000)
+        }
+        #expect(succeeded == 0)
     }
 
     @Test("stop before start returns at once, and start after stop refuses")
