@@ -111,6 +111,15 @@ public final class Broker: Sendable {
     public func shutdown() async {
         await group.triggerGracefulShutdown()
     }
+
+    /// A broker dropped without `run()` still commits what it took, closes the journal and the sockets.
+    deinit {
+        ingress.stop()
+        core.stop()
+        admin.stop()
+        server.close()
+        publisher?.close()
+    }
 }
 
 /// A part of the broker that runs on its own thread, as a service: started when the group runs,

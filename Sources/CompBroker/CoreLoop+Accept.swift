@@ -52,14 +52,19 @@ extension CoreLoop {
             var commands: [JournalCommand] = []
             var operated: [ExecutionID] = []
             var refusals: [ActionRefusal] = []
-            for id in ids {
-                switch input(action, for: id) {
-                case .success(let input):
-                    commands.append(.operate(id, input))
-                    operated.append(id)
-                case .failure(let refusal):
-                    refusals.append(refusal)
+            do {
+                for id in ids {
+                    switch try input(action, for: id) {
+                    case .success(let input):
+                        commands.append(.operate(id, input))
+                        operated.append(id)
+                    case .failure(let refusal):
+                        refusals.append(refusal)
+                    }
                 }
+            } catch {
+                done(.failure(.storageFailure("\(error)")))
+                return
             }
             guard !commands.isEmpty else {
                 done(.success(ActionOutcome(matched: ids.count, changed: 0, failures: refusals)))
@@ -100,7 +105,8 @@ extension CoreLoop {
     }
 
     /// The model input of `action` for execution `id` (apply-spec merges onto the execution's own spec).
-    private func input(_ action: OperatorAction, for id: ExecutionID) -> Result<ExecutionInput, ActionRefusal> {
+    /// - Throws: `JournalError` when the execution cannot be read.
+    private func input(_ action: OperatorAction, for id: ExecutionID) throws(JournalError) -> Result<ExecutionInput, ActionRefusal> {
         switch action {
         case .retryNow: return .success(.retryNow)
         case .discard: return .success(.discard)
@@ -108,11 +114,9 @@ extension CoreLoop {
         case .mark(let value): return .success(.mark(value))
         case .changeFunction(let function): return .success(.changeFunction(function))
         case .applySpec(let patch):
-            let execution: Execution?
-            do { execution = try store.execution(id) } catch {
+            guard let execution = try store.execution(id) else {
                 return .failure(ActionRefusal(executionId: id, rejection: .unknownExecution))
             }
-            guard let execution else { return .failure(ActionRefusal(executionId: id, rejection: .unknownExecution)) }
             let spec = execution.spec.merging(patch)
             do { try spec.validate() } catch {
                 return .failure(ActionRefusal(executionId: id, rejection: .model(error)))

@@ -78,7 +78,8 @@ struct DispatchMachine: Sendable {
     /// The last Commands reply per service and instance.
     private(set) var deliveries: [String: [String: Delivery]] = [:]
     private var returns: [(service: String, lease: Delivery.Lease)] = []
-    private(set) var lastWall: Timestamp
+    /// The journal's `now`: the wall clock raised to the latest reading.
+    private(set) var time: NonDecreasingTime
     private(set) var health = StorageHealth()
     private(set) var pacer: PrunePacer
 
@@ -96,7 +97,7 @@ struct DispatchMachine: Sendable {
         self.paused = paused
         for lease in leases { leased[lease.service, default: [:]][lease.id] = 0 }
         expiryHint = expiry
-        lastWall = at.wall
+        time = NonDecreasingTime(start: at.wall)
         pacer = PrunePacer(start: at.monotonic)
     }
 
@@ -104,8 +105,7 @@ struct DispatchMachine: Sendable {
 
     /// The `now` for the journal at `at`: the wall clock, but never earlier than a `now` given before.
     mutating func journalNow(_ at: Moment) -> Timestamp {
-        lastWall = max(lastWall, at.wall)
-        return lastWall
+        time.advance(to: at.wall)
     }
 
     /// Answers held fetches whose deadline has passed with empty replies.
@@ -145,7 +145,7 @@ struct DispatchMachine: Sendable {
 
     /// The monotonic time at which the journal clock reaches `time`, seen from `at`.
     private func monotonic(_ time: Timestamp, at: Moment) -> Int64 {
-        let delay = max(0, time.since(max(lastWall, at.wall)).milliseconds)
+        let delay = max(0, time.since(max(self.time.latest, at.wall)).milliseconds)
         let (sum, overflow) = at.monotonic.addingReportingOverflow(delay)
         return overflow ? .max : sum
     }
