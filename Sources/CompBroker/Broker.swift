@@ -130,7 +130,7 @@ struct ThreadService: Service {
 
     func run() async throws {
         start()
-        try? await gracefulShutdown()
+        try? await gracefulShutdown()  // throws only on cancellation: stop the same way then
         await withCheckedContinuation { continuation in
             Thread {
                 stop()
@@ -146,7 +146,7 @@ struct CheckpointerService: Service {
 
     func run() async throws {
         checkpointer.start()
-        try? await gracefulShutdown()
+        try? await gracefulShutdown()  // throws only on cancellation: stop the same way then
         await withCheckedContinuation { continuation in
             Thread { [checkpointer] in
                 checkpointer.stop()
