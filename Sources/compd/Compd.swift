@@ -59,7 +59,6 @@ struct Compd: AsyncParsableCommand {
         }
         let logger = Logger(label: "compd")
         let config = try settings.brokerConfig()
-        raiseOpenFileLimit(logger)
         let broker: Broker
         do {
             broker = try Broker(config: config, logger: logger)
@@ -76,18 +75,3 @@ struct Compd: AsyncParsableCommand {
     }
 }
 
-/// Raises the soft open-file limit to the hard limit: each connection takes a descriptor, and at the
-/// limit nanomsg's accept loop spins on EMFILE inside its worker thread.
-func raiseOpenFileLimit(_ logger: Logger) {
-    var limit = rlimit()
-    guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
-    if limit.rlim_cur < limit.rlim_max {
-        var raised = limit
-        raised.rlim_cur = limit.rlim_max
-        if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
-    }
-    if limit.rlim_cur < 4096 {
-        logger.warning("open-file limit is low; connections past it are refused by the kernel and nanomsg retries accept at full speed",
-                       metadata: ["limit": "\(limit.rlim_cur)"])
-    }
-}
