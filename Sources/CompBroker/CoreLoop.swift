@@ -72,15 +72,15 @@ final class CoreLoop {
         do {
             result = try store.commit(units, now: now)
         } catch {
-            for finish in finishers { finish(.failed(error)) }
             apply(machine.commitFailed("\(error)", at: at))
+            for finish in finishers { finish(.failed(error)) }
             return
         }
-        for (finish, outcome) in zip(finishers, result.units) { finish(outcome) }
         let outcomes = zip(steps, result.units.dropFirst(requestUnits)).map { step, outcome in
             Self.stepOutcome(step, outcome)
         }
         apply(machine.committed(steps: steps, outcomes: outcomes, changes: result.changes.map(\.execution), at: at))
+        for (finish, outcome) in zip(finishers, result.units) { finish(outcome) }
         if events.isEnabled {
             for change in result.changes { events.publish(Mapping.event(change)) }
         }
@@ -115,15 +115,15 @@ final class CoreLoop {
 
     /// Carries out what the machine decided.
     func apply(_ effects: DispatchMachine.Effects) {
-        for ticket in effects.dropped { fetches.removeValue(forKey: ticket)?(.failure(.replaced)) }
-        for (ticket, executions) in effects.answers {
-            fetches.removeValue(forKey: ticket)?(.success(executions))
-        }
-        if effects.dispatched + effects.expired > 0 {
+        if effects.dispatched + effects.expired > 0 {  // counted before the replies go out
             counters.update {
                 $0.commandsDispatched += UInt64(effects.dispatched)
                 $0.leasesExpired += UInt64(effects.expired)
             }
+        }
+        for ticket in effects.dropped { fetches.removeValue(forKey: ticket)?(.failure(.replaced)) }
+        for (ticket, executions) in effects.answers {
+            fetches.removeValue(forKey: ticket)?(.success(executions))
         }
         for report in effects.reports { log(report) }
         for read in effects.reads {
