@@ -1,5 +1,5 @@
 @testable import CompBroker
-import CompJournal
+@testable import CompJournal
 import CompModel
 import CompWire
 import Foundation
@@ -130,6 +130,36 @@ struct CoreTests {
             usleep(10_000)
         }
         #expect(succeeded == 0)
+    }
+
+    @Test("a request whose unit fails fails alone; the others in the same group commit are applied")
+    func isolation() throws {
+        let fixture = try CoreFixture { journal in
+            // Injected fault: inserting an execution for event "poison" aborts its statement.
+            try journal.connection.execute("""
+                CREATE TRIGGER poison BEFORE INSERT ON executions WHEN NEW.event_id = 'poison'
+                BEGIN SELECT RAISE(ABORT, 'injected fault'); END;
+                """)
+        }
+        let results = Locked<[String: Result<[RecordResult], CoreError>]>([:])
+        let done = DispatchSemaphore(value: 0)
+        let good1 = incoming("good-1")
+        let good2 = incoming("good-2")
+        let poison = incoming("poison")
+        // A large batch first keeps the core busy, so the next three queue up for one group commit.
+        _ = fixture.core.submit(.records((0..<5000).map { incoming("filler-\($0)") }) { _ in })
+        for (name, record) in [("good-1", good1), ("poison", poison), ("good-2", good2)] {
+            _ = fixture.core.submit(.records([record]) { result in
+                results.with { $0[name] = result }
+                done.signal()
+            })
+        }
+        for _ in 0..<3 { done.wait() }
+        #expect(results.with { (try? $0["good-1"]?.get())?.count } == 1)
+        #expect(results.with { (try? $0["good-2"]?.get())?.count } == 1)
+        #expect(results.with {
+            if case .failure(.storageFailure)? = $0["poison"] { true } else { false }
+        })
     }
 
     @Test("stop before start returns at once, and start after stop refuses")
