@@ -79,9 +79,9 @@ public final class Broker: Sendable {
                           config: config, logger: logger)
         let services: [any Service] = [
             checkpointer,
-            ThreadService(start: { [admin] in admin.start() }, stop: { [admin] in admin.stop() }),
-            ThreadService(start: {}, stop: { [core] in core.stop() }),
-            ThreadService(start: { [ingress] in ingress.start() }, stop: { [ingress] in ingress.stop() }),
+            ThreadService(name: "admin", start: { [admin] in admin.start() }, stop: { [admin] in admin.stop() }),
+            ThreadService(name: "core", start: {}, stop: { [core] in core.stop() }),
+            ThreadService(name: "ingress", start: { [ingress] in ingress.start() }, stop: { [ingress] in ingress.stop() }),
         ]
         group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -124,9 +124,12 @@ public final class Broker: Sendable {
 
 /// A part of the broker that runs on its own thread, as a service: started when the group runs,
 /// stopped (off the cooperative pool, since stopping waits for the thread) at graceful shutdown.
-struct ThreadService: Service {
+struct ThreadService: Service, CustomStringConvertible {
+    let name: String
     let start: @Sendable () -> Void
     let stop: @Sendable () -> Void
+
+    var description: String { name }
 
     func run() async throws {
         start()
@@ -141,8 +144,10 @@ struct ThreadService: Service {
 }
 
 /// The WAL checkpointer as a service.
-struct CheckpointerService: Service {
+struct CheckpointerService: Service, CustomStringConvertible {
     let checkpointer: JournalCheckpointer
+
+    var description: String { "checkpointer" }
 
     func run() async throws {
         checkpointer.start()
