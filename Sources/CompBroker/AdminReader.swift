@@ -111,8 +111,10 @@ final class AdminReader: Sendable {
             case .success(let outcome)?:
                 total = total + outcome
                 total.failures = Array(total.failures.prefix(WireLimits.maxSmallList))
+            case .failure(.storageFailure(let text))? where total.matched > 0:
+                return .failure(.storageFailure("\(text); stopped after \(total.changed) of \(total.matched) executions changed"))
             case .failure(let error)?:
-                return total.matched == 0 ? .failure(error) : .success(total)
+                return .failure(error)
             case nil:
                 return .failure(.storageFailure("no answer"))
             }
