@@ -84,3 +84,21 @@ struct PrunePacerTests {
         #expect(machine.pruneDue(at: moment(StorageHealth.baseBackoff)))
     }
 }
+
+struct ReceiveBackoffTests {
+    @Test("a failing receive is reported once, sleeps longer each time up to 1 s, and reports the recovery")
+    func backoff() {
+        var backoff = ReceiveBackoff()
+        let first = backoff.failed()
+        #expect(first)
+        #expect(backoff.delayMilliseconds == 20)
+        var reported = 0
+        for _ in 0..<100 where backoff.failed() { reported += 1 }
+        #expect(reported == 0)
+        #expect(backoff.delayMilliseconds == 1000)
+        let recovered = backoff.succeeded()
+        #expect(recovered == 101)
+        let again = backoff.succeeded()
+        #expect(again == nil)
+    }
+}
