@@ -72,43 +72,97 @@ public final class Journal: JournalConnection, BrokerStore {
 
     // MARK: Group commit
 
+    /// How many units of one group commit may take the whole transaction down with them before the commit
+    /// gives up and throws (a disk that is really full, or failing, fails every unit that needs space).
+    static let maxLostUnits = 8
+
     /// Applies `units` in one transaction, each unit in its own SAVEPOINT (see `BrokerStore.commit`).
     ///
+    /// After some errors (SQLITE_FULL, I/O errors) SQLite rolls back the whole transaction, not only the
+    /// unit's savepoint; the commit then runs again without that unit (reported `.failed`), so one unit
+    /// that needs space does not fail the others. The retry is deterministic: the same units get the same
+    /// seqs, ids and jitter.
     /// - Parameters:
     ///   - units: the work, applied in order; later commands see the effects of earlier ones.
     ///   - now: the broker's clock for every command.
     /// - Returns: one outcome per unit and every state change of the applied units, in journal order.
-    /// - Throws: `JournalError` when BEGIN, the count update or COMMIT fails, or SQLite rolled the whole
-    ///   transaction back while a unit ran (disk full, I/O error); nothing of the batch happened then,
-    ///   and the journal's in-memory state (next seq, paused services, count changes) is restored.
+    /// - Throws: `JournalError` when BEGIN, the count update or COMMIT fails, or more than `maxLostUnits`
+    ///   units lost the transaction; nothing of the batch happened then, and the journal's in-memory state
+    ///   (next seq, paused services, count changes) is restored.
     public func commit(_ units: [[JournalCommand]], now: Timestamp) throws(JournalError) -> GroupCommit {
         guard !units.isEmpty else { return GroupCommit(units: [], changes: []) }
+        var lost: [Int: JournalError] = [:]
+        while true {
+            switch try attempt(units, now: now, skipping: lost) {
+            case .committed(let group):
+                return group
+            case .transactionLost(let index, let error):
+                guard lost.count < Self.maxLostUnits else { throw error }
+                lost[index] = error
+            }
+        }
+    }
+
+    /// How one try of a group commit ended, when it did not throw.
+    private enum Attempt {
+        case committed(GroupCommit)
+        /// SQLite rolled back the whole transaction while unit `index` ran; everything was restored.
+        case transactionLost(index: Int, JournalError)
+    }
+
+    /// One try of a group commit; the units in `skipping` are reported failed with their error, not run.
+    private func attempt(
+        _ units: [[JournalCommand]], now: Timestamp, skipping lost: [Int: JournalError]
+    ) throws(JournalError) -> Attempt {
         let savedSeq = nextSeq
         let savedPaused = paused
+        func restore() {
+            connection.rollback()
+            nextSeq = savedSeq
+            paused = savedPaused
+            store.discardCounts()
+        }
         do {
             try connection.execute(Connection.TransactionKind.immediate.rawValue)
             var batch = Batch(now: now)
             var outcomes: [UnitOutcome] = []
             outcomes.reserveCapacity(units.count)
-            for unit in units { outcomes.append(try apply(unit: unit, batch: &batch)) }
+            for (index, unit) in units.enumerated() {
+                if let error = lost[index] {
+                    outcomes.append(.failed(error))
+                    continue
+                }
+                switch try apply(unit: unit, batch: &batch) {
+                case .applied(let results): outcomes.append(.applied(results))
+                case .failed(let error): outcomes.append(.failed(error))
+                case .transactionLost(let error):
+                    restore()
+                    return .transactionLost(index: index, error)
+                }
+            }
             try store.flushCounts()
             try connection.execute("COMMIT")
-            return GroupCommit(units: outcomes, changes: batch.changes)
+            return .committed(GroupCommit(units: outcomes, changes: batch.changes))
         } catch {
-            connection.rollback()
-            nextSeq = savedSeq
-            paused = savedPaused
-            store.discardCounts()
+            restore()
             throw error
         }
+    }
+
+    /// What running one unit did.
+    private enum UnitApplication {
+        case applied([CommandResult])
+        /// Rolled back to its savepoint; the transaction goes on.
+        case failed(JournalError)
+        /// SQLite rolled back the whole transaction (after SQLITE_FULL, an I/O error and a few others).
+        case transactionLost(JournalError)
     }
 
     /// Applies the commands of one unit inside `SAVEPOINT unit`; a command that throws rolls the unit back
     /// to the savepoint (SQL and in-memory state) and makes the unit `.failed`.
     ///
-    /// - Throws: only when the transaction itself is gone (SQLite rolled it back) or the savepoint
-    ///   statements fail; the caller then abandons the whole commit.
-    private func apply(unit: [JournalCommand], batch: inout Batch) throws(JournalError) -> UnitOutcome {
+    /// - Throws: only when the savepoint statements themselves fail.
+    private func apply(unit: [JournalCommand], batch: inout Batch) throws(JournalError) -> UnitApplication {
         let unitSeq = nextSeq
         let unitPaused = paused
         let unitCounts = store.pendingCounts
@@ -125,8 +179,7 @@ public final class Journal: JournalConnection, BrokerStore {
             paused = unitPaused
             store.restoreCounts(unitCounts)
             batch.changes.removeSubrange(unitChanges...)
-            // After SQLITE_FULL, an I/O error and a few others SQLite may have rolled back everything.
-            guard connection.isInTransaction else { throw error }
+            guard connection.isInTransaction else { return .transactionLost(error) }
             try connection.execute("ROLLBACK TO unit; RELEASE unit")
             return .failed(error)
         }

@@ -131,18 +131,19 @@ struct RetentionBench: ParsableCommand {
         let steady = samples.filter { $0.second > 2 * retention + 2 }
         let first = steady.first ?? samples.first
         let last = samples.last
-        let maxBytes = samples.map(\.bytes).max() ?? 0
+        let maxWal = samples.map(\.wal).max() ?? 0
         let mb = { (bytes: Int64) in Double(bytes) / 1_048_576 }
+        let megabytes = { (bytes: Int64) in String(format: "%.1f", mb(bytes)) }
         let ingest = Double(created) / max(elapsed, 1e-9)
         let prunedPerSecond = Double(pruned) / max(elapsed, 1e-9)
         let pruneThroughput = Double(pruned) / max(pruneSeconds, 1e-9)
         if json {
             print("{\"mode\":\"\(mode)\",\"sync\":\"\(sync)\",\"retention\":\(retention),\"seconds\":\(seconds),"
                 + "\"ingestPerSecond\":\(Int(ingest)),\"prunedPerSecond\":\(Int(prunedPerSecond)),"
-                + "\"pruneThroughput\":\(Int(pruneThroughput)),"
-                + "\"steadyFromSecond\":\(first?.second ?? 0),\"steadyStartMB\":\(String(format: "%.1f", mb(first?.bytes ?? 0))),"
-                + "\"endMB\":\(String(format: "%.1f", mb(last?.bytes ?? 0))),"
-                + "\"maxMB\":\(String(format: "%.1f", mb(maxBytes))),"
+                + "\"pruneThroughput\":\(Int(pruneThroughput)),\"steadyFromSecond\":\(first?.second ?? 0),"
+                + "\"steadyStartDatabaseMB\":\(megabytes(first?.database ?? 0)),"
+                + "\"endDatabaseMB\":\(megabytes(last?.database ?? 0)),\"maxWalMB\":\(megabytes(maxWal)),"
+                + "\"steadyStartMB\":\(megabytes(first?.bytes ?? 0)),\"endMB\":\(megabytes(last?.bytes ?? 0)),"
                 + "\"storedAtSteadyStart\":\(first?.stored ?? 0),\"storedAtEnd\":\(last?.stored ?? 0)}")
             return
         }
@@ -152,9 +153,10 @@ struct RetentionBench: ParsableCommand {
             print(String(format: "%6d %7.1f %7.1f %9.1f %11d", sample.second, mb(sample.database), mb(sample.wal),
                          mb(sample.bytes), sample.stored))
         }
-        print(String(format: "steady state from second %d: store %.1f MB -> %.1f MB, executions %d -> %d",
-                     first?.second ?? 0, mb(first?.bytes ?? 0), mb(last?.bytes ?? 0), first?.stored ?? 0,
-                     last?.stored ?? 0))
+        print(String(format: "steady state from second %d: database %.1f MB -> %.1f MB, file + WAL %.1f MB -> %.1f MB "
+                     + "(WAL at most %.1f MB), executions %d -> %d",
+                     first?.second ?? 0, mb(first?.database ?? 0), mb(last?.database ?? 0), mb(first?.bytes ?? 0),
+                     mb(last?.bytes ?? 0), mb(maxWal), first?.stored ?? 0, last?.stored ?? 0))
         print(String(format: "ingest %.0f executions/s; pruned %.0f executions/s; prune throughput %.0f executions/s of prune time",
                      ingest, prunedPerSecond, pruneThroughput))
     }

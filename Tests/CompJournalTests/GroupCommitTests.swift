@@ -102,3 +102,54 @@ struct GroupCommitTests {
         #expect(one.count == 1)
     }
 }
+
+struct FullStoreTests {
+    @Test("a full store (max_page_count) fails only the unit that needs space, and writing resumes when space returns")
+    func fullStore() throws {
+        let fixture = try TestJournal()
+        let first = try fixture.create(fixture.failure("e0"))
+        let pages = try #require(try fixture.journal.connection.scalarInt("PRAGMA page_count"))
+        try fixture.journal.connection.execute("PRAGMA max_page_count = \(pages + 8)")
+        var big = fixture.failure("big")
+        big.payload = Array(repeating: 1, count: 256 * 1024)
+        let group = try fixture.journal.commit([[.record(fixture.success("e0"))], [.record(big)]], now: fixture.now)
+        guard case .applied = group.units[0], case .failed(let error) = group.units[1] else {
+            Issue.record("unexpected outcomes \(group.units)")
+            return
+        }
+        #expect(error.primaryCode == 13)  // SQLITE_FULL
+        #expect(try fixture.execution(first).status == .succeeded)
+        #expect(try fixture.allExecutions().map(\.id) == [first])
+
+        // Space returns: the same record goes through with the next seq, nothing lost or skipped.
+        try fixture.journal.connection.execute("PRAGMA max_page_count = 1073741823")
+        #expect(try fixture.records([big]) == [.accepted(first + 2)])
+        let left = try fixture.allExecutions()
+        try fixture.journal.rebuildProjection()
+        #expect(try fixture.allExecutions() == left)
+        #expect(Set(try fixture.journal.counts()) == [
+            StatusCount(status: .succeeded, parkReason: nil, count: 1), StatusCount(status: .failed, parkReason: nil, count: 1),
+        ])
+    }
+
+    @Test("a store with no space at all fails the commit after a bounded number of retries, then resumes")
+    func noSpace() throws {
+        let fixture = try TestJournal()
+        let first = try fixture.create(fixture.failure("e0"))
+        let pages = try #require(try fixture.journal.connection.scalarInt("PRAGMA page_count"))
+        try fixture.journal.connection.execute("PRAGMA max_page_count = \(pages)")
+        let records = (0...Journal.maxLostUnits).map { index -> IncomingRecord in
+            var record = fixture.failure("big\(index)")
+            record.payload = Array(repeating: 2, count: 64 * 1024)
+            return record
+        }
+        #expect { try fixture.journal.commit(records.map { [.record($0)] }, now: fixture.now) } throws: { error in
+            (error as? JournalError)?.primaryCode == 13
+        }
+        #expect(fixture.journal.connection.isInTransaction == false)
+        #expect(try fixture.allExecutions().map(\.id) == [first])
+        try fixture.journal.connection.execute("PRAGMA max_page_count = 1073741823")
+        let results = try fixture.records(records)
+        #expect(results == (1...records.count).map { .accepted(first + Int64($0)) })
+    }
+}
