@@ -60,7 +60,7 @@ final class Ingress: Sendable {
     private func handle(_ request: IncomingRequest) {
         let frame: Frame
         do {
-            frame = try FrameCodec.decode(request.body)
+            frame = try FrameCodec.decode(request.body, maxFrameBytes: config.maxFrameBytes)
         } catch {
             let requestId = FrameCodec.peekHeader(request.body)?.requestId ?? 0
             logger.notice("bad frame", metadata: ["code": "\(error.code)", "error": "\(error.message)", "bytes": "\(request.body.count)"])
