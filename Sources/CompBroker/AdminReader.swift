@@ -10,9 +10,27 @@ import Synchronization
 enum AdminJob: Sendable {
     /// A list, show or stats request, answered with one message.
     case query(Message, @Sendable (Message) -> Void)
-    /// An action on every execution matching a filter: ids found here in keyset pages, applied by the
-    /// core in slices; completed when every slice is done.
-    case bulk(ExecutionFilter, OperatorAction, Completion<ActionOutcome>)
+    /// An action on every execution matching a filter: ids found here one keyset page at a time, each
+    /// page applied by the core as one slice; the job comes back to the queue after each slice, so
+    /// queries are answered in between. Completed when every slice is done.
+    case bulk(BulkAction)
+}
+
+/// A bulk action in progress.
+struct BulkAction: Sendable {
+    var filter: ExecutionFilter
+    var action: OperatorAction
+    /// The last id of the previous page; nil before the first.
+    var cursor: ExecutionID?
+    /// What the slices so far did.
+    var total = ActionOutcome(matched: 0, changed: 0, failures: [])
+    var done: Completion<ActionOutcome>
+
+    init(filter: ExecutionFilter, action: OperatorAction, done: @escaping Completion<ActionOutcome>) {
+        self.filter = filter
+        self.action = action
+        self.done = done
+    }
 }
 
 /// Answers list, show and stats, and finds the executions of bulk actions, on its own thread and its
@@ -81,46 +99,42 @@ final class AdminReader: Sendable {
         case .query(let message, let reply):
             guard let reader else { return reply(error(.storageFailure, "the journal cannot be read")) }
             reply(answer(message, reader))
-        case .bulk(let filter, let action, let done):
-            guard let reader else { return done(.failure(.storageFailure("the journal cannot be read"))) }
-            done(bulk(filter, action, reader))
+        case .bulk(let bulk):
+            guard let reader else { return bulk.done(.failure(.storageFailure("the journal cannot be read"))) }
+            step(bulk, reader)
         }
     }
 
-    /// Pages through the matching ids (newest first) and has the core apply each page as one slice.
-    private func bulk(_ filter: ExecutionFilter, _ action: OperatorAction, _ reader: any BrokerQueries) -> Result<ActionOutcome, CoreError> {
-        var total = ActionOutcome(matched: 0, changed: 0, failures: [])
-        var cursor: ExecutionID?
-        while true {
-            let ids: [ExecutionID]
-            do {
-                ids = try reader.matchingIds(filter: filter, before: cursor, limit: Core.maxIdsPerSlice)
-            } catch {
-                return .failure(.storageFailure("\(error)"))
-            }
-            guard let last = ids.last else { return .success(total) }
-            let done = DispatchSemaphore(value: 0)
-            let slot = Mutex<Result<ActionOutcome, CoreError>?>(nil)
-            let refusal = core.submit(.operate(ids, action) { result in
-                slot.withLock { $0 = result }
-                done.signal()
-            })
-            if let refusal { return .failure(refusal) }
-            done.wait()
-            switch slot.withLock({ $0 }) {
-            case .success(let outcome)?:
-                total = total + outcome
-                total.failures = Array(total.failures.prefix(WireLimits.maxSmallList))
-            case .failure(.storageFailure(let text))? where total.matched > 0:
-                return .failure(.storageFailure("\(text); stopped after \(total.changed) of \(total.matched) executions changed"))
-            case .failure(let error)?:
-                return .failure(error)
-            case nil:
-                return .failure(.storageFailure("no answer"))
-            }
-            if ids.count < Core.maxIdsPerSlice { return .success(total) }
-            cursor = last
+    /// Finds the next page of ids (newest first) and has the core apply it as one slice; the slice's
+    /// completion queues the next step, or completes the action after the last page.
+    private func step(_ bulk: BulkAction, _ reader: any BrokerQueries) {
+        let ids: [ExecutionID]
+        do {
+            ids = try reader.matchingIds(filter: bulk.filter, before: bulk.cursor, limit: Core.maxIdsPerSlice)
+        } catch {
+            return bulk.done(.failure(.storageFailure("\(error)")))
         }
+        guard let last = ids.last else { return bulk.done(.success(bulk.total)) }
+        let refusal = core.submit(.operate(ids, bulk.action) { [self] result in
+            switch result {
+            case .success(let outcome):
+                var next = bulk
+                next.total = bulk.total + outcome
+                next.total.failures = Array(next.total.failures.prefix(WireLimits.maxSmallList))
+                next.cursor = last
+                if ids.count < Core.maxIdsPerSlice {
+                    bulk.done(.success(next.total))
+                } else {
+                    submit(.bulk(next))
+                }
+            case .failure(.storageFailure(let text)) where bulk.total.matched > 0:
+                bulk.done(.failure(.storageFailure(
+                    "\(text); stopped after \(bulk.total.changed) of \(bulk.total.matched) executions changed")))
+            case .failure(let error):
+                bulk.done(.failure(error))
+            }
+        })
+        if let refusal { bulk.done(.failure(refusal)) }
     }
 
     private func answer(_ message: Message, _ reader: any BrokerQueries) -> Message {

@@ -196,7 +196,7 @@ final class Ingress: Sendable {
         case (let action, .filter(let wireFilter)):
             switch (Mapping.action(action), Mapping.filter(wireFilter)) {
             case (.success(let operation)?, .success(let filter)):
-                admin.submit(.bulk(filter, operation, answer))
+                admin.submit(.bulk(BulkAction(filter: filter, action: operation, done: answer)))
             case (.failure(let code)?, _), (_, .failure(let code)):
                 replies.send(requester, error: code, "invalid action or filter")
             case (nil, _):

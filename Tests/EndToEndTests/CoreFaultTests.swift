@@ -190,4 +190,48 @@ struct CoreFaultTests {
         let parked = try broker.admin().list(Filter(statuses: [4], errorCode: "BULK"), limit: 1000)
         #expect(parked.executions.count == 1000)
     }
+
+    @Test("while a bulk action runs, records are acknowledged and admin queries answered before it ends")
+    func bulkInterleaves() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let total = 30_000
+        let reporter = Reporter(connection: try broker.connect(), batchSize: 1000)
+        for start in stride(from: 0, to: total, by: 1000) {
+            _ = try reporter.send((start..<start + 1000).map { failureRecord(eventId: "slice-\($0)", code: "SLICED") })
+        }
+        let stream = try EventStream(address: broker.events)
+        // PUB/SUB drops what is sent before the subscription is up: wait until one event gets through.
+        var subscribed = false
+        for index in 0..<50 where !subscribed {
+            _ = try reporter.send([failureRecord(eventId: "probe-\(index)", code: "PROBE")])
+            subscribed = try stream.next(timeoutMilliseconds: 200) != nil
+        }
+        #expect(subscribed)
+        while try stream.next(timeoutMilliseconds: 50) != nil {}
+
+        let finished = Locked<ActionReply?>(nil)
+        let bulkAdmin = AdminClient(connection: try broker.connect(timeoutMilliseconds: 120_000))
+        let bulk = Thread {
+            let reply = try? bulkAdmin.act(.park, on: .filter(Filter(errorCode: "SLICED")))
+            finished.with { $0 = reply }
+        }
+        bulk.start()
+        // The first slice's park event: the action has started and is not done (30 slices).
+        var started = false
+        while !started, let event = try stream.next(timeoutMilliseconds: 30_000) {
+            started = event.kind == "park"
+        }
+        #expect(started)
+        let ack = try reporter.send([failureRecord(eventId: "during-bulk")])
+        let stats = try broker.admin().stats()
+        let doneBefore = finished.with { $0 != nil }
+        #expect(ack.first?.status == .accepted)
+        #expect(stats.recordsAccepted > UInt64(total))
+        #expect(!doneBefore)
+        #expect(eventually(120) { finished.with { $0 != nil } })
+        #expect(finished.with { $0?.matched } == UInt32(total))
+    }
 }
