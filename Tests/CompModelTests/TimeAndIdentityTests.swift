@@ -70,3 +70,23 @@ struct RecordIDTests {
         #expect([first.next(), first.next()] != [second.next(), second.next()])
     }
 }
+
+struct RecordIDGeneratorTests {
+    @Test("a seeded generator repeats its ids; ids from many threads are all different")
+    func generator() async {
+        let time = Timestamp(milliseconds: 1_700_000_000_000)
+        #expect(RecordIDGenerator(seed: 9).next(at: time) == RecordIDGenerator(seed: 9).next(at: time))
+        let shared = RecordIDGenerator()
+        let ids = await withTaskGroup(of: [RecordID].self) { group in
+            for _ in 0..<8 {
+                group.addTask { (0..<500).map { _ in shared.next(at: time) } }
+            }
+            var all: [RecordID] = []
+            for await part in group { all += part }
+            return all
+        }
+        #expect(ids.count == 4000)
+        #expect(Set(ids).count == 4000)
+        #expect(ids.allSatisfy { $0.high >> 16 == UInt64(time.milliseconds) })
+    }
+}
