@@ -72,7 +72,4 @@ final class Inbox: Sendable {
         }
         wakeup.signal()
     }
-
-    /// Records queued now.
-    var queuedRecords: Int { state.withLock { $0.records } }
 }

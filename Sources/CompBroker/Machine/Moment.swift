@@ -11,9 +11,4 @@ struct Moment: Sendable, Equatable {
     var monotonic: Int64
     /// The wall clock, ms since the epoch; may step backwards or forwards.
     var wall: Timestamp
-
-    /// This moment moved forward by `milliseconds` on both clocks (for tests and wake planning).
-    func advanced(by milliseconds: Int64) -> Moment {
-        Moment(monotonic: monotonic &+ milliseconds, wall: wall.adding(.milliseconds(milliseconds)))
-    }
 }

@@ -36,9 +36,6 @@ struct StorageHealth: Sendable {
         return monotonic < retryAt
     }
 
-    /// Whether the journal is known to be failing.
-    var isDegraded: Bool { failures > 0 }
-
     /// The backoff after `failures` consecutive failures.
     static func backoff(after failures: Int) -> Int64 {
         let shift = min(max(failures - 1, 0), 30)
