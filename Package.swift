@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CNanomsg", pkgConfig: "nanomsg", providers: [.apt(["libnanomsg-dev"])]),
@@ -32,6 +34,8 @@ let package = Package(
         .target(name: "CompBroker", dependencies: [
             "CompWire", "CompModel", "CompJournal", "CompTransport",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "CompClient", dependencies: ["CompWire", "CompTransport"]),
 
@@ -58,6 +62,10 @@ let package = Package(
         .testTarget(name: "CompModelTests", dependencies: ["CompModel"]),
         .testTarget(name: "CompJournalTests", dependencies: ["CompJournal", "CompModel"]),
         .testTarget(name: "CompTransportTests", dependencies: ["CompTransport"]),
+        .testTarget(name: "CompBrokerTests", dependencies: [
+            "CompBroker", "CompJournal", "CompModel", "CompWire",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["CompClient", "CompWire", "CompTransport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,84 +1,150 @@
 import CompJournal
 import CompModel
 import CompWire
+import DequeModule
 import Foundation
 import Logging
+import Synchronization
 
-/// Answers list, show and stats on its own thread and its own read-only connection, so admin
-/// queries never stall ingest (WAL lets readers run beside the writer).
-///
-/// `@unchecked Sendable`: the queue and `stopping` are guarded by `condition`; `reader` is used
-/// only by the admin thread.
-final class AdminReader: @unchecked Sendable {
-    private let reader: JournalReader
-    private let replies: Replier
+/// Work for the admin thread.
+enum AdminJob: Sendable {
+    /// A list, show or stats request, answered with one message.
+    case query(Message, @Sendable (Message) -> Void)
+    /// An action on every execution matching a filter: ids found here one keyset page at a time, each
+    /// page applied by the core as one slice; the job comes back to the queue after each slice, so
+    /// queries are answered in between. Completed when every slice is done.
+    case bulk(BulkAction)
+}
+
+/// A bulk action in progress.
+struct BulkAction: Sendable {
+    var filter: ExecutionFilter
+    var action: OperatorAction
+    /// The last id of the previous page; nil before the first.
+    var cursor: ExecutionID?
+    /// What the slices so far did.
+    var total = ActionOutcome(matched: 0, changed: 0, failures: [])
+    var done: Completion<ActionOutcome>
+
+    init(filter: ExecutionFilter, action: OperatorAction, done: @escaping Completion<ActionOutcome>) {
+        self.filter = filter
+        self.action = action
+        self.done = done
+    }
+}
+
+/// Answers list, show and stats, and finds the executions of bulk actions, on its own thread and its
+/// own read connection, so admin queries never stall ingest (WAL lets readers run beside the writer).
+final class AdminReader: Sendable {
+    private let open: @Sendable () throws -> any BrokerQueries
+    private let core: Core
     private let counters: BrokerCounters
+    private let config: BrokerConfig
     private let startedAt: Timestamp
     private let logger: Logger
-    private let condition = NSCondition()
-    private var queue: [(Requester, Message)] = []
-    private var stopping = false
-    private let finished = DispatchSemaphore(value: 0)
+    private let jobs = Mutex(Deque<AdminJob>())
+    private let wakeup = DispatchSemaphore(value: 0)
+    private let worker = WorkerThread(name: "compd-admin")
 
-    init(reader: JournalReader, replies: Replier, counters: BrokerCounters, startedAt: Timestamp, logger: Logger) {
-        self.reader = reader
-        self.replies = replies
+    init(open: @escaping @Sendable () throws -> any BrokerQueries, core: Core, counters: BrokerCounters,
+         config: BrokerConfig, startedAt: Timestamp, logger: Logger) {
+        self.open = open
+        self.core = core
         self.counters = counters
+        self.config = config
         self.startedAt = startedAt
         self.logger = logger
     }
 
+    /// Starts the admin thread; it opens its connection there.
     func start() {
-        let thread = Thread { [self] in
-            run()
-            finished.signal()
-        }
-        thread.name = "compd-admin"
-        thread.start()
+        worker.start { [self] isRunning in run(isRunning) }
     }
 
-    /// Queues a read request.
-    func submit(_ requester: Requester, _ message: Message) {
-        condition.withLock {
-            queue.append((requester, message))
-            condition.signal()
-        }
+    /// Queues a job.
+    func submit(_ job: AdminJob) {
+        jobs.withLock { $0.append(job) }
+        wakeup.signal()
     }
 
-    /// Answers what is queued, then stops.
+    /// Answers what is queued, then stops (at once if never started).
     func stop() {
-        condition.withLock {
-            stopping = true
-            condition.signal()
-        }
-        finished.wait()
+        wakeup.signal()
+        worker.stop()
     }
 
-    private func run() {
+    private func run(_ isRunning: @Sendable () -> Bool) {
+        let reader: (any BrokerQueries)?
+        do { reader = try open() } catch {
+            logger.error("admin reader cannot open the journal", metadata: ["error": "\(error)"])
+            reader = nil
+        }
+        defer { reader?.close() }
         while true {
-            condition.lock()
-            while queue.isEmpty, !stopping { condition.wait() }
-            let batch = queue
-            queue = []
-            let stop = stopping
-            condition.unlock()
-            for (requester, message) in batch {
-                replies.send(requester, answer(message))
+            let batch = jobs.withLock { jobs -> [AdminJob] in
+                defer { jobs.removeAll() }
+                return Array(jobs)
             }
-            if stop {
-                reader.close()
-                return
+            for job in batch { serve(job, reader) }
+            guard isRunning() else {
+                if jobs.withLock({ $0.isEmpty }) { return }
+                continue
             }
+            _ = wakeup.wait(timeout: .now() + .milliseconds(100))
         }
     }
 
-    private func answer(_ message: Message) -> Message {
+    private func serve(_ job: AdminJob, _ reader: (any BrokerQueries)?) {
+        switch job {
+        case .query(let message, let reply):
+            guard let reader else { return reply(error(.storageFailure, "the journal cannot be read")) }
+            reply(answer(message, reader))
+        case .bulk(let bulk):
+            guard let reader else { return bulk.done(.failure(.storageFailure("the journal cannot be read"))) }
+            step(bulk, reader)
+        }
+    }
+
+    /// Finds the next page of ids (newest first) and has the core apply it as one slice; the slice's
+    /// completion queues the next step, or completes the action after the last page.
+    private func step(_ bulk: BulkAction, _ reader: any BrokerQueries) {
+        let ids: [ExecutionID]
+        do {
+            ids = try reader.matchingIds(filter: bulk.filter, before: bulk.cursor, limit: Core.maxIdsPerSlice)
+        } catch {
+            return bulk.done(.failure(.storageFailure("\(error)")))
+        }
+        guard let last = ids.last else { return bulk.done(.success(bulk.total)) }
+        let refusal = core.submit(.operate(ids, bulk.action) { [self] result in
+            switch result {
+            case .success(let outcome):
+                var next = bulk
+                next.total = bulk.total + outcome
+                next.total.failures = Array(next.total.failures.prefix(WireLimits.maxSmallList))
+                next.cursor = last
+                if ids.count < Core.maxIdsPerSlice {
+                    bulk.done(.success(next.total))
+                } else {
+                    submit(.bulk(next))
+                }
+            case .failure(.storageFailure(let text)) where bulk.total.matched > 0:
+                bulk.done(.failure(.storageFailure(
+                    "\(text); stopped after \(bulk.total.changed) of \(bulk.total.matched) executions changed")))
+            case .failure(let error):
+                bulk.done(.failure(error))
+            }
+        })
+        if let refusal { bulk.done(.failure(refusal)) }
+    }
+
+    private func answer(_ message: Message, _ reader: any BrokerQueries) -> Message {
         do {
             switch message {
             case .listRequest(let request):
                 guard (1...WireLimits.maxListItems).contains(Int(request.limit)) else {
                     return error(.invalidField, "limit must be in 1...\(WireLimits.maxListItems)")
                 }
+                guard request.cursor >= 0 else { return error(.invalidField, "cursor must not be negative") }
                 let filter: ExecutionFilter
                 switch Mapping.filter(request.filter) {
                 case .success(let value): filter = value
@@ -86,31 +152,14 @@ final class AdminReader: @unchecked Sendable {
                 }
                 let page = try reader.list(
                     filter: filter, before: request.cursor > 0 ? request.cursor : nil, limit: Int(request.limit))
-                return .listReply(ListReply(
-                    executions: page.executions.map(Mapping.view), nextCursor: page.nextCursor ?? 0))
+                return .listReply(Self.fit(page, maxFrameBytes: config.maxFrameBytes))
             case .showRequest(let request):
                 guard let execution = try reader.execution(request.executionId) else {
                     return error(.unknownExecution, "no execution has id \(request.executionId)")
                 }
-                let history = try reader.history(of: request.executionId)
-                return .showReply(ShowReply(
-                    execution: Mapping.view(execution),
-                    history: history.suffix(WireLimits.maxHistoryEntries).map(Mapping.history)))
+                return .showReply(try show(execution, after: request.historyAfter, reader))
             case .statsRequest:
-                let counts = try reader.counts()
-                let (values, services) = counters.snapshot()
-                return .statsReply(StatsReply(
-                    counts: counts.map {
-                        CompWire.StatusCount(status: $0.status.rawValue, parkReason: $0.parkReason?.rawValue ?? 0, count: UInt64($0.count))
-                    },
-                    services: services.sorted { $0.key < $1.key }.prefix(WireLimits.maxSmallList).map {
-                        ServiceStats(service: $0.key, paused: $0.value.paused, inFlight: UInt32(clamping: $0.value.inFlight), waitingFetches: UInt32(clamping: $0.value.waitingFetches))
-                    },
-                    recordsAccepted: values.recordsAccepted, recordsDuplicate: values.recordsDuplicate,
-                    recordsStale: values.recordsStale, recordsRejected: values.recordsRejected,
-                    successesNotHeld: values.successesNotHeld, commandsDispatched: values.commandsDispatched,
-                    leasesExpired: values.leasesExpired,
-                    uptimeMs: UInt64(clamping: WallClock.now().since(startedAt).milliseconds)))
+                return .statsReply(try stats(reader))
             default:
                 return error(.unexpectedMessage, "not an admin read")
             }
@@ -118,6 +167,68 @@ final class AdminReader: @unchecked Sendable {
             logger.error("admin query failed", metadata: ["error": "\(error)"])
             return self.error(.storageFailure, "\(error)")
         }
+    }
+
+    /// A list reply that fits in one frame: fewer items and a cursor at the last one when the page is too big.
+    static func fit(_ page: ExecutionPage, maxFrameBytes: Int) -> ListReply {
+        var bytes = ReplySizing.emptyListBytes
+        var views: [ExecutionView] = []
+        for execution in page.executions {
+            let view = Mapping.view(execution)
+            bytes += ReplySizing.viewBytes(view)
+            if bytes > maxFrameBytes, !views.isEmpty {
+                return ListReply(executions: views, nextCursor: views[views.count - 1].id)
+            }
+            views.append(view)
+        }
+        return ListReply(executions: views, nextCursor: page.nextCursor ?? 0)
+    }
+
+    /// The execution and one page of its history after `historyAfter`, oldest first, as much as fits in
+    /// one frame (at most `WireLimits.maxHistoryEntries` rows, read in pages); `nextHistoryAfter` is set
+    /// when rows remain.
+    private func show(_ execution: Execution, after historyAfter: Int64?, _ reader: any BrokerQueries) throws(JournalError) -> ShowReply {
+        let view = Mapping.view(execution)
+        var reply = ShowReply(execution: view, history: [])
+        let empty = ReplySizing.showBytes(view, history: [], more: true)
+        var bytes = empty
+        var after = historyAfter
+        while true {
+            let page = try reader.history(of: execution.id, after: after, limit: Self.historyReadPage)
+            for entry in page {
+                let history = Mapping.history(entry)
+                let size = ReplySizing.showBytes(view, history: [history], more: true) - empty
+                guard bytes + size <= config.maxFrameBytes, reply.history.count < WireLimits.maxHistoryEntries else {
+                    reply.nextHistoryAfter = reply.history.last?.seq ?? historyAfter
+                    return reply
+                }
+                bytes += size
+                reply.history.append(history)
+            }
+            guard page.count == Self.historyReadPage, let last = page.last else { return reply }
+            after = last.seq
+        }
+    }
+
+    /// History rows read per query while filling a page.
+    static let historyReadPage = 500
+
+    private func stats(_ reader: any BrokerQueries) throws(JournalError) -> StatsReply {
+        let counts = try reader.counts()
+        let (values, services) = counters.snapshot()
+        return StatsReply(
+            counts: counts.map {
+                CompWire.StatusCount(status: $0.status.rawValue, parkReason: $0.parkReason?.rawValue ?? 0, count: UInt64($0.count))
+            },
+            services: services.sorted { $0.key < $1.key }.prefix(WireLimits.maxSmallList).map {
+                ServiceStats(service: $0.key, paused: $0.value.paused, inFlight: UInt32(clamping: $0.value.inFlight),
+                             waitingFetches: UInt32(clamping: $0.value.waitingFetches))
+            },
+            recordsAccepted: values.recordsAccepted, recordsDuplicate: values.recordsDuplicate,
+            recordsStale: values.recordsStale, recordsRejected: values.recordsRejected,
+            successesNotHeld: values.successesNotHeld, commandsDispatched: values.commandsDispatched,
+            leasesExpired: values.leasesExpired,
+            uptimeMs: UInt64(clamping: BrokerClock.wall().since(startedAt).milliseconds))
     }
 
     private func error(_ code: ErrorCode, _ text: String) -> Message {

@@ -4,27 +4,34 @@ import CompTransport
 import CompWire
 import Foundation
 import Logging
+import ServiceLifecycle
 
-/// The compensation broker: the journal, the request and event sockets, and the threads that
-/// serve them. Start it, then stop it once (for example on SIGTERM).
-///
-/// `@unchecked Sendable`: `start` and `stop` are called from one thread (the executable's main).
-public final class Broker: @unchecked Sendable {
+/// The compensation broker: the journal, the request and event sockets, and the services that serve
+/// them (checkpointer, admin reader, core, ingress) in one `ServiceGroup`. SIGTERM or SIGINT (or
+/// `shutdown()`) stops them in reverse order: the ingress stops taking requests, the core commits and
+/// acknowledges what it received and answers held fetches, the admin reader and the checkpointer
+/// finish; then the sockets close and the data directory is unlocked.
+public final class Broker: Sendable {
     private let config: BrokerConfig
     private let logger: Logger
+    private let lock: DataDirectoryLock
     private let server: ReplyServer
     private let publisher: EventPublisher?
     private let core: Core
-    private let checkpointer: JournalCheckpointer
     private let admin: AdminReader
     private let ingress: Ingress
-    private var stopped = false
+    private let checkpointer: CheckpointerService
+    private let group: ServiceGroup
 
-    /// Opens the journal and binds the sockets; serves nothing until `start()`.
+    /// Locks the data directory, opens the journal and binds the sockets; serves nothing until `run()`.
     ///
-    /// - Throws: `BrokerError` when the configuration is invalid, the database cannot be opened,
-    ///   or an address cannot be bound.
-    public init(config: BrokerConfig, logger: Logger) throws(BrokerError) {
+    /// - Parameters:
+    ///   - config: the settings.
+    ///   - logger: where the broker logs.
+    ///   - signals: whether SIGTERM and SIGINT shut the broker down gracefully (compd: yes; tests: no).
+    /// - Throws: `BrokerError` when the configuration is invalid, the directory is locked by another
+    ///   compd, the database cannot be opened, or an address cannot be bound.
+    public init(config: BrokerConfig, logger: Logger, handleSignals: Bool = true) throws(BrokerError) {
         try config.validate()
         self.config = config
         self.logger = logger
@@ -33,64 +40,123 @@ public final class Broker: @unchecked Sendable {
         } catch {
             throw .storage("cannot create \(config.dataDirectory): \(error.localizedDescription)")
         }
-        let journal: Journal
-        let reader: JournalReader
-        do {
-            journal = try Journal(options: JournalOptions(path: config.databasePath, sync: config.sync, retention: config.retention))
-            reader = try JournalReader(path: config.databasePath)
-            checkpointer = try JournalCheckpointer(path: config.databasePath)
-        } catch {
-            throw .storage("\(config.databasePath): \(error)")
-        }
+        lock = try DataDirectoryLock(directory: config.dataDirectory)
+        let path = config.databasePath
+        let options = JournalOptions(path: path, sync: config.sync, retention: config.retention)
         do {
             server = try ReplyServer(receiveMaxSize: config.maxFrameBytes)
             for address in config.listenAddresses { try server.bind(address) }
-            if let events = config.eventsAddress {
-                publisher = try EventPublisher(bindingTo: events)
-            } else {
-                publisher = nil
-            }
+            publisher = try config.eventsAddress.map { address throws(TransportError) in try EventPublisher(bindingTo: address) }
         } catch {
             throw .transport("\(error)")
         }
         let counters = BrokerCounters()
-        let replies = Replier(server: server, logger: logger)
+        let events = EventSink(publisher: publisher)
+        core = Core()
         do {
-            core = try Core(
-                config: config, journal: journal, replies: replies, events: EventSink(publisher: publisher),
-                counters: counters, logger: logger)
+            try core.start { [config, logger] in
+                try CoreLoop(store: try Journal(options: options), config: config, counters: counters, events: events,
+                             logger: logger, clock: BrokerClock.moment)
+            }
         } catch {
-            throw .storage("\(error)")
+            server.close()
+            publisher?.close()
+            throw .storage("\(path): \(error)")
         }
-        admin = AdminReader(reader: reader, replies: replies, counters: counters, startedAt: WallClock.now(), logger: logger)
-        ingress = Ingress(server: server, core: core, admin: admin, replies: replies, config: config, logger: logger)
+        do {
+            checkpointer = CheckpointerService(checkpointer: try JournalCheckpointer(path: path))
+        } catch {
+            core.stop()
+            server.close()
+            publisher?.close()
+            throw .storage("\(path): \(error)")
+        }
+        let replies = Replier(server: server, logger: logger)
+        admin = AdminReader(
+            open: { try JournalReader(path: path) }, core: core, counters: counters, config: config,
+            startedAt: BrokerClock.wall(), logger: logger)
+        ingress = Ingress(server: server, core: core, admin: admin, replies: replies, counters: counters,
+                          config: config, logger: logger)
+        let services: [any Service] = [
+            checkpointer,
+            ThreadService(name: "admin", start: { [admin] in admin.start() }, stop: { [admin] in admin.stop() }),
+            ThreadService(name: "core", start: {}, stop: { [core] in core.stop() }),
+            ThreadService(name: "ingress", start: { [ingress] in ingress.start() }, stop: { [ingress] in ingress.stop() }),
+        ]
+        group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+            logger: logger))
     }
 
-    /// Starts serving.
-    public func start() {
-        checkpointer.start()
-        core.start()
-        admin.start()
-        ingress.start()
+    /// Serves until SIGTERM/SIGINT or `shutdown()`, then stops every part in order and closes the sockets.
+    ///
+    /// - Throws: what a service threw (the others are stopped first).
+    public func run() async throws {
         logger.info("compd serving", metadata: [
             "listen": "\(config.listenAddresses.joined(separator: ","))",
             "events": "\(config.eventsAddress ?? "off")", "data": "\(config.databasePath)",
             "sync": "\(config.sync.rawValue)",
         ])
+        defer {
+            core.stop()
+            server.close()
+            publisher?.close()
+            logger.info("compd stopped")
+        }
+        try await group.run()
     }
 
-    /// Stops taking requests, commits and acknowledges what was received, answers held fetches,
-    /// closes the database and the sockets. Safe to call once; later calls do nothing.
-    public func stop() {
-        guard !stopped else { return }
-        stopped = true
-        logger.info("compd stopping")
+    /// Starts the graceful shutdown `run()` is waiting for.
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+
+    /// A broker dropped without `run()` still commits what it took, closes the journal and the sockets.
+    deinit {
         ingress.stop()
         core.stop()
         admin.stop()
-        checkpointer.stop()
         server.close()
         publisher?.close()
-        logger.info("compd stopped")
+    }
+}
+
+/// A part of the broker that runs on its own thread, as a service: started when the group runs,
+/// stopped (off the cooperative pool, since stopping waits for the thread) at graceful shutdown.
+struct ThreadService: Service, CustomStringConvertible {
+    let name: String
+    let start: @Sendable () -> Void
+    let stop: @Sendable () -> Void
+
+    var description: String { name }
+
+    func run() async throws {
+        start()
+        try? await gracefulShutdown()  // throws only on cancellation: stop the same way then
+        await withCheckedContinuation { continuation in
+            Thread {
+                stop()
+                continuation.resume()
+            }.start()
+        }
+    }
+}
+
+/// The WAL checkpointer as a service.
+struct CheckpointerService: Service, CustomStringConvertible {
+    let checkpointer: JournalCheckpointer
+
+    var description: String { "checkpointer" }
+
+    func run() async throws {
+        checkpointer.start()
+        try? await gracefulShutdown()  // throws only on cancellation: stop the same way then
+        await withCheckedContinuation { continuation in
+            Thread { [checkpointer] in
+                checkpointer.stop()
+                continuation.resume()
+            }.start()
+        }
     }
 }

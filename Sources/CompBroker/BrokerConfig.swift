@@ -51,6 +51,9 @@ public struct BrokerConfig: Sendable {
         self.heartbeatInterval = heartbeatInterval
     }
 
+    /// The smallest frame limit: one command or record of the largest payload fits.
+    public static let minFrameBytes = WireLimits.minFrameBytes
+
     /// The database file inside the data directory.
     public var databasePath: String { dataDirectory + "/journal.sqlite" }
 
@@ -61,8 +64,8 @@ public struct BrokerConfig: Sendable {
         do { try defaultSpec.validate() } catch { throw .invalidConfig("default retry spec: \(error)") }
         guard !listenAddresses.isEmpty else { throw .invalidConfig("at least one listen address is needed") }
         guard inFlightPerService >= 1 else { throw .invalidConfig("in-flight cap must be at least 1") }
-        guard (1024...WireLimits.maxFrameBytes).contains(maxFrameBytes) else {
-            throw .invalidConfig("max frame bytes must be in 1024...\(WireLimits.maxFrameBytes)")
+        guard (Self.minFrameBytes...WireLimits.maxFrameBytes).contains(maxFrameBytes) else {
+            throw .invalidConfig("max frame bytes must be in \(Self.minFrameBytes)...\(WireLimits.maxFrameBytes)")
         }
         guard retention >= .seconds(24 * 3600) else {
             throw .invalidConfig("retention must be at least 24h (the dedupe window)")
@@ -73,12 +76,15 @@ public struct BrokerConfig: Sendable {
 /// Why the broker could not start or had to stop.
 public enum BrokerError: Error, CustomStringConvertible {
     case invalidConfig(String)
+    /// Another process holds the data directory's lock.
+    case locked(String)
     case storage(String)
     case transport(String)
 
     public var description: String {
         switch self {
         case .invalidConfig(let text): "invalid configuration: \(text)"
+        case .locked(let text): text
         case .storage(let text): "storage: \(text)"
         case .transport(let text): "transport: \(text)"
         }

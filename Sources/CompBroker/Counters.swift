@@ -1,11 +1,9 @@
-import Foundation
+import Synchronization
 
-/// Counters since start and the dispatch state of each service, shared between the core thread
-/// (the only writer) and the admin thread (reads for stats).
-///
-/// `@unchecked Sendable`: every field is read and written under `lock`.
-final class BrokerCounters: @unchecked Sendable {
-    struct Values: Sendable {
+/// Counters since start and the dispatch state of each service, written by the core and the ingress,
+/// read by the admin thread for stats.
+final class BrokerCounters: Sendable {
+    struct Values: Sendable, Equatable {
         var recordsAccepted: UInt64 = 0
         var recordsDuplicate: UInt64 = 0
         var recordsStale: UInt64 = 0
@@ -15,28 +13,26 @@ final class BrokerCounters: @unchecked Sendable {
         var leasesExpired: UInt64 = 0
     }
 
-    struct Service: Sendable {
+    struct Service: Sendable, Equatable {
         var paused = false
         var inFlight = 0
         var waitingFetches = 0
     }
 
-    private let lock = NSLock()
-    private var values = Values()
-    private var services: [String: Service] = [:]
+    private let state = Mutex<(Values, [String: Service])>((Values(), [:]))
 
     /// Applies `change` to the counters.
     func update(_ change: (inout Values) -> Void) {
-        lock.withLock { change(&values) }
+        state.withLock { change(&$0.0) }
     }
 
     /// Replaces the per-service snapshot.
     func publish(services snapshot: [String: Service]) {
-        lock.withLock { services = snapshot }
+        state.withLock { $0.1 = snapshot }
     }
 
     /// A consistent copy of everything.
     func snapshot() -> (Values, [String: Service]) {
-        lock.withLock { (values, services) }
+        state.withLock { $0 }
     }
 }

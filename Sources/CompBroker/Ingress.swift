@@ -4,60 +4,54 @@ import CompTransport
 import CompWire
 import Foundation
 import Logging
+import Synchronization
 
-/// The receiving thread: takes requests off the socket, decodes them, answers what needs no state
-/// (hello, heartbeat, malformed frames) at once and hands the rest to the core or the admin reader.
-///
-/// `@unchecked Sendable`: `running` is guarded by `lock`; everything else is immutable or owned by
-/// the ingress thread.
-final class Ingress: @unchecked Sendable {
+/// The receiving thread of the request socket: decodes frames, answers what needs no state (hello,
+/// heartbeat, malformed frames) at once, maps requests to typed work for the core or the admin
+/// reader, and maps their typed results back to wire replies.
+final class Ingress: Sendable {
     private let server: ReplyServer
     private let core: Core
     private let admin: AdminReader
     private let replies: Replier
+    private let counters: BrokerCounters
     private let config: BrokerConfig
     private let logger: Logger
-    private let lock = NSLock()
-    private var running = true
-    private let finished = DispatchSemaphore(value: 0)
+    private let worker = WorkerThread(name: "compd-ingress")
 
-    init(server: ReplyServer, core: Core, admin: AdminReader, replies: Replier, config: BrokerConfig, logger: Logger) {
+    init(server: ReplyServer, core: Core, admin: AdminReader, replies: Replier, counters: BrokerCounters,
+         config: BrokerConfig, logger: Logger) {
         self.server = server
         self.core = core
         self.admin = admin
         self.replies = replies
+        self.counters = counters
         self.config = config
         self.logger = logger
     }
 
     /// Starts the receiving thread.
     func start() {
-        let thread = Thread { [self] in
-            run()
-            finished.signal()
-        }
-        thread.name = "compd-ingress"
-        thread.start()
+        worker.start { [self] isRunning in run(isRunning) }
     }
 
-    /// Stops taking requests; returns once the thread has left its loop.
-    func stop() {
-        lock.withLock { running = false }
-        finished.wait()
-    }
+    /// Stops taking requests; returns once the thread has left its loop (at once if never started).
+    func stop() { worker.stop() }
 
-    private var isRunning: Bool { lock.withLock { running } }
-
-    private func run() {
-        while isRunning {
+    private func run(_ isRunning: @Sendable () -> Bool) {
+        var backoff = ReceiveBackoff()
+        while isRunning() {
             let request: IncomingRequest?
             do {
                 request = try server.receive(timeoutMilliseconds: 100)
             } catch {
                 if error.isClosed { return }
-                logger.warning("receive failed", metadata: ["error": "\(error)"])
+                // EMFILE and other receive errors: back off instead of spinning; log the change once.
+                if backoff.failed() { logger.error("receive failing; backing off", metadata: ["error": "\(error)"]) }
+                usleep(UInt32(backoff.delayMilliseconds * 1000))
                 continue
             }
+            if let failures = backoff.succeeded() { logger.notice("receive recovered after \(failures) failures") }
             guard let request else { continue }
             handle(request)
         }
@@ -66,7 +60,7 @@ final class Ingress: @unchecked Sendable {
     private func handle(_ request: IncomingRequest) {
         let frame: Frame
         do {
-            frame = try FrameCodec.decode(request.body)
+            frame = try FrameCodec.decode(request.body, maxFrameBytes: config.maxFrameBytes)
         } catch {
             let requestId = FrameCodec.peekHeader(request.body)?.requestId ?? 0
             logger.notice("bad frame", metadata: ["code": "\(error.code)", "error": "\(error.message)", "bytes": "\(request.body.count)"])
@@ -80,53 +74,159 @@ final class Ingress: @unchecked Sendable {
                 brokerName: "compd/1", maxFrameBytes: UInt32(config.maxFrameBytes),
                 maxBatchRecords: UInt32(WireLimits.maxBatchRecords),
                 heartbeatIntervalMs: UInt32(clamping: config.heartbeatInterval.milliseconds),
-                serverTime: WallClock.now().milliseconds)))
+                serverTime: BrokerClock.wall().milliseconds)))
         case .heartbeat:
-            replies.send(requester, .heartbeatReply(HeartbeatReply(serverTime: WallClock.now().milliseconds)))
+            replies.send(requester, .heartbeatReply(HeartbeatReply(serverTime: BrokerClock.wall().milliseconds)))
         case .recordBatch(let batch):
-            let slots = batch.records.map { record -> RecordSlot in
-                switch Mapping.incoming(record, defaults: config.defaultSpec) {
-                case .success(let incoming): .incoming(incoming)
-                case .failure(let code): .rejected(code)
-                }
-            }
-            let rejected = slots.compactMap { slot -> ErrorCode? in
-                if case .rejected(let code) = slot { return code }
-                return nil
-            }
-            if let first = rejected.first {
-                logger.notice("records rejected", metadata: [
-                    "count": "\(rejected.count)", "of": "\(slots.count)", "first": "\(first)",
-                ])
-            }
-            submit(.records(requester, slots), requester)
+            records(batch, requester)
         case .fetch(let fetch):
             guard !fetch.service.isEmpty, fetch.max >= 1, Int(fetch.max) <= WireLimits.maxCommands else {
                 replies.send(requester, error: .invalidField, "a fetch needs a service and max in 1...\(WireLimits.maxCommands)")
                 return
             }
-            var normalized = fetch
-            if normalized.instance.isEmpty { normalized.instance = "anonymous" }
-            let wait = min(Int64(fetch.waitMs), config.maxFetchWait.milliseconds)
-            let deadline = WallClock.now().adding(.milliseconds(wait)).milliseconds
-            submit(.fetch(WaitingFetch(requester: requester, fetch: normalized, deadline: deadline)), requester)
+            let arrival = FetchArrival(
+                service: fetch.service, instance: fetch.instance.isEmpty ? "anonymous" : fetch.instance,
+                max: Int(fetch.max), requestId: frame.requestId,
+                waitMilliseconds: min(Int64(fetch.waitMs), config.maxFetchWait.milliseconds))
+            submit(.fetch(arrival) { [replies] result in
+                switch result {
+                case .success(let executions):
+                    replies.send(requester, .commands(Commands(commands: executions.map(Mapping.command))))
+                case .failure(.replaced):
+                    break  // the newer fetch of the same instance is answered instead (see PROTOCOL.md)
+                case .failure(let error):
+                    replies.send(requester, Mapping.reply(error))
+                }
+            }, requester)
         case .extendLease(let request):
-            submit(.extend(requester, request), requester)
+            submit(.extend(
+                request.lease.executionId, token: request.lease.token, by: .milliseconds(Int64(request.extendByMs))
+            ) { [replies] result in
+                switch result {
+                case .success(let until):
+                    replies.send(requester, .leaseReply(LeaseReply(status: .accepted, leaseDeadline: until.milliseconds)))
+                case .failure(.rejected(.unknownExecution)):
+                    replies.send(requester, .error(ErrorReply(code: ErrorCode.unknownExecution.rawValue, message: "no execution has that id")))
+                case .failure(.rejected):
+                    replies.send(requester, .leaseReply(LeaseReply(status: .stale, leaseDeadline: 0)))
+                case .failure(let error):
+                    replies.send(requester, Mapping.reply(error))
+                }
+            }, requester)
         case .actionRequest(let request):
-            submit(.action(requester, request), requester)
+            action(request, requester)
         case .listRequest, .showRequest, .statsRequest:
-            admin.submit(requester, frame.message)
+            admin.submit(.query(frame.message) { [replies] reply in replies.send(requester, reply) })
         case .helloReply, .heartbeatReply, .ack, .commands, .leaseReply, .listReply, .showReply,
             .actionReply, .statsReply, .event, .error:
             replies.send(requester, error: .unexpectedMessage, "\(frame.message.type) is not a request")
         }
     }
 
-    private func submit(_ work: Work, _ requester: Requester) {
-        switch core.submit(work) {
-        case nil: break
-        case .shuttingDown?: replies.send(requester, error: .shuttingDown, "the broker is stopping; resend later with the same record ids")
-        case let code?: replies.send(requester, error: code, "the broker is busy; resend later with the same record ids")
+    private func records(_ batch: RecordBatch, _ requester: Requester) {
+        var outcomes = [RecordOutcome?](repeating: nil, count: batch.records.count)
+        var incoming: [IncomingRecord] = []
+        var positions: [Int] = []
+        for (index, record) in batch.records.enumerated() {
+            switch Mapping.incoming(record, defaults: config.defaultSpec) {
+            case .success(let value):
+                incoming.append(value)
+                positions.append(index)
+            case .failure(let code):
+                outcomes[index] = RecordOutcome(status: .rejected, code: code.rawValue)
+            }
         }
+        let rejected = batch.records.count - incoming.count
+        if rejected > 0 {
+            counters.update { $0.recordsRejected += UInt64(rejected) }
+            logger.notice("records rejected", metadata: ["count": "\(rejected)", "of": "\(batch.records.count)"])
+        }
+        guard !incoming.isEmpty else {
+            replies.send(requester, .ack(Ack(outcomes: outcomes.compactMap { $0 })))
+            return
+        }
+        submit(.records(incoming) { [replies, counters, outcomes, positions] result in
+            switch result {
+            case .success(let results):
+                var all = outcomes
+                for (position, result) in zip(positions, results) { all[position] = Mapping.outcome(result) }
+                counters.update { values in
+                    for result in results { Self.count(result, into: &values) }
+                }
+                replies.send(requester, .ack(Ack(outcomes: all.compactMap { $0 })))
+            case .failure(let error):
+                replies.send(requester, Mapping.reply(error))
+            }
+        }, requester)
+    }
+
+    private static func count(_ result: RecordResult, into values: inout BrokerCounters.Values) {
+        switch result {
+        case .accepted: values.recordsAccepted += 1
+        case .notHeld: values.successesNotHeld += 1
+        case .duplicate: values.recordsDuplicate += 1
+        case .stale: values.recordsStale += 1
+        case .rejected: values.recordsRejected += 1
+        }
+    }
+
+    private func action(_ request: ActionRequest, _ requester: Requester) {
+        let replies = self.replies
+        let answer: Completion<ActionOutcome> = { result in
+            switch result {
+            case .success(let outcome): replies.send(requester, Mapping.reply(outcome))
+            case .failure(let error): replies.send(requester, Mapping.reply(error))
+            }
+        }
+        switch (request.action, request.target) {
+        case (.pause, .service(let service)), (.resume, .service(let service)):
+            guard !service.isEmpty else {
+                replies.send(requester, error: .invalidField, "pause and resume need a service name")
+                return
+            }
+            submit(.setPaused(service, request.action == .pause, answer), requester)
+        case (.pause, _), (.resume, _), (_, .service):
+            replies.send(requester, error: .invalidField, "pause and resume take a service; other actions take an execution or a filter")
+        case (let action, .execution(let id)):
+            switch Mapping.action(action) {
+            case .success(let operation)?: submit(.operate([id], operation, answer), requester)
+            case .failure(let code)?: replies.send(requester, error: code, "invalid action")
+            case nil: break
+            }
+        case (let action, .filter(let wireFilter)):
+            switch (Mapping.action(action), Mapping.filter(wireFilter)) {
+            case (.success(let operation)?, .success(let filter)):
+                admin.submit(.bulk(BulkAction(filter: filter, action: operation, done: answer)))
+            case (.failure(let code)?, _), (_, .failure(let code)):
+                replies.send(requester, error: code, "invalid action or filter")
+            case (nil, _):
+                break
+            }
+        }
+    }
+
+    private func submit(_ work: CoreWork, _ requester: Requester) {
+        if let refusal = core.submit(work) { replies.send(requester, Mapping.reply(refusal)) }
+    }
+}
+
+/// Backoff for a failing receive (EMFILE at the open-file limit): 10 ms doubling to 1 s; reports
+/// only the change of state.
+struct ReceiveBackoff {
+    private(set) var failures = 0
+
+    /// The sleep after the current failure.
+    var delayMilliseconds: Int { min(1000, 10 << min(failures, 7)) }
+
+    /// A failure; true when it starts a failing period (log it).
+    mutating func failed() -> Bool {
+        failures += 1
+        return failures == 1
+    }
+
+    /// A success; the failures of the period it ends, if any.
+    mutating func succeeded() -> Int? {
+        defer { failures = 0 }
+        return failures > 0 ? failures : nil
     }
 }

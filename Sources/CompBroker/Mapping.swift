@@ -177,8 +177,8 @@ enum Mapping {
                 correlationId: filter.correlationId, errorCode: filter.errorCode))
     }
 
-    /// The model input for an operator action on one execution; nil for service-level actions.
-    static func input(_ action: AdminAction, base: RetrySpec) -> Result<ExecutionInput, ErrorCode>? {
+    /// The core's action for a wire action; nil for service-level actions (pause, resume).
+    static func action(_ action: AdminAction) -> Result<OperatorAction, ErrorCode>? {
         switch action {
         case .retryNow: return .success(.retryNow)
         case .discard: return .success(.discard)
@@ -187,14 +187,40 @@ enum Mapping {
             guard let value = Recoverability(rawValue: raw) else { return .failure(.invalidField) }
             return .success(.mark(value))
         case .applySpec(let patch):
-            let spec = base.merging(override(patch))
-            do { try spec.validate() } catch { return .failure(.invalidRetrySpec) }
-            return .success(.applySpec(spec))
+            return .success(.applySpec(override(patch)))
         case .changeFunction(let function):
             guard !function.isEmpty else { return .failure(.invalidField) }
             return .success(.changeFunction(function))
         case .pause, .resume:
             return nil
         }
+    }
+
+    /// The reply to an action: an error frame when it aimed at one execution and that one was refused,
+    /// else an ActionReply.
+    static func reply(_ outcome: ActionOutcome) -> Message {
+        let failures = outcome.failures.map {
+            ActionFailure(executionId: $0.executionId, code: code($0.rejection).rawValue, message: describe($0.rejection))
+        }
+        if outcome.matched == 1, outcome.changed == 0, failures.count == 1, let failure = failures.first {
+            return .error(ErrorReply(code: failure.code, message: failure.message))
+        }
+        return .actionReply(ActionReply(
+            matched: UInt32(clamping: outcome.matched), changed: UInt32(clamping: outcome.changed),
+            failures: Array(failures.prefix(WireLimits.maxSmallList))))
+    }
+
+    /// The error frame for work the core did not do.
+    static func reply(_ error: CoreError) -> Message {
+        let (code, text): (ErrorCode, String) =
+            switch error {
+            case .storageFailure(let text): (.storageFailure, "the journal could not commit (\(text)); resend later with the same record ids")
+            case .overloaded: (.overloaded, "the broker is busy; resend later with the same record ids")
+            case .shuttingDown: (.shuttingDown, "the broker is stopping; resend later with the same record ids")
+            case .replaced: (.unexpectedMessage, "a newer fetch from the same instance replaced this one")
+            case .rejected(let rejection): (code(rejection), describe(rejection))
+            case .invalid(let text): (.invalidField, text)
+            }
+        return .error(ErrorReply(code: code.rawValue, message: text))
     }
 }

@@ -2,6 +2,12 @@ import CompTransport
 import CompWire
 import Logging
 
+/// Where and how to answer a request on the wire.
+struct Requester: Sendable {
+    var route: ReplyRoute
+    var requestId: UInt32
+}
+
 /// Encodes replies and sends them on the request socket; callable from any thread.
 struct Replier: Sendable {
     let server: ReplyServer

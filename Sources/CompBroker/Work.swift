@@ -1,36 +1,83 @@
 import CompJournal
-import CompTransport
-import CompWire
+import CompModel
 
-/// Where and how to answer a request.
-struct Requester: Sendable {
-    var route: ReplyRoute
-    var requestId: UInt32
+/// How a piece of work is answered: called exactly once, on the core thread.
+typealias Completion<Value> = @Sendable (Result<Value, CoreError>) -> Void
+
+/// Why the core did not do a piece of work.
+enum CoreError: Error, Sendable, Equatable {
+    /// The journal cannot commit (disk full, I/O error); resend later.
+    case storageFailure(String)
+    /// Too much is queued; resend later.
+    case overloaded
+    /// The broker is stopping.
+    case shuttingDown
+    /// A newer fetch from the same (service, instance) took this one's place.
+    case replaced
+    /// The journal refused the request (an extend or an action on one execution).
+    case rejected(JournalRejection)
+    /// The request names something invalid (e.g. an empty service).
+    case invalid(String)
 }
 
-/// One record of a batch: ready for the journal, or already refused.
-enum RecordSlot: Sendable {
-    case incoming(IncomingRecord)
-    case rejected(ErrorCode)
+/// An operator action on executions, in the model's terms.
+enum OperatorAction: Sendable, Equatable {
+    case retryNow
+    case discard
+    case park
+    case mark(Recoverability)
+    case applySpec(RetrySpecOverride)
+    case changeFunction(String)
 }
 
-/// A fetch waiting for due commands.
-struct WaitingFetch: Sendable {
-    var requester: Requester
-    var fetch: Fetch
-    var deadline: Int64
+/// What an operator action did.
+struct ActionOutcome: Sendable, Equatable {
+    /// Executions the action was aimed at.
+    var matched: Int
+    /// Executions it changed.
+    var changed: Int
+    /// Executions it could not change, and why.
+    var failures: [ActionRefusal]
+
+    static func + (lhs: ActionOutcome, rhs: ActionOutcome) -> ActionOutcome {
+        ActionOutcome(matched: lhs.matched + rhs.matched, changed: lhs.changed + rhs.changed,
+                      failures: lhs.failures + rhs.failures)
+    }
 }
 
-/// What the ingress thread hands the core thread.
-enum Work: Sendable {
-    case records(Requester, [RecordSlot])
-    case fetch(WaitingFetch)
-    case extend(Requester, ExtendLease)
-    case action(Requester, ActionRequest)
+/// One execution an action could not change.
+struct ActionRefusal: Error, Sendable, Equatable {
+    var executionId: ExecutionID
+    var rejection: JournalRejection
+}
 
-    /// Records carried, for the queue bound.
+/// Work handed to the core thread, each with its typed completion.
+enum CoreWork: Sendable {
+    /// Records to journal; one result per record, in order.
+    case records([IncomingRecord], Completion<[RecordResult]>)
+    /// A fetch to hold until commands are due or its wait ends; the leased executions (maybe none).
+    case fetch(FetchArrival, Completion<[Execution]>)
+    /// Extend a lease; the new deadline.
+    case extend(ExecutionID, token: UInt64, by: TimeSpan, Completion<Timestamp>)
+    /// An operator action on these executions (one slice, at most `Core.maxIdsPerSlice`).
+    case operate([ExecutionID], OperatorAction, Completion<ActionOutcome>)
+    /// Pause or resume a service.
+    case setPaused(String, Bool, Completion<ActionOutcome>)
+
+    /// Records carried, for the inbox bound.
     var recordCount: Int {
-        if case .records(_, let slots) = self { return slots.count }
+        if case .records(let records, _) = self { return records.count }
         return 0
+    }
+
+    /// Completes the work with `error` without doing it.
+    func fail(_ error: CoreError) {
+        switch self {
+        case .records(_, let done): done(.failure(error))
+        case .fetch(_, let done): done(.failure(error))
+        case .extend(_, _, _, let done): done(.failure(error))
+        case .operate(_, _, let done): done(.failure(error))
+        case .setPaused(_, _, let done): done(.failure(error))
+        }
     }
 }

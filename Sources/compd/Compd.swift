@@ -8,7 +8,7 @@ import Logging
 
 /// `compd`: the compensation broker.
 @main
-struct Compd: ParsableCommand {
+struct Compd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compd",
         abstract: "The compensation broker: journals failures, schedules retries, pushes them to subscribers.",
@@ -42,14 +42,14 @@ struct Compd: ParsableCommand {
     var jitter: String?
     @Option(name: .customLong("in-flight"), help: "Commands of one service leased at once at most (default 1000).")
     var inFlight: String?
-    @Option(name: .customLong("max-frame-bytes"), help: "Largest frame accepted (default 1048576).")
+    @Option(name: .customLong("max-frame-bytes"), help: "Largest frame accepted and sent, 524288...4194304 (default 1048576).")
     var maxFrameBytes: String?
     @Option(help: "How long finished executions are kept, at least 24h (default 7d).")
     var retention: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
 
-    func run() throws {
+    func run() async throws {
         let settings = try Settings(flags: self)
         let level = try settings.logLevel()
         LoggingSystem.bootstrap { label in
@@ -63,26 +63,15 @@ struct Compd: ParsableCommand {
         do {
             broker = try Broker(config: config, logger: logger)
         } catch {
-            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            logger.critical("cannot start: \(error)")
             throw ExitCode(75)
         }
-        broker.start()
-        waitForTerminationSignal()
-        broker.stop()
+        do {
+            try await broker.run()
+        } catch {
+            logger.critical("stopped on error: \(error)")
+            throw ExitCode(70)
+        }
     }
 }
 
-/// Blocks until SIGTERM or SIGINT arrives.
-func waitForTerminationSignal() {
-    let arrived = DispatchSemaphore(value: 0)
-    var sources: [DispatchSourceSignal] = []
-    for number in [SIGTERM, SIGINT] {
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler { arrived.signal() }
-        source.resume()
-        sources.append(source)
-    }
-    arrived.wait()
-    sources.forEach { $0.cancel() }
-}

@@ -64,12 +64,13 @@ struct BadInputTests {
     func oversizedFrame() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let broker = BrokerProcess(dataDirectory: directory.path, extraArguments: ["--max-frame-bytes", "65536"])
+        let broker = BrokerProcess(dataDirectory: directory.path, extraArguments: ["--max-frame-bytes", "524288"])
         try broker.start()
         let big = try broker.connect(timeoutMilliseconds: 500)
-        let payload = [UInt8](repeating: 1, count: 100_000)
+        let payload = [UInt8](repeating: 1, count: 200_000)
         #expect(throws: ClientError.self) {
-            _ = try Reporter(connection: big, attempts: 1).send([failureRecord(eventId: "big", payload: payload)])
+            _ = try Reporter(connection: big, attempts: 1).send(
+                (0..<3).map { failureRecord(eventId: "big-\($0)", payload: payload) })
         }
         #expect(try broker.reporter().send([failureRecord(eventId: "small")]).first?.status == .accepted)
     }

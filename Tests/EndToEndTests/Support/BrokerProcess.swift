@@ -54,12 +54,13 @@ final class BrokerProcess: @unchecked Sendable {
     private(set) var process: Process?
     private let logURL: URL
 
-    init(dataDirectory: String, extraArguments: [String] = []) {
+    /// - Parameter logDirectory: where `compd.log` goes (default: the data directory).
+    init(dataDirectory: String, extraArguments: [String] = [], logDirectory: String? = nil) {
         self.dataDirectory = dataDirectory
         listen = TransportAddress.temporaryIPC(prefix: "compd-req")
         events = TransportAddress.temporaryIPC(prefix: "compd-evt")
         self.extraArguments = extraArguments
-        logURL = URL(fileURLWithPath: dataDirectory).appendingPathComponent("compd.log")
+        logURL = URL(fileURLWithPath: logDirectory ?? dataDirectory).appendingPathComponent("compd.log")
     }
 
     /// Starts compd and waits until it answers a heartbeat.

@@ -1,0 +1,177 @@
+import CompJournal
+import CompModel
+import Logging
+
+/// The core thread's state: the store, the decision machine and the completions of held fetches.
+/// Not `Sendable`: it is created on the core thread and never leaves it.
+final class CoreLoop {
+    let store: any BrokerStore
+    var machine: DispatchMachine
+    var fetches: [FetchTicket: Completion<[Execution]>] = [:]
+    let config: BrokerConfig
+    let counters: BrokerCounters
+    let events: EventSink
+    let logger: Logger
+    let clock: @Sendable () -> Moment
+
+    /// The most records applied in one transaction.
+    static let maxRecordsPerCommit = 5_000
+
+    /// Builds the loop's state from the store: paused services, the lease index and the earliest expiry.
+    init(store: any BrokerStore, config: BrokerConfig, counters: BrokerCounters, events: EventSink,
+         logger: Logger, clock: @escaping @Sendable () -> Moment) throws(JournalError) {
+        self.store = store
+        self.config = config
+        self.counters = counters
+        self.events = events
+        self.logger = logger
+        self.clock = clock
+        let at = clock()
+        machine = DispatchMachine(
+            config: .init(inFlightPerService: config.inFlightPerService,
+                          replyBudgetBytes: ReplySizing.commandBudget(maxFrameBytes: config.maxFrameBytes)),
+            paused: store.pausedServices(), leases: try store.leasedExecutions(),
+            expiry: try store.earliestLeaseExpiry(), at: at)
+    }
+
+    /// Runs until the inbox is closed and empty; then answers held fetches and closes the store.
+    func run(_ inbox: Inbox) {
+        while true {
+            let (batch, finished) = inbox.take(maxRecords: Self.maxRecordsPerCommit)
+            pass(batch)
+            if finished {
+                apply(machine.drain())
+                publishServices()
+                store.close()
+                return
+            }
+            inbox.wait(until: machine.nextWake(at: clock()))
+        }
+    }
+
+    /// One loop pass: the work taken from the inbox and the scheduler's steps in one group commit,
+    /// then expired fetches, a retention step when due, and the per-service snapshot.
+    func pass(_ batch: [CoreWork]) {
+        let at = clock()
+        var units: [[JournalCommand]] = []
+        var finishers: [(UnitOutcome) -> Void] = []
+        for work in batch { accept(work, at: at, units: &units, finishers: &finishers) }
+        let steps = machine.plan(at: at)
+        let requestUnits = units.count
+        units += steps.map(unit)
+        if !units.isEmpty { commit(units, requestUnits: requestUnits, steps: steps, finishers: finishers, at: at) }
+        apply(machine.tick(at: clock()))
+        prune(at: clock())
+        publishServices()
+    }
+
+    private func commit(_ units: [[JournalCommand]], requestUnits: Int, steps: [DispatchMachine.Step],
+                        finishers: [(UnitOutcome) -> Void], at: Moment) {
+        let now = machine.journalNow(at)
+        let result: GroupCommit
+        do {
+            result = try store.commit(units, now: now)
+        } catch {
+            apply(machine.commitFailed("\(error)", at: at))
+            for finish in finishers { finish(.failed(error)) }
+            return
+        }
+        let outcomes = zip(steps, result.units.dropFirst(requestUnits)).map { step, outcome in
+            Self.stepOutcome(step, outcome)
+        }
+        apply(machine.committed(steps: steps, outcomes: outcomes, changes: result.changes.map(\.execution), at: at))
+        for (finish, outcome) in zip(finishers, result.units) { finish(outcome) }
+        if events.isEnabled {
+            for change in result.changes { events.publish(Mapping.event(change)) }
+        }
+    }
+
+    private func unit(_ step: DispatchMachine.Step) -> [JournalCommand] {
+        switch step {
+        case .expire(let limit):
+            [.expireLeases(limit: limit)]
+        case .lease(_, let service, let holder, let limit, let bytes):
+            [.leaseDue(service: service, holder: holder, limit: limit, budget: ReplySizing.leaseBudget(bytes: bytes))]
+        case .giveBack(let id, let token, _):
+            [.returnLease(id, token: token)]
+        }
+    }
+
+    private static func stepOutcome(_ step: DispatchMachine.Step, _ outcome: UnitOutcome) -> DispatchMachine.StepOutcome {
+        switch outcome {
+        case .failed(let error):
+            return .failed("\(error)")
+        case .applied(let results):
+            switch results.first {
+            case .expired(let executions)?: return .expired(executions)
+            case .leased(let executions)?: return .leased(executions)
+            case .returned(let result)?:
+                if case .success = result { return .gaveBack(true) }
+                return .gaveBack(false)
+            default: return .failed("unexpected result for \(step)")
+            }
+        }
+    }
+
+    /// Carries out what the machine decided.
+    func apply(_ effects: DispatchMachine.Effects) {
+        if effects.dispatched + effects.expired > 0 {  // counted before the replies go out
+            counters.update {
+                $0.commandsDispatched += UInt64(effects.dispatched)
+                $0.leasesExpired += UInt64(effects.expired)
+            }
+        }
+        for ticket in effects.dropped { fetches.removeValue(forKey: ticket)?(.failure(.replaced)) }
+        for (ticket, executions) in effects.answers {
+            fetches.removeValue(forKey: ticket)?(.success(executions))
+        }
+        for report in effects.reports { log(report) }
+        for read in effects.reads {
+            let at = clock()
+            switch read {
+            case .earliestExpiry:
+                let result: Result<Timestamp?, JournalError>
+                do { result = .success(try store.earliestLeaseExpiry()) } catch { result = .failure(error) }
+                apply(machine.expiryRead(result, at: at))
+            case .earliestDue(let service):
+                let result: Result<Timestamp?, JournalError>
+                do { result = .success(try store.earliestDue(service: service)) } catch { result = .failure(error) }
+                apply(machine.dueRead(service, result, at: at))
+            }
+        }
+    }
+
+    private func log(_ report: StorageHealth.Report) {
+        switch report {
+        case .degraded(let error):
+            logger.error("journal degraded: commits fail; refusing records with storage_failure and retrying with backoff",
+                         metadata: ["error": "\(error)"])
+        case .stillDegraded(let failures, let latest):
+            logger.error("journal still degraded", metadata: ["failures": "\(failures)", "latest": "\(latest)"])
+        case .recovered(let failures):
+            logger.notice("journal recovered after \(failures) failures")
+        }
+    }
+
+    private func prune(at: Moment) {
+        guard machine.pruneDue(at: at) else { return }
+        do {
+            let count = try store.prune(now: machine.journalNow(at), budget: .milliseconds(PrunePacer.budgetMilliseconds))
+            machine.pruned(count, at: at)
+            if count > 0 { logger.debug("pruned finished executions", metadata: ["count": "\(count)"]) }
+        } catch {
+            machine.pruneFailed(at: at)
+            logger.warning("pruning failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func publishServices() {
+        var snapshot: [String: BrokerCounters.Service] = [:]
+        for service in Set(machine.held.keys).union(machine.leased.keys).union(machine.paused) {
+            snapshot[service] = BrokerCounters.Service(
+                paused: machine.isPaused(service), inFlight: machine.inFlight(service),
+                waitingFetches: machine.heldFetches(of: service).count)
+        }
+        counters.publish(services: snapshot)
+    }
+}
