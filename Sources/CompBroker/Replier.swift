@@ -16,12 +16,20 @@ struct Replier: Sendable {
     /// Sends `message` as the reply to `requester`. A reply to a peer that went away is dropped
     /// by nanomsg; a send error is logged, never thrown: the requester resends on its timeout.
     func send(_ requester: Requester, _ message: Message) {
-        let bytes = FrameCodec.encode(Frame(requestId: requester.requestId, message: message))
+        let bytes = FrameCodec.encode(Frame(requestId: requester.requestId, message: Self.bounded(message)))
         do {
             try server.reply(to: requester.route, body: bytes)
         } catch {
             logger.debug("reply not sent", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// `message` with an error's text cut to the protocol's text limit by the spec's rule (an error may quote
+    /// SQLite or a path at any length; a longer text would make the whole reply undecodable for the client).
+    static func bounded(_ message: Message) -> Message {
+        guard case .error(var reply) = message, reply.message.utf8.count > WireLimits.maxMessageBytes else { return message }
+        reply.message = WireText.truncated(reply.message, toUTF8Bytes: WireLimits.maxMessageBytes)
+        return .error(reply)
     }
 
     /// Sends an error reply.

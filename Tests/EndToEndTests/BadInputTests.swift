@@ -67,11 +67,12 @@ struct BadInputTests {
         let broker = BrokerProcess(dataDirectory: directory.path, extraArguments: ["--max-frame-bytes", "524288"])
         try broker.start()
         let big = try broker.connect(timeoutMilliseconds: 500)
+        // One frame past the limit, sent raw: a Reporter would split these records into batches that fit.
         let payload = [UInt8](repeating: 1, count: 200_000)
-        #expect(throws: ClientError.self) {
-            _ = try Reporter(connection: big, attempts: 1).send(
-                (0..<3).map { failureRecord(eventId: "big-\($0)", payload: payload) })
-        }
+        let frame = FrameCodec.encode(Frame(requestId: 5, message: .recordBatch(RecordBatch(
+            records: (0..<3).map { failureRecord(eventId: "big-\($0)", payload: payload) }))))
+        #expect(frame.count > 524_288)
+        #expect(throws: ClientError.self) { _ = try big.requestRaw(frame) }
         #expect(try broker.reporter().send([failureRecord(eventId: "small")]).first?.status == .accepted)
     }
 }
