@@ -80,17 +80,22 @@ struct SteeringTests {
 
         let watcher = Process()
         watcher.executableURL = URL(fileURLWithPath: try builtProduct("compctl"))
-        watcher.arguments = ["watch", "--events", broker.events, "--count", "1", "--status", "DISCARDED", "--json", "--for", "10s"]
+        watcher.arguments = ["watch", "--events", broker.events, "--count", "1", "--status", "DISCARDED", "--json", "--for", "120s"]
         let out = Pipe()
         watcher.standardOutput = out
         try watcher.run()
+        // The watcher's subscription comes up at a time we cannot see: park and discard a fresh execution
+        // each round until the watcher has printed its one event and exited.
         let admin = try broker.admin()
-        var discarded = 0
-        while watcher.isRunning, discarded < 40 {
-            usleep(100_000)
-            let page = try admin.list(Filter(statuses: [4]), limit: 1)
-            guard let id = page.executions.first?.id else { break }
-            discarded += Int(try admin.act(.discard, on: .execution(id)).changed)
+        var round = 0
+        while watcher.isRunning, round < 1000 {
+            let outcome = try #require(try broker.reporter().send([
+                failureRecord(eventId: "discard-\(round)", recoverable: 2),
+            ]).first)
+            #expect(outcome.status == .accepted)
+            #expect(try admin.act(.discard, on: .execution(outcome.executionId)).changed == 1)
+            round += 1
+            usleep(50_000)  // pace the rounds; nothing waits on this
         }
         watcher.waitUntilExit()
         let line = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
