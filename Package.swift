@@ -33,7 +33,7 @@ let package = Package(
             "CompWire", "CompModel", "CompJournal", "CompTransport",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "CompClient", dependencies: ["CompWire", "CompTransport"]),
+        .target(name: "CompClient", dependencies: ["CompWire", "CompModel", "CompTransport"]),
 
         // Thin executables.
         .executableTarget(name: "compd", dependencies: [
@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "CompModelTests", dependencies: ["CompModel"]),
         .testTarget(name: "CompJournalTests", dependencies: ["CompJournal", "CompModel"]),
         .testTarget(name: "CompTransportTests", dependencies: ["CompTransport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["CompClient", "CompWire", "CompTransport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CompClient", "CompWire", "CompModel", "CompTransport"]),
     ],
     swiftLanguageModes: [.v6]
 )

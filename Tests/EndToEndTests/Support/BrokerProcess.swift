@@ -1,4 +1,5 @@
 import CompClient
+import CompModel
 import CompTransport
 import CompWire
 import Foundation
@@ -146,7 +147,7 @@ func compctl(_ arguments: [String]) throws -> (status: Int32, out: String, err: 
 }
 
 /// Milliseconds since the epoch.
-func nowMs() -> Int64 { RecordIdentifier.nowMilliseconds() }
+func nowMs() -> Int64 { WallClock.now().milliseconds }
 
 /// A failure record for tests.
 func failureRecord(
