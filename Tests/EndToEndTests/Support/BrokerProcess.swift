@@ -55,10 +55,12 @@ final class BrokerProcess: @unchecked Sendable {
     private(set) var process: Process?
     private let logURL: URL
 
-    init(dataDirectory: String, extraArguments: [String] = []) {
+    /// A broker on `dataDirectory`; `listen` and `events` default to fresh ipc addresses (pass another
+    /// broker's to restart on the same ones with other arguments).
+    init(dataDirectory: String, listen: String? = nil, events: String? = nil, extraArguments: [String] = []) {
         self.dataDirectory = dataDirectory
-        listen = TransportAddress.temporaryIPC(prefix: "compd-req")
-        events = TransportAddress.temporaryIPC(prefix: "compd-evt")
+        self.listen = listen ?? TransportAddress.temporaryIPC(prefix: "compd-req")
+        self.events = events ?? TransportAddress.temporaryIPC(prefix: "compd-evt")
         self.extraArguments = extraArguments
         logURL = URL(fileURLWithPath: dataDirectory).appendingPathComponent("compd.log")
     }
@@ -125,25 +127,6 @@ final class BrokerProcess: @unchecked Sendable {
             if let path = TransportAddress.ipcPath(of: address) { unlink(path) }
         }
     }
-}
-
-/// Runs compctl and returns its exit status, stdout and stderr.
-func compctl(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try builtProduct("compctl"))
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (
-        process.terminationStatus, String(decoding: outData, as: UTF8.self),
-        String(decoding: errData, as: UTF8.self)
-    )
 }
 
 /// Milliseconds since the epoch.
