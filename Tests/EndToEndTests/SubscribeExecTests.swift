@@ -79,6 +79,33 @@ struct SubscribeExecTests {
         #expect(stats.counts.first { $0.status == 3 }?.count == 3)
     }
 
+    @Test("a failed run reports stderr's last line cut by the protocol's rule and at most 8000 bytes of its end")
+    func failedRunErrorCut() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let outcomes = try broker.reporter().send([
+            failureRecord(eventId: "loud", spec: quickSpec(minBackoffMs: 50, timeoutMs: 30_000))
+        ])
+        let id = try #require(outcomes.first?.executionId)
+        // 9000 bytes that are not UTF-8 (each read back as a 3-byte U+FFFD), then a last line of 1500 `x`.
+        let script = "cat > /dev/null; head -c 9000 /dev/zero | tr '\\000' '\\377' >&2; echo >&2; "
+            + "printf '%1500s' '' | tr ' ' x >&2; exit 3"
+        let run = try compctl(["subscribe", "--service", "orders", "--instance", "loud", "--count", "1",
+            "--wait", "5s", "--exec", script, "--broker", broker.listen, "--json"], deadline: 60)
+        let hung = run.hung
+        #expect(!hung)
+        #expect(run.status == 0, "\(run.err)")
+        #expect(lines(run.out).map { $0["outcome"] as? String } == ["accepted"])
+        let error = try broker.admin().show(id).execution.error
+        #expect(error.code == "EXIT_3")
+        #expect(error.message == String(repeating: "x", count: 997) + "\u{2026}")
+        #expect(error.detail.utf8.count <= 8000)
+        #expect(error.detail.hasSuffix("\n" + String(repeating: "x", count: 1500)))
+        #expect(error.detail.hasPrefix("\u{FFFD}"))
+    }
+
     @Test("--max above 1 is refused with --exec")
     func maxWithExec() throws {
         let run = try compctl(["subscribe", "--service", "orders", "--exec", "true", "--max", "5"])
