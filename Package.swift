@@ -37,7 +37,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
-        .target(name: "CompClient", dependencies: ["CompWire", "CompTransport"]),
+        .target(name: "CompClient", dependencies: ["CompWire", "CompModel", "CompTransport"]),
 
         // Thin executables.
         .executableTarget(name: "compd", dependencies: [
@@ -66,7 +66,7 @@ let package = Package(
             "CompBroker", "CompJournal", "CompModel", "CompWire",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["CompClient", "CompWire", "CompTransport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CompClient", "CompWire", "CompModel", "CompTransport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,6 @@
+import CompModel
 import CompTransport
 import CompWire
-import Foundation
 import Synchronization
 
 /// Why a client call failed.
@@ -187,51 +187,11 @@ public final class BrokerConnection: Sendable {
     public var reopenCount: Int { client.reopenCount }
 }
 
-/// Time-ordered 16-byte record ids (UUIDv7 layout), which keep the broker's dedupe index append-only.
+/// Fresh record ids for this process: time-ordered (UUIDv7 layout, `RecordID.timeOrdered`), from one
+/// generator shared by all threads, which keeps the broker's dedupe index append-only.
 public enum RecordIdentifier {
-    /// 74 random bits per id from a generator seeded once from the system's entropy (a system call
-    /// per id would dominate the cost of building a batch).
-    private static let random = IdentifierRandom()
+    private static let generator = RecordIDGenerator()
 
-    /// A fresh id for now.
-    public static func next() -> UInt128 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        let millis = UInt64(spec.tv_sec) * 1000 + UInt64(spec.tv_nsec) / 1_000_000
-        let (a, b) = random.next()
-        let high = (millis & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | (a & 0x0FFF)
-        let low = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-        return UInt128(high) << 64 | UInt128(low)
-    }
-
-    /// Now, ms since the epoch.
-    public static func nowMilliseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
-}
-
-/// A SplitMix64 stream seeded from the system's entropy, shared by all threads (its state behind
-/// a `Mutex`).
-final class IdentifierRandom: Sendable {
-    private let state: Mutex<UInt64>
-
-    init() {
-        var system = SystemRandomNumberGenerator()
-        state = Mutex(system.next())
-    }
-
-    /// Two 64-bit random values.
-    func next() -> (UInt64, UInt64) {
-        state.withLock { state in (Self.step(&state), Self.step(&state)) }
-    }
-
-    private static func step(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    /// A fresh id for now, as a `Record` carries it.
+    public static func next() -> UInt128 { generator.next().value }
 }

@@ -1,3 +1,4 @@
+import CompModel
 import CompTransport
 import CompWire
 
@@ -16,9 +17,9 @@ public final class EventStream: Sendable {
 
     /// The next event, or nil when none arrived within the timeout. Undecodable frames are skipped.
     public func next(timeoutMilliseconds: Int) throws(ClientError) -> Event? {
-        let deadline = RecordIdentifier.nowMilliseconds() + Int64(timeoutMilliseconds)
+        let deadline = WallClock.now().milliseconds + Int64(timeoutMilliseconds)
         while true {
-            let left = deadline - RecordIdentifier.nowMilliseconds()
+            let left = deadline - WallClock.now().milliseconds
             if left <= 0 { return nil }
             let bytes: [UInt8]?
             do {

@@ -1,3 +1,4 @@
+import CompModel
 import CompWire
 
 /// The subscriber side of retries: fetch due commands of one service (held by the broker until
@@ -72,7 +73,7 @@ public final class Subscriber: Sendable {
         Record(
             id: RecordIdentifier.next(), kind: kind, service: command.service,
             processor: command.processor, function: command.function, eventId: command.eventId,
-            occurredAt: RecordIdentifier.nowMilliseconds(),
+            occurredAt: WallClock.now().milliseconds,
             correlationId: command.correlationId.isEmpty ? nil : command.correlationId,
             error: error, recoverable: recoverable,
             lease: LeaseRef(executionId: command.executionId, token: command.leaseToken))

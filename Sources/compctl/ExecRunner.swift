@@ -1,4 +1,5 @@
 import CompClient
+import CompModel
 import CompWire
 import Foundation
 import Subprocess
@@ -31,6 +32,8 @@ struct ExecRunner {
     let script: String
     /// The most of stderr kept for the error detail.
     static let keptErrorBytes = 8000
+    /// The most bytes of the error message (the last line of stderr).
+    static let keptMessageBytes = 1000
 
     /// Runs the command for `command`, extending its lease through `subscriber` meanwhile.
     ///
@@ -49,7 +52,7 @@ struct ExecRunner {
         switch result {
         case .failure(let error):
             return ExecOutcome(succeeded: false, error: ErrorDetails(
-                code: "EXEC_FAILED", message: String("cannot run /bin/sh: \(error)".utf8.prefix(1000)) ?? "cannot run /bin/sh"))
+                code: "EXEC_FAILED", message: WireText.truncated("cannot run /bin/sh: \(error)", toUTF8Bytes: Self.keptMessageBytes)))
         case .success(let (status, errorTail)):
             let text = String(decoding: errorTail, as: UTF8.self)
             switch status {
@@ -63,12 +66,27 @@ struct ExecRunner {
         }
     }
 
-    /// The error of a failed run: the last line of stderr as message, its end as detail.
+    /// The error of a failed run: the last line of stderr as message (cut by the protocol's rule),
+    /// the end of stderr as detail.
     static func details(code: String, stderr: String) -> ErrorDetails {
         let lastLine = stderr.split(separator: "\n").last.map(String.init) ?? ""
         return ErrorDetails(
-            code: code, message: TextCut.prefix(lastLine, bytes: 1000),
-            detail: TextCut.suffix(stderr, bytes: keptErrorBytes))
+            code: code, message: WireText.truncated(lastLine, toUTF8Bytes: keptMessageBytes),
+            detail: ending(of: stderr, bytes: keptErrorBytes))
+    }
+
+    /// The longest end of `text` whose UTF-8 fits in `bytes`, cut at a character boundary (the tail of
+    /// stderr read as bytes may begin inside a character, and invalid UTF-8 decodes to 3-byte `�`).
+    private static func ending(of text: String, bytes: Int) -> String {
+        var kept: [Character] = []
+        var used = 0
+        for character in text.reversed() {
+            let size = character.utf8.count
+            guard used + size <= bytes else { break }
+            kept.append(character)
+            used += size
+        }
+        return String(kept.reversed())
     }
 
     /// Runs the child to its end; returns its status and the end of its stderr.
@@ -103,35 +121,6 @@ struct ExecRunner {
             if kept.count > limit { kept.removeFirst(kept.count - limit) }
         }
         return kept
-    }
-}
-
-/// UTF-8-safe cuts of text for error fields.
-enum TextCut {
-    /// The longest prefix of `text` whose UTF-8 fits in `bytes`, cut at a character boundary.
-    static func prefix(_ text: String, bytes: Int) -> String {
-        var result = ""
-        var used = 0
-        for character in text {
-            let size = character.utf8.count
-            guard used + size <= bytes else { break }
-            result.append(character)
-            used += size
-        }
-        return result
-    }
-
-    /// The longest suffix of `text` whose UTF-8 fits in `bytes`, cut at a character boundary.
-    static func suffix(_ text: String, bytes: Int) -> String {
-        var result: [Character] = []
-        var used = 0
-        for character in text.reversed() {
-            let size = character.utf8.count
-            guard used + size <= bytes else { break }
-            result.append(character)
-            used += size
-        }
-        return String(result.reversed())
     }
 }
 
@@ -171,7 +160,7 @@ final class LeaseExtender: Sendable {
     init(command: RetryCommand, subscriber: Subscriber) {
         self.command = command
         self.subscriber = subscriber
-        leaseLength = max(1000, command.leaseDeadline - RecordIdentifier.nowMilliseconds())
+        leaseLength = max(1000, command.leaseDeadline - WallClock.now().milliseconds)
     }
 
     /// Starts the extending thread.

@@ -80,7 +80,7 @@ struct LoadRun {
 
         // Fail fast when nobody answers.
         let probe = try options.connect()
-        _ = try probe.request(.heartbeat(Heartbeat(sentAt: RecordIdentifier.nowMilliseconds())))
+        _ = try probe.request(.heartbeat(Heartbeat(sentAt: WallClock.now().milliseconds)))
 
         for index in 0..<plan.subscribers {
             let connection = try BrokerConnection(address: options.broker, timeoutMilliseconds: timeoutMs)
@@ -92,7 +92,7 @@ struct LoadRun {
             }.start()
         }
 
-        let started = RecordIdentifier.nowMilliseconds()
+        let started = WallClock.now().milliseconds
         for index in 0..<plan.connections {
             let connection = try BrokerConnection(address: options.broker, timeoutMilliseconds: timeoutMs)
             var share: Int?
@@ -110,27 +110,27 @@ struct LoadRun {
         let progress = isatty(STDERR_FILENO) == 1 && !options.json
         var lastPrint = started
         while senders.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
-            if let durationMs = plan.durationMs, RecordIdentifier.nowMilliseconds() - started >= durationMs {
+            if let durationMs = plan.durationMs, WallClock.now().milliseconds - started >= durationMs {
                 stopSending.set()
             }
-            if progress, RecordIdentifier.nowMilliseconds() - lastPrint >= 1000 {
-                lastPrint = RecordIdentifier.nowMilliseconds()
+            if progress, WallClock.now().milliseconds - lastPrint >= 1000 {
+                lastPrint = WallClock.now().milliseconds
                 printProgress(state, since: started)
             }
         }
-        let sendingEnded = RecordIdentifier.nowMilliseconds()
+        let sendingEnded = WallClock.now().milliseconds
 
         var compensationEnd = sendingEnded
         if plan.subscribers > 0 {
             let deadline = sendingEnded + plan.drainTimeoutMs
-            while state.pending > 0, RecordIdentifier.nowMilliseconds() < deadline {
+            while state.pending > 0, WallClock.now().milliseconds < deadline {
                 usleep(20_000)
-                if progress, RecordIdentifier.nowMilliseconds() - lastPrint >= 1000 {
-                    lastPrint = RecordIdentifier.nowMilliseconds()
+                if progress, WallClock.now().milliseconds - lastPrint >= 1000 {
+                    lastPrint = WallClock.now().milliseconds
                     printProgress(state, since: started)
                 }
             }
-            compensationEnd = RecordIdentifier.nowMilliseconds()
+            compensationEnd = WallClock.now().milliseconds
             stopSubscribers.set()
             subscriberGroup.wait()
         }
@@ -164,7 +164,7 @@ struct LoadRun {
 
     private func printProgress(_ state: LoadState, since started: Int64) {
         let counts = state.snapshot
-        let seconds = Double(RecordIdentifier.nowMilliseconds() - started) / 1000
+        let seconds = Double(WallClock.now().milliseconds - started) / 1000
         var line = String(
             format: "\r%6.1fs  sent %d  acked %d  %.0f rec/s  errors %d", seconds, counts.sent,
             counts.acknowledged, seconds > 0 ? Double(counts.acknowledged) / seconds : 0, counts.errors)
@@ -173,7 +173,7 @@ struct LoadRun {
     }
 
     private func runSender(_ connection: BrokerConnection, quota: Int?, started: Int64, state: LoadState, stop: StopFlag) {
-        var generator = SplitMix64(seed: UInt64.random(in: 0...UInt64.max))
+        var generator = SplitMix64.seededFromSystem()
         let padding = [UInt8](repeating: 0x5A, count: Swift.max(0, plan.recordBytes - 120))
         let spec = RetrySpecPatch(
             maxRetries: 5, minBackoffMs: plan.backoffMs, maxBackoffMs: 1000, executionTimeoutMs: 30_000,
@@ -192,7 +192,7 @@ struct LoadRun {
             var records: [Record] = []
             var failures: [Bool] = []
             records.reserveCapacity(size)
-            let now = RecordIdentifier.nowMilliseconds()
+            let now = WallClock.now().milliseconds
             for _ in 0..<size {
                 let isFailure = Double.random(in: 0..<1, using: &generator) < plan.failureRatio
                 let key = "\(now)-\(generator.next() % 1_000_000_000_000)"
@@ -205,20 +205,20 @@ struct LoadRun {
                 failures.append(isFailure)
             }
             if perConnectionRate != nil {
-                let now = Double(RecordIdentifier.nowMicros())
+                let now = Double(WallClock.nowMicroseconds())
                 if intended > now { usleep(useconds_t(Swift.min(intended - now, 1_000_000))) }
                 if stop.isSet { break }
             }
-            let sendAt = RecordIdentifier.nowMicros()
-            let measuredFrom = perConnectionRate == nil ? sendAt : UInt64(Swift.max(0, intended))
+            let sendAt = WallClock.nowMicroseconds()
+            let measuredFrom = perConnectionRate == nil ? sendAt : Int64(Swift.max(0, intended))
             state.update { $0.sent += size }
             do {
                 // The reporter cuts the batch further when its frame would pass the broker's limit.
                 let outcomes = try reporter.send(records)
-                let ackAt = RecordIdentifier.nowMicros()
+                let ackAt = WallClock.nowMicroseconds()
                 state.acknowledged(
-                    latencyMicros: ackAt &- Swift.min(measuredFrom, ackAt), records: size, outcomes: outcomes,
-                    dueAt: plan.subscribers > 0 ? Int64(ackAt / 1000) + Int64(plan.backoffMs) : nil,
+                    latencyMicros: UInt64(ackAt - Swift.min(measuredFrom, ackAt)), records: size, outcomes: outcomes,
+                    dueAt: plan.subscribers > 0 ? ackAt / 1000 + Int64(plan.backoffMs) : nil,
                     failures: failures)
             } catch {
                 state.update {
@@ -236,7 +236,7 @@ struct LoadRun {
             do {
                 let commands = try subscriber.fetch(max: 500, waitMilliseconds: 200)
                 if commands.isEmpty { continue }
-                let now = RecordIdentifier.nowMilliseconds()
+                let now = WallClock.now().milliseconds
                 let counted = commands.map { state.delivered(executionId: $0.executionId, at: now) }
                 let outcomes = try subscriber.report(commands.map { RetryResult(command: $0, outcome: .success) })
                 let done = zip(outcomes, counted).count { $0.status == .accepted && $1 }
@@ -259,13 +259,4 @@ final class StopFlag: Sendable {
 
     func set() { value.store(true, ordering: .releasing) }
     var isSet: Bool { value.load(ordering: .acquiring) }
-}
-
-extension RecordIdentifier {
-    /// Now, µs since the epoch.
-    static func nowMicros() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000 + UInt64(spec.tv_nsec) / 1000
-    }
 }

@@ -1,3 +1,4 @@
+import CompModel
 import CompWire
 import Foundation
 
@@ -35,13 +36,8 @@ enum Names {
         reasons.first { $0.value == name.lowercased() }.map { UInt8($0.key) }
     }
 
-    /// ISO-8601 UTC with milliseconds.
-    static func time(_ ms: Int64) -> String {
-        let date = Date(timeIntervalSince1970: Double(ms) / 1000)
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
+    /// ISO-8601 UTC with milliseconds (`Timestamp.iso8601`, the one time format).
+    static func time(_ ms: Int64) -> String { Timestamp(milliseconds: ms).iso8601 }
 }
 
 /// JSON of an execution.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CompClient
+import CompModel
 import CompWire
 import Foundation
 
@@ -47,7 +48,7 @@ struct Report: ParsableCommand {
             let record = Record(
                 id: RecordIdentifier.next(), kind: kind == .failure ? .failure : .success,
                 service: service, processor: processor, function: function, eventId: eventId,
-                occurredAt: RecordIdentifier.nowMilliseconds(), correlationId: correlationId,
+                occurredAt: WallClock.now().milliseconds, correlationId: correlationId,
                 error: kind == .failure
                     ? ErrorDetails(code: errorCode ?? "ERROR", message: errorMessage ?? "") : nil,
                 recoverable: kind == .failure ? Names.recoverableCode(recoverable) : nil,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CompClient
+import CompModel
 import CompWire
 import Foundation
 
@@ -51,12 +52,12 @@ struct Subscribe: ParsableCommand {
             let name = instance ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
             let subscriber = Subscriber(connection: try connection.connect(), service: service, instance: name)
             let waitMs = Int(try parseDuration(wait, "--wait") ?? 5000)
-            let stopAt = try parseDuration(duration, "--for").map { RecordIdentifier.nowMilliseconds() + Int64($0) }
+            let stopAt = try parseDuration(duration, "--for").map { WallClock.now().milliseconds + Int64($0) }
             var handled = 0
             while count.map({ handled < $0 }) ?? true {
                 var waitNow = waitMs
                 if let stopAt {
-                    let left = stopAt - RecordIdentifier.nowMilliseconds()
+                    let left = stopAt - WallClock.now().milliseconds
                     if left <= 0 { break }
                     waitNow = Swift.min(waitMs, Int(left))
                 }

@@ -142,18 +142,11 @@ struct ShrunkLimitTests {
         broker.stop()
 
         // The same data directory and address, now with the smallest limit.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try builtProduct("compd"))
-        process.arguments = ["--data", directory.path, "--listen", broker.listen, "--events", broker.events,
-                             "--max-frame-bytes", "524288"]
-        let devNull = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = devNull
-        process.standardOutput = devNull
-        try process.run()
-        defer {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        let restarted = BrokerProcess(
+            dataDirectory: directory.path, listen: broker.listen, events: broker.events,
+            extraArguments: ["--max-frame-bytes", "524288"])
+        try restarted.start()
+        defer { restarted.stop(signal: SIGKILL) }
         // About 900 KB of records: one frame under the old limit, two or more under the new one.
         let outcomes = try reporter.send(records("after"))
         #expect(outcomes.count == 100)

@@ -3,44 +3,6 @@ import CompWire
 import Foundation
 import Testing
 
-/// Runs compctl and gives up (killing it) after `seconds`: a hang is a test failure, not a hung
-/// suite. stdout and stderr are read concurrently while it runs.
-func compctl(_ arguments: [String], deadline seconds: Double) throws -> (status: Int32, out: String, err: String, hung: Bool) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try builtProduct("compctl"))
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let outData = Locked(Data())
-    let errData = Locked(Data())
-    let readers = DispatchGroup()
-    for (pipe, sink) in [(out, outData), (err, errData)] {
-        readers.enter()
-        Thread {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            sink.with { $0 = data }
-            readers.leave()
-        }.start()
-    }
-    try process.run()
-    let ended = DispatchSemaphore(value: 0)
-    Thread {
-        process.waitUntilExit()
-        ended.signal()
-    }.start()
-    var hung = false
-    if ended.wait(timeout: .now() + seconds) == .timedOut {
-        hung = true
-        kill(process.processIdentifier, SIGKILL)
-        ended.wait()
-    }
-    _ = readers.wait(timeout: .now() + 10)
-    return (process.terminationStatus, String(decoding: outData.with { $0 }, as: UTF8.self),
-            String(decoding: errData.with { $0 }, as: UTF8.self), hung)
-}
-
 /// `compctl subscribe --exec` against a real compd.
 @Suite(.serialized)
 struct SubscribeExecTests {
@@ -115,6 +77,33 @@ struct SubscribeExecTests {
         let stats = try broker.admin().stats()
         #expect(stats.leasesExpired == 0)
         #expect(stats.counts.first { $0.status == 3 }?.count == 3)
+    }
+
+    @Test("a failed run reports stderr's last line cut by the protocol's rule and at most 8000 bytes of its end")
+    func failedRunErrorCut() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let outcomes = try broker.reporter().send([
+            failureRecord(eventId: "loud", spec: quickSpec(minBackoffMs: 50, timeoutMs: 30_000))
+        ])
+        let id = try #require(outcomes.first?.executionId)
+        // 9000 bytes that are not UTF-8 (each read back as a 3-byte U+FFFD), then a last line of 1500 `x`.
+        let script = "cat > /dev/null; head -c 9000 /dev/zero | tr '\\000' '\\377' >&2; echo >&2; "
+            + "printf '%1500s' '' | tr ' ' x >&2; exit 3"
+        let run = try compctl(["subscribe", "--service", "orders", "--instance", "loud", "--count", "1",
+            "--wait", "5s", "--exec", script, "--broker", broker.listen, "--json"], deadline: 60)
+        let hung = run.hung
+        #expect(!hung)
+        #expect(run.status == 0, "\(run.err)")
+        #expect(lines(run.out).map { $0["outcome"] as? String } == ["accepted"])
+        let error = try broker.admin().show(id).execution.error
+        #expect(error.code == "EXIT_3")
+        #expect(error.message == String(repeating: "x", count: 997) + "\u{2026}")
+        #expect(error.detail.utf8.count <= 8000)
+        #expect(error.detail.hasSuffix("\n" + String(repeating: "x", count: 1500)))
+        #expect(error.detail.hasPrefix("\u{FFFD}"))
     }
 
     @Test("--max above 1 is refused with --exec")

@@ -1,4 +1,5 @@
 import CompClient
+import CompModel
 import CompTransport
 import CompWire
 import Foundation
@@ -54,11 +55,16 @@ final class BrokerProcess: @unchecked Sendable {
     private(set) var process: Process?
     private let logURL: URL
 
-    /// - Parameter logDirectory: where `compd.log` goes (default: the data directory).
-    init(dataDirectory: String, extraArguments: [String] = [], logDirectory: String? = nil) {
+    /// A broker on `dataDirectory`; `listen` and `events` default to fresh ipc addresses (pass another
+    /// broker's to restart on the same ones with other arguments); `compd.log` goes to `logDirectory`
+    /// (default: the data directory).
+    init(
+        dataDirectory: String, listen: String? = nil, events: String? = nil, extraArguments: [String] = [],
+        logDirectory: String? = nil
+    ) {
         self.dataDirectory = dataDirectory
-        listen = TransportAddress.temporaryIPC(prefix: "compd-req")
-        events = TransportAddress.temporaryIPC(prefix: "compd-evt")
+        self.listen = listen ?? TransportAddress.temporaryIPC(prefix: "compd-req")
+        self.events = events ?? TransportAddress.temporaryIPC(prefix: "compd-evt")
         self.extraArguments = extraArguments
         logURL = URL(fileURLWithPath: logDirectory ?? dataDirectory).appendingPathComponent("compd.log")
     }
@@ -127,27 +133,8 @@ final class BrokerProcess: @unchecked Sendable {
     }
 }
 
-/// Runs compctl and returns its exit status, stdout and stderr.
-func compctl(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try builtProduct("compctl"))
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (
-        process.terminationStatus, String(decoding: outData, as: UTF8.self),
-        String(decoding: errData, as: UTF8.self)
-    )
-}
-
 /// Milliseconds since the epoch.
-func nowMs() -> Int64 { RecordIdentifier.nowMilliseconds() }
+func nowMs() -> Int64 { WallClock.now().milliseconds }
 
 /// A failure record for tests.
 func failureRecord(
