@@ -17,9 +17,9 @@ public final class EventStream: Sendable {
 
     /// The next event, or nil when none arrived within the timeout. Undecodable frames are skipped.
     public func next(timeoutMilliseconds: Int) throws(ClientError) -> Event? {
-        let deadline = WallClock.now().milliseconds + Int64(timeoutMilliseconds)
+        let deadline = Deadline(inMilliseconds: Int64(timeoutMilliseconds))
         while true {
-            let left = deadline - WallClock.now().milliseconds
+            let left = deadline.remainingMilliseconds
             if left <= 0 { return nil }
             let bytes: [UInt8]?
             do {

@@ -52,12 +52,12 @@ struct Subscribe: ParsableCommand {
             let name = instance ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
             let subscriber = Subscriber(connection: try connection.connect(), service: service, instance: name)
             let waitMs = Int(try parseDuration(wait, "--wait") ?? 5000)
-            let stopAt = try parseDuration(duration, "--for").map { WallClock.now().milliseconds + Int64($0) }
+            let stopAt = try parseDuration(duration, "--for").map { Deadline(inMilliseconds: Int64($0)) }
             var handled = 0
             while count.map({ handled < $0 }) ?? true {
                 var waitNow = waitMs
                 if let stopAt {
-                    let left = stopAt - WallClock.now().milliseconds
+                    let left = stopAt.remainingMilliseconds
                     if left <= 0 { break }
                     waitNow = Swift.min(waitMs, Int(left))
                 }

@@ -26,10 +26,10 @@ struct Watch: ParsableCommand {
         try guarded {
             let stream = try EventStream(address: events)
             let kinds = Set(kind.flatMap { $0.split(separator: ",").map(String.init) })
-            let stopAt = try parseDuration(duration, "--for").map { WallClock.now().milliseconds + Int64($0) }
+            let stopAt = try parseDuration(duration, "--for").map { Deadline(inMilliseconds: Int64($0)) }
             var printed = 0
             while count.map({ printed < $0 }) ?? true {
-                if let stopAt, WallClock.now().milliseconds >= stopAt { break }
+                if let stopAt, stopAt.hasPassed { break }
                 guard let event = try stream.next(timeoutMilliseconds: 500) else { continue }
                 if let service, event.service != service { continue }
                 if !kinds.isEmpty, !kinds.contains(event.kind) { continue }
