@@ -51,7 +51,7 @@ struct Queries {
     }
 
     /// The open executions with a key hash (?1), through `executions_open_key`.
-    static let openKeySQL = "\(selectExecution) WHERE key_hash = ?1 AND status IN (1, 2, 4)"
+    static let openKeySQL = "\(selectExecution) WHERE key_hash = ?1 AND \(Schema.isOpen)"
 
     /// The open (FAILED, PREPARED or PARKED) execution of `key`, or nil; `excluding` skips one id.
     func openExecution(key: ExecutionKey, excluding: ExecutionID? = nil) throws(JournalError) -> Execution? {
@@ -138,7 +138,7 @@ struct Queries {
                 terms.append("correlation_id <> ''")
                 // Only open executions are in the correlation index; say so when the filter allows it.
                 if !filter.statuses.isEmpty, filter.statuses.isSubset(of: [.failed, .prepared, .parked]) {
-                    terms.append("status IN (1, 2, 4)")
+                    terms.append(Schema.isOpen)
                 }
             }
         }
