@@ -15,12 +15,15 @@ struct Store {
 
     init(connection: Connection) { self.connection = connection }
 
+    /// The journal row INSERT.
+    static let appendSQL =
+        "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+
     /// Appends one journal row.
     func append(
         seq: Int64, recordId: RecordID?, executionId: ExecutionID, at: Timestamp, body: EntryBody, summary: String
     ) throws(JournalError) {
-        let statement = try connection.cached(
-            "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        let statement = try connection.cached(HotStatement.appendEntry)
         try statement.bind(seq, at: 1)
         if let recordId { try statement.bind(blob: recordId.bytes, at: 2) } else { try statement.bindNull(at: 2) }
         try statement.bind(executionId, at: 3)
@@ -35,7 +38,7 @@ struct Store {
     mutating func write(_ execution: Execution, previous: Execution?) throws(JournalError) {
         if tracksOpenKeys { openKeys.update(from: previous, to: execution) }
         if let previous {
-            let statement = try connection.cached(ExecutionRow.updateSQL)
+            let statement = try connection.cached(HotStatement.updateExecution)
             try ExecutionRow.bind(execution, to: statement)
             try statement.run()
             if execution.key != previous.key {
@@ -46,7 +49,7 @@ struct Store {
             guard previous.status != execution.status || previous.parkReason != execution.parkReason else { return }
             count(previous, by: -1)
         } else {
-            let statement = try connection.cached(ExecutionRow.insertSQL)
+            let statement = try connection.cached(HotStatement.insertExecution)
             try ExecutionRow.bind(execution, to: statement)
             try statement.run()
         }
