@@ -134,13 +134,6 @@ struct Queries {
             guard let value else { continue }
             texts.append(value)
             terms.append("\(column) = ?\(texts.count)")
-            if column == "correlation_id", !value.isEmpty {
-                terms.append("correlation_id <> ''")
-                // Only open executions are in the correlation index; say so when the filter allows it.
-                if !filter.statuses.isEmpty, filter.statuses.isSubset(of: [.failed, .prepared, .parked]) {
-                    terms.append(Schema.isOpen)
-                }
-            }
         }
         if let cursor {
             integers.append(cursor)
