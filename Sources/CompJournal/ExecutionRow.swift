@@ -85,9 +85,9 @@ enum ExecutionRow {
         }
 
         static func of(_ statement: Statement) -> Parameters {
-            if let cached = statement.layout as? Parameters { return cached }
+            if let cached = statement.rowParameters { return cached }
             let parameters = Parameters(statement)
-            statement.layout = parameters
+            statement.rowParameters = parameters
             return parameters
         }
     }
@@ -183,9 +183,9 @@ enum ExecutionRow {
         }
 
         static func of(_ statement: Statement) throws(JournalError) -> Layout {
-            if let cached = statement.layout as? Layout { return cached }
+            if let cached = statement.rowLayout { return cached }
             let layout = try Layout(statement)
-            statement.layout = layout
+            statement.rowLayout = layout
             return layout
         }
     }

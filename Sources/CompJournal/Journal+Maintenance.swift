@@ -10,6 +10,8 @@ extension Journal {
     /// - Throws: `JournalError` when SQLite fails, or (SQLITE_CORRUPT) when a row cannot be decoded or
     ///   replayed; the projection is then left as it was.
     public func rebuildProjection() throws(JournalError) {
+        store.tracksOpenKeys = false
+        defer { store.tracksOpenKeys = true }
         do {
             try connection.inTransaction { () throws(JournalError) in
                 try connection.execute("DELETE FROM executions; DELETE FROM status_counts;")
@@ -23,8 +25,10 @@ extension Journal {
             }
         } catch {
             store.discardCounts()
+            try store.loadOpenKeys()
             throw error
         }
+        try store.loadOpenKeys()
     }
 
     private func replay(seq: Int64, executionId: ExecutionID, at: Timestamp, kind raw: Int64, body bytes: [UInt8]) throws(JournalError) {

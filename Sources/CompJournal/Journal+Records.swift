@@ -45,7 +45,8 @@ extension Journal {
     private func applyByKey(
         _ record: IncomingRecord, report: FailureReport, batch: inout Batch
     ) throws(JournalError) -> RecordResult {
-        let open = try queries.openExecution(key: record.key)
+        // A miss in the open-key set is exact: no open execution has the key, SQLite need not be asked.
+        let open = store.openKeys.mayContain(record.key) ? try queries.openExecution(key: record.key) : nil
         switch (record.kind, open) {
         case (.failure, let current?):
             return try applyInput(

@@ -60,7 +60,8 @@ public final class Journal: JournalConnection, BrokerStore {
             PRAGMA wal_autocheckpoint = \(Self.checkpointPages);
             """)
         try Schema.migrate(connection)
-        let store = Store(connection: connection)
+        var store = Store(connection: connection)
+        try store.loadOpenKeys()
         let lastSeq = try connection.scalarInt("SELECT max(seq) FROM journal") ?? 0
         let floor = try store.meta("seq_floor") ?? 0
         self.options = options
@@ -142,6 +143,7 @@ public final class Journal: JournalConnection, BrokerStore {
             }
             try store.flushCounts()
             try connection.execute("COMMIT")
+            store.committed()
             return .committed(GroupCommit(units: outcomes, changes: batch.changes))
         } catch {
             restore()
@@ -165,7 +167,7 @@ public final class Journal: JournalConnection, BrokerStore {
     private func apply(unit: [JournalCommand], batch: inout Batch) throws(JournalError) -> UnitApplication {
         let unitSeq = nextSeq
         let unitPaused = paused
-        let unitCounts = store.pendingCounts
+        let unitSaved = store.savepoint
         let unitChanges = batch.changes.count
         try connection.execute("SAVEPOINT unit")
         do {
@@ -177,7 +179,7 @@ public final class Journal: JournalConnection, BrokerStore {
         } catch {
             nextSeq = unitSeq
             paused = unitPaused
-            store.restoreCounts(unitCounts)
+            store.restore(unitSaved)
             batch.changes.removeSubrange(unitChanges...)
             guard connection.isInTransaction else { return .transactionLost(error) }
             try connection.execute("ROLLBACK TO unit; RELEASE unit")

@@ -45,17 +45,17 @@ struct Queries {
 
     /// The execution with `id`, or nil.
     func execution(_ id: ExecutionID) throws(JournalError) -> Execution? {
-        let statement = try connection.cached(Self.executionSQL)
+        let statement = try connection.cached(HotStatement.executionById)
         try statement.bind(id, at: 1)
         return try executions(statement).first
     }
 
     /// The open executions with a key hash (?1), through `executions_open_key`.
-    static let openKeySQL = "\(selectExecution) WHERE key_hash = ?1 AND status IN (1, 2, 4)"
+    static let openKeySQL = "\(selectExecution) WHERE key_hash = ?1 AND \(Schema.isOpen)"
 
     /// The open (FAILED, PREPARED or PARKED) execution of `key`, or nil; `excluding` skips one id.
     func openExecution(key: ExecutionKey, excluding: ExecutionID? = nil) throws(JournalError) -> Execution? {
-        let statement = try connection.cached(Self.openKeySQL)
+        let statement = try connection.cached(HotStatement.openKeyLookup)
         try statement.bind(key.stableHash, at: 1)
         return try executions(statement).first { $0.key == key && $0.id != excluding }
     }
@@ -66,7 +66,7 @@ struct Queries {
     /// The execution id of the journal row with `recordId`: `.some(nil)` is impossible (rows always name an
     /// execution), nil means the record was never journaled (or was pruned).
     func executionId(ofRecord recordId: RecordID) throws(JournalError) -> ExecutionID? {
-        let statement = try connection.cached(Self.recordSQL)
+        let statement = try connection.cached(HotStatement.recordLookup)
         defer { statement.reset() }
         try statement.bind(blob: recordId.bytes, at: 1)
         guard try statement.step() else { return nil }
@@ -134,13 +134,6 @@ struct Queries {
             guard let value else { continue }
             texts.append(value)
             terms.append("\(column) = ?\(texts.count)")
-            if column == "correlation_id", !value.isEmpty {
-                terms.append("correlation_id <> ''")
-                // Only open executions are in the correlation index; say so when the filter allows it.
-                if !filter.statuses.isEmpty, filter.statuses.isSubset(of: [.failed, .prepared, .parked]) {
-                    terms.append("status IN (1, 2, 4)")
-                }
-            }
         }
         if let cursor {
             integers.append(cursor)

@@ -8,15 +8,22 @@ struct Store {
     let connection: Connection
     /// Count changes of the open transaction, by (status, park reason or 0).
     private var countDeltas: [Int64: Int64] = [:]
+    /// The key hashes of the open executions, kept in step by `write` (see `OpenKeys`).
+    var openKeys = OpenKeys()
+    /// False while a rebuild replays the journal: the set is reloaded from the table afterwards instead.
+    var tracksOpenKeys = true
 
     init(connection: Connection) { self.connection = connection }
+
+    /// The journal row INSERT.
+    static let appendSQL =
+        "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
     /// Appends one journal row.
     func append(
         seq: Int64, recordId: RecordID?, executionId: ExecutionID, at: Timestamp, body: EntryBody, summary: String
     ) throws(JournalError) {
-        let statement = try connection.cached(
-            "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        let statement = try connection.cached(HotStatement.appendEntry)
         try statement.bind(seq, at: 1)
         if let recordId { try statement.bind(blob: recordId.bytes, at: 2) } else { try statement.bindNull(at: 2) }
         try statement.bind(executionId, at: 3)
@@ -29,8 +36,9 @@ struct Store {
 
     /// Writes an execution: INSERT when `previous` is nil, else UPDATE of what changed.
     mutating func write(_ execution: Execution, previous: Execution?) throws(JournalError) {
+        if tracksOpenKeys { openKeys.update(from: previous, to: execution) }
         if let previous {
-            let statement = try connection.cached(ExecutionRow.updateSQL)
+            let statement = try connection.cached(HotStatement.updateExecution)
             try ExecutionRow.bind(execution, to: statement)
             try statement.run()
             if execution.key != previous.key {
@@ -41,7 +49,7 @@ struct Store {
             guard previous.status != execution.status || previous.parkReason != execution.parkReason else { return }
             count(previous, by: -1)
         } else {
-            let statement = try connection.cached(ExecutionRow.insertSQL)
+            let statement = try connection.cached(HotStatement.insertExecution)
             try ExecutionRow.bind(execution, to: statement)
             try statement.run()
         }
@@ -82,14 +90,43 @@ struct Store {
         }
     }
 
-    /// Forgets the count changes of a transaction that rolled back.
-    mutating func discardCounts() { countDeltas.removeAll(keepingCapacity: true) }
+    /// Forgets the count changes and open-key changes of a transaction that rolled back.
+    mutating func discardCounts() {
+        countDeltas.removeAll(keepingCapacity: true)
+        openKeys.rollback(to: 0)
+    }
 
-    /// The count changes collected so far (a few entries), to restore when a unit rolls back to its savepoint.
-    var pendingCounts: [Int64: Int64] { countDeltas }
+    /// The transaction committed: its open-key changes stay.
+    mutating func committed() { openKeys.commit() }
 
-    /// Puts back the count changes taken by `pendingCounts` (after a rollback to a savepoint).
-    mutating func restoreCounts(_ saved: [Int64: Int64]) { countDeltas = saved }
+    /// What a unit's savepoint restores in memory: the count changes so far and the open-key log position.
+    struct Savepoint {
+        fileprivate let counts: [Int64: Int64]
+        fileprivate let keys: Int
+    }
+
+    /// The in-memory state to restore when a unit rolls back to its savepoint.
+    var savepoint: Savepoint { Savepoint(counts: countDeltas, keys: openKeys.mark) }
+
+    /// Puts back the state taken by `savepoint` (after a rollback to the savepoint).
+    mutating func restore(_ saved: Savepoint) {
+        countDeltas = saved.counts
+        openKeys.rollback(to: saved.keys)
+    }
+
+    /// The open executions' key hashes, through `executions_open_key` (an index-only scan).
+    static let openKeyHashesSQL = "SELECT key_hash FROM executions WHERE \(Schema.isOpen)"
+
+    /// The number of open executions, from `status_counts`.
+    static let openCountSQL = "SELECT coalesce(sum(count), 0) FROM status_counts WHERE \(Schema.isOpen)"
+
+    /// Replaces the open-key set with the open executions of the table.
+    mutating func loadOpenKeys() throws(JournalError) {
+        openKeys.removeAll()
+        openKeys.reserve(Int(try connection.scalarInt(Self.openCountSQL) ?? 0))
+        let statement = try connection.prepare(Self.openKeyHashesSQL)
+        while try statement.step() { openKeys.load(statement.int64(0)) }
+    }
 
     /// Persists a service's paused flag.
     func setPaused(service: String, paused: Bool) throws(JournalError) {

@@ -72,11 +72,39 @@ extension Timestamp {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let seconds = dayMillis / 1000
+        if (0...9999).contains(year) {
+            // The common case, digit by digit into 24 bytes: the interpolation below cost some 4 % of a group
+            // commit's instructions (summaries carry times).
+            return String(unsafeUninitializedCapacity: 24) { buffer in
+                func put(_ value: Int64, _ width: Int, at offset: Int) {
+                    var rest = value
+                    for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                        buffer[index] = UInt8(truncatingIfNeeded: 48 + rest % 10)
+                        rest /= 10
+                    }
+                }
+                put(year, 4, at: 0)
+                put(month, 2, at: 5)
+                put(day, 2, at: 8)
+                put(seconds / 3600, 2, at: 11)
+                put(seconds / 60 % 60, 2, at: 14)
+                put(seconds % 60, 2, at: 17)
+                put(dayMillis % 1000, 3, at: 20)
+                buffer[4] = UInt8(ascii: "-")
+                buffer[7] = UInt8(ascii: "-")
+                buffer[10] = UInt8(ascii: "T")
+                buffer[13] = UInt8(ascii: ":")
+                buffer[16] = UInt8(ascii: ":")
+                buffer[19] = UInt8(ascii: ".")
+                buffer[23] = UInt8(ascii: "Z")
+                return 24
+            }
+        }
         func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        let seconds = dayMillis / 1000
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):"
             + "\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(dayMillis % 1000, 3))Z"
     }

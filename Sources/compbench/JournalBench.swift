@@ -30,6 +30,9 @@ struct JournalBench: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Flag(help: "Measure start-up instead: open the journal, the broker's start-up reads, a first commit (ms each).")
+    var startup = false
+
     func validate() throws {
         guard SyncMode(rawValue: sync) != nil else { throw ValidationError("--sync must be full or normal") }
         guard records >= 0, batch > 0, preload >= 0, repetitions > 0 else {
@@ -50,6 +53,7 @@ struct JournalBench: ParsableCommand {
             FileHandle.standardError.write(Data(String(
                 format: "preloaded %d executions in %.1f s\n", preload, Date().timeIntervalSince(started)).utf8))
         }
+        if startup { return try measureStartup(path: path, workload: &workload) }
         let journal = try Journal(options: JournalOptions(path: path, sync: SyncMode(rawValue: sync) ?? .full))
         var results: [(name: String, rates: [Double])] = [("failures", []), ("mixed", [])]
         if records > 0 {
@@ -59,6 +63,34 @@ struct JournalBench: ParsableCommand {
             }
         }
         report(results)
+    }
+
+    /// Times what a broker does before its first answer: open the journal (WAL recovery, checks, migration,
+    /// in-memory state), read the leases and the earliest expiry, then commit one record.
+    private func measureStartup(path: String, workload: inout Workload) throws {
+        func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+            let started = DispatchTime.now().uptimeNanoseconds
+            try body()
+            return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        }
+        var journal: Journal?
+        let open = try milliseconds {
+            journal = try Journal(options: JournalOptions(path: path, sync: SyncMode(rawValue: sync) ?? .full))
+        }
+        guard let journal else { return }
+        var leased = 0
+        let reads = try milliseconds {
+            leased = try journal.leasedExecutions().count
+            _ = try journal.earliestLeaseExpiry()
+            _ = journal.pausedServices()
+        }
+        let first = try milliseconds {
+            let now = Workload.clock()
+            _ = try journal.commit([.record(workload.failure(workload.key(), now: now))], now: now)
+        }
+        journal.close()
+        print(String(format: "startup: open %.1f ms, start-up reads %.1f ms (%d leased), first commit %.1f ms",
+                     open, reads, leased, first))
     }
 
     private func measure(_ body: () throws -> Int) throws -> Double {

@@ -200,8 +200,10 @@ struct QueryTests {
         #expect(prune.contains("executions_finished") && !prune.contains("TEMP B-TREE"))
         #expect(try listPlan(ExecutionFilter(statuses: [.parked])).contains("executions_status"))
         #expect(try listPlan(ExecutionFilter(statuses: [.parked, .discarded])).contains("executions_status"))
-        #expect(try listPlan(ExecutionFilter(statuses: [.failed, .parked], correlationId: "order-1"))
-            .contains("executions_correlation"))
+        // No correlation index (schema version 3: it was most of the pages a new failure wrote in a large
+        // store): a list by correlation walks the table newest first by id, no sort, and stops at the page.
+        let correlation = try listPlan(ExecutionFilter(statuses: [.failed, .parked], correlationId: "order-1"))
+        #expect(correlation.contains("executions") && !correlation.contains("TEMP B-TREE"), "\(correlation)")
         #expect(try plan(Queries.matchingIdsSQL(Queries.whereClause(ExecutionFilter(statuses: [.parked]), before: nil).sql))
             .contains("executions_status"))
         #expect(try plan("SELECT min(due) FROM (\(Queries.earliestPerService))").contains("executions_due"))

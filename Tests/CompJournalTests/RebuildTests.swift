@@ -6,7 +6,7 @@ import Testing
 struct RebuildTests {
     /// A random mixed workload: creates, key failures and successes, leases, results with current and stale
     /// tokens, extensions, expiries, returned leases, operator actions; the clock moves by random steps.
-    private func runWorkload(_ fixture: TestJournal, seed: UInt64, steps: Int) throws {
+    func runWorkload(_ fixture: TestJournal, seed: UInt64, steps: Int) throws {
         var random = SplitMix64(seed: seed)
         let spec = RetrySpec(
             maxRetries: 4, minBackoff: .seconds(5), maxBackoff: .seconds(60), executionTimeout: .seconds(20),

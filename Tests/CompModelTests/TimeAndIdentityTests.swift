@@ -24,6 +24,13 @@ struct TimeFormatTests {
         #expect(Timestamp(milliseconds: 951_782_400_000).iso8601 == "2000-02-29T00:00:00.000Z")
         #expect(Timestamp(milliseconds: 1_709_164_800_500).iso8601 == "2024-02-29T00:00:00.500Z")
     }
+
+    @Test("iso8601 at the ends of four-digit years and past them")
+    func yearRange() {
+        #expect(Timestamp(milliseconds: -62_167_219_200_000).iso8601 == "0000-01-01T00:00:00.000Z")
+        #expect(Timestamp(milliseconds: 253_402_300_799_999).iso8601 == "9999-12-31T23:59:59.999Z")
+        #expect(Timestamp(milliseconds: 253_402_300_800_000).iso8601 == "10000-01-01T00:00:00.000Z")
+    }
 }
 
 struct ClockTests {

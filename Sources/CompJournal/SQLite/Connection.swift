@@ -17,6 +17,8 @@ final class Connection {
     /// The database file.
     let path: String
     private var cache: [String: Statement] = [:]
+    /// The statements of the hot path, by `HotStatement` number (no hashing of the SQL text).
+    private var hot: [Statement?] = Array(repeating: nil, count: HotStatement.allCases.count)
     private var isClosed = false
 
     /// Opens (and with `create`, creates) the database file.
@@ -64,6 +66,7 @@ final class Connection {
         isClosed = true
         // Statements finalize in their own deinit; close_v2 defers the close until the last one is gone.
         cache.removeAll()
+        hot = []
         sqlite3_close_v2(handle)
     }
 
@@ -92,6 +95,20 @@ final class Connection {
         let statement = try Statement(connection: self, sql: sql, persistent: true)
         cache[sql] = statement
         return statement
+    }
+
+    /// The prepared statement of a hot-path query, reused across calls (reset and unbound).
+    ///
+    /// - Throws: `JournalError` when the SQL does not compile, or the connection is closed.
+    func cached(_ statement: HotStatement) throws(JournalError) -> Statement {
+        guard statement.rawValue < hot.count else { throw .misuse("the connection to \(path) is closed") }
+        if let prepared = hot[statement.rawValue] {
+            prepared.reset()
+            return prepared
+        }
+        let prepared = try Statement(connection: self, sql: statement.sql, persistent: true)
+        hot[statement.rawValue] = prepared
+        return prepared
     }
 
     /// A one-off prepared statement (finalized when released).

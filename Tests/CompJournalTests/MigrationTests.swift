@@ -1,0 +1,68 @@
+import CompModel
+import Foundation
+import Testing
+
+@testable import CompJournal
+
+struct MigrationTests {
+    /// Writes a journal file as schema version 2 left it, with one FAILED and one SUCCEEDED execution.
+    private func versionTwoJournal(at path: String, open: ExecutionKey, finished: ExecutionKey) throws {
+        let old = try Connection(path: path, readOnly: false, create: true, busyTimeoutMilliseconds: 100)
+        defer { old.close() }
+        try old.execute(Schema.migrations[0].sql)
+        try old.execute(Schema.migrations[1].sql)
+        try old.execute("PRAGMA user_version = 2")
+        for (id, key, status) in [(1, open, 1), (2, finished, 3)] {
+            try old.execute("""
+                INSERT INTO executions (id, service, processor, function, event_id, key_hash, correlation_id, status, \
+                recoverable, marked_by_operator, retries, max_retries, min_backoff_ms, max_backoff_ms, \
+                execution_timeout_ms, jitter_permille, next_retry_at, error_code, error_message, error_detail, payload, \
+                created_at, updated_at) VALUES (\(id), '\(key.service)', '\(key.processor)', '\(key.function)', \
+                '\(key.eventId)', \(key.stableHash), 'c-1', \(status), 0, 0, 0, 3, 1000, 10000, 5000, 0, 5, \
+                'E', 'm', '', x'', 1, 1);
+                INSERT INTO status_counts (status, park_reason, count) VALUES (\(status), 0, 1);
+                """)
+        }
+    }
+
+    @Test("a version 2 journal is migrated to version 3: the open-key index is rebuilt without an IN list, the correlation index dropped, rows kept")
+    func versionTwoToThree() throws {
+        let folder = NSTemporaryDirectory() + "compjournal-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/journal.db"
+        let open = ExecutionKey(service: "orders", processor: "main", function: "ship", eventId: "e-open")
+        let finished = ExecutionKey(service: "orders", processor: "main", function: "ship", eventId: "e-done")
+        try versionTwoJournal(at: path, open: open, finished: finished)
+
+        let journal = try Journal(options: JournalOptions(path: path))
+        defer { journal.close() }
+        #expect(try journal.connection.scalarInt("PRAGMA user_version") == 3)
+        let statement = try journal.connection.prepare(
+            "SELECT name, sql FROM sqlite_schema WHERE name IN ('executions_open_key', 'executions_correlation')")
+        var definitions: [String: String] = [:]
+        while try statement.step() { definitions[statement.text(0)] = statement.text(1) }
+        #expect(definitions.count == 1)  // the correlation index is gone
+        let openKey = try #require(definitions["executions_open_key"])
+        #expect(openKey.contains(Schema.isOpen) && !openKey.contains(" IN ("))
+
+        // The rebuilt index holds the open execution, and the open-key set was loaded from it; a list by
+        // correlation still finds it (by a scan).
+        #expect(journal.store.openKeys.contents == [OpenKeys.fold(open): 1])
+        let found = try journal.list(
+            filter: ExecutionFilter(statuses: [.failed], correlationId: "c-1"), before: nil, limit: 10)
+        #expect(found.executions.map(\.id) == [1])
+        let now = Timestamp(milliseconds: 1_700_000_000_000)
+        var random = SplitMix64(seed: 1)
+        let results = try journal.commit([
+            .record(IncomingRecord(id: RecordID.timeOrdered(at: now, using: &random), kind: .success, key: open)),
+            .record(IncomingRecord(id: RecordID.timeOrdered(at: now, using: &random), kind: .success, key: finished)),
+        ], now: now).results
+        let records = results.compactMap { result -> RecordResult? in
+            guard case .record(let value) = result else { return nil }
+            return value
+        }
+        #expect(records == [.accepted(1), .notHeld])
+        #expect(try journal.execution(1)?.status == .succeeded)
+    }
+}

@@ -1,0 +1,109 @@
+import CompModel
+import Testing
+
+@testable import CompJournal
+
+struct OpenKeysTests {
+    /// The folded key hashes of the open executions in the table, with their copies.
+    private func tableKeys(_ fixture: TestJournal) throws -> [UInt32: Int] {
+        let statement = try fixture.journal.connection.prepare(
+            "SELECT key_hash FROM executions WHERE \(Schema.isOpen)")
+        var result: [UInt32: Int] = [:]
+        while try statement.step() { result[OpenKeys.fold(statement.int64(0)), default: 0] += 1 }
+        return result
+    }
+
+    @Test("the open-key set matches the table after a random workload, a rebuild and a reopen")
+    func matchesTable() throws {
+        let fixture = try TestJournal()
+        try RebuildTests().runWorkload(fixture, seed: 11, steps: 300)
+        let expected = try tableKeys(fixture)
+        #expect(!expected.isEmpty)
+        #expect(fixture.journal.store.openKeys.contents == expected)
+
+        try fixture.journal.rebuildProjection()
+        #expect(fixture.journal.store.openKeys.contents == expected)
+
+        try fixture.reopen()
+        #expect(fixture.journal.store.openKeys.contents == expected)
+        try RebuildTests().runWorkload(fixture, seed: 12, steps: 100)
+        #expect(fixture.journal.store.openKeys.contents == (try tableKeys(fixture)))
+    }
+
+    @Test("a resent success is a duplicate after it closed its execution; a success for an unknown key is not held each time")
+    func resentSuccess() throws {
+        let fixture = try TestJournal()
+        let id = try fixture.create(fixture.failure("e1"))
+        let success = fixture.success("e1")
+        #expect(try fixture.records([success]) == [.accepted(id)])
+        #expect(fixture.journal.store.openKeys.mayContain(fixture.key("e1")) == false)
+        #expect(try fixture.records([success]) == [.duplicate(id)])
+        try fixture.reopen()
+        #expect(try fixture.records([success]) == [.duplicate(id)])
+
+        let unknown = fixture.success("never-failed")
+        #expect(try fixture.records([unknown, unknown]) == [.notHeld, .notHeld])
+        #expect(try fixture.records([unknown]) == [.notHeld])
+
+        // A new failure of the closed key opens a new execution, which a later success closes.
+        let again = try fixture.create(fixture.failure("e1"))
+        #expect(again != id)
+        #expect(try fixture.records([fixture.success("e1")]) == [.accepted(again)])
+    }
+
+    @Test("a key closed in a unit that rolls back to its savepoint stays open in the set")
+    func unitRollback() throws {
+        let fixture = try TestJournal()
+        try fixture.journal.connection.execute("""
+            CREATE TEMP TRIGGER poison BEFORE INSERT ON main.executions WHEN NEW.event_id = 'poison'
+            BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
+            """)
+        let id = try fixture.create(fixture.failure("e0"))
+        let group = try fixture.journal.commit(
+            [[.record(fixture.success("e0")), .record(fixture.failure("poison"))]], now: fixture.now)
+        guard case .failed = group.units.first else {
+            Issue.record("unexpected outcome \(group.units)")
+            return
+        }
+        #expect(fixture.journal.store.openKeys.contents == (try tableKeys(fixture)))
+        #expect(try fixture.records([fixture.success("e0")]) == [.accepted(id)])
+    }
+
+    @Test("a key closed in a group commit whose COMMIT fails stays open in the set")
+    func commitFailure() throws {
+        let fixture = try TestJournal()
+        let id = try fixture.create(fixture.failure("e0"))
+        try fixture.journal.connection.execute("""
+            PRAGMA foreign_keys = ON;
+            CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY);
+            CREATE TEMP TABLE child (parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
+            CREATE TEMP TRIGGER late AFTER INSERT ON main.executions WHEN NEW.event_id = 'late'
+            BEGIN INSERT INTO child VALUES (42); END;
+            """)
+        #expect(throws: JournalError.self) {
+            try fixture.journal.commit([[.record(fixture.success("e0"))], [.record(fixture.failure("late"))]], now: fixture.now)
+        }
+        try fixture.journal.connection.execute("DROP TRIGGER late")
+        #expect(fixture.journal.store.openKeys.contents == (try tableKeys(fixture)))
+        #expect(try fixture.records([fixture.success("e0")]) == [.accepted(id)])
+    }
+
+    @Test("keys whose folded hashes collide are counted, so closing one keeps the other")
+    func collisions() {
+        var keys = OpenKeys()
+        let a = ExecutionKey(service: "s", processor: "p", function: "f", eventId: "a")
+        keys.load(a.stableHash)
+        keys.load(a.stableHash)  // a second open key with the same folded hash
+        keys.remove(a)
+        #expect(keys.mayContain(a))
+        #expect(keys.count == 1)
+        keys.rollback(to: 0)
+        #expect(keys.contents == [OpenKeys.fold(a): 2])
+        keys.remove(a)
+        keys.remove(a)
+        #expect(!keys.mayContain(a))
+        keys.commit()
+        keys.rollback(to: 0)
+        #expect(!keys.mayContain(a))
+    }
+}
