@@ -60,14 +60,7 @@ struct GroupCommitTests {
     func commitFailure() throws {
         let fixture = try TestJournal()
         let existing = try fixture.create(fixture.failure("e0"))
-        // A deferred foreign key violated by a trigger is only detected at COMMIT, which then fails.
-        try fixture.journal.connection.execute("""
-            PRAGMA foreign_keys = ON;
-            CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY);
-            CREATE TEMP TABLE child (parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
-            CREATE TEMP TRIGGER late AFTER INSERT ON main.executions WHEN NEW.event_id = 'late'
-            BEGIN INSERT INTO child VALUES (42); END;
-            """)
+        try fixture.failCommits(whenEventId: "late")
         let late = fixture.failure("late")
         let other = fixture.failure("other")
         #expect(throws: JournalError.self) {

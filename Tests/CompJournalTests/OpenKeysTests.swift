@@ -73,13 +73,7 @@ struct OpenKeysTests {
     func commitFailure() throws {
         let fixture = try TestJournal()
         let id = try fixture.create(fixture.failure("e0"))
-        try fixture.journal.connection.execute("""
-            PRAGMA foreign_keys = ON;
-            CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY);
-            CREATE TEMP TABLE child (parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
-            CREATE TEMP TRIGGER late AFTER INSERT ON main.executions WHEN NEW.event_id = 'late'
-            BEGIN INSERT INTO child VALUES (42); END;
-            """)
+        try fixture.failCommits(whenEventId: "late")
         #expect(throws: JournalError.self) {
             try fixture.journal.commit([[.record(fixture.success("e0"))], [.record(fixture.failure("late"))]], now: fixture.now)
         }

@@ -18,6 +18,17 @@ final class TestJournal {
         maxRetries: 3, minBackoff: .seconds(10), maxBackoff: .seconds(100), executionTimeout: .seconds(30),
         jitterPermille: 0)
 
+    /// Makes COMMIT fail for any transaction that inserted an execution with `eventId`: a trigger violates a
+    /// deferred foreign key, which SQLite checks only at COMMIT.
+    func failCommits(whenEventId eventId: String) throws {
+        try journal.connection.execute("""
+            PRAGMA foreign_keys = ON;
+            CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY);
+            CREATE TEMP TABLE child (parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);
+            CREATE TEMP TRIGGER late AFTER INSERT ON main.executions WHEN NEW.event_id = '\(eventId)'
+            BEGIN INSERT INTO child VALUES (42); END;
+            """)
+    }
     init(sync: SyncMode = .full, retention: TimeSpan = .seconds(7 * 24 * 3600)) throws {
         folder = NSTemporaryDirectory() + "compjournal-" + UUID().uuidString
         path = folder + "/journal.db"
