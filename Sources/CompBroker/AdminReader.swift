@@ -142,9 +142,9 @@ final class AdminReader: Sendable {
             switch message {
             case .listRequest(let request):
                 guard (1...WireLimits.maxListItems).contains(Int(request.limit)) else {
-                    return error(.invalidField, "limit must be in 1...\(WireLimits.maxListItems)")
+                    return error(.invalidField, "ListRequest.limit: must be in 1...\(WireLimits.maxListItems)")
                 }
-                guard request.cursor >= 0 else { return error(.invalidField, "cursor must not be negative") }
+                guard request.cursor >= 0 else { return error(.invalidField, "ListRequest.cursor: must not be negative") }
                 let filter: ExecutionFilter
                 switch Mapping.filter(request.filter) {
                 case .success(let value): filter = value

@@ -81,7 +81,8 @@ final class Ingress: Sendable {
             records(batch, requester)
         case .fetch(let fetch):
             guard !fetch.service.isEmpty, fetch.max >= 1, Int(fetch.max) <= WireLimits.maxCommands else {
-                replies.send(requester, error: .invalidField, "a fetch needs a service and max in 1...\(WireLimits.maxCommands)")
+                replies.send(requester, error: .invalidField, fetch.service.isEmpty
+                    ? "Fetch.service: must not be empty" : "Fetch.max: must be in 1...\(WireLimits.maxCommands)")
                 return
             }
             let arrival = FetchArrival(
@@ -132,8 +133,8 @@ final class Ingress: Sendable {
             case .success(let value):
                 incoming.append(value)
                 positions.append(index)
-            case .failure(let code):
-                outcomes[index] = RecordOutcome(status: .rejected, code: code.rawValue)
+            case .failure(let rejection):
+                outcomes[index] = rejection.outcome
             }
         }
         let rejected = batch.records.count - incoming.count
@@ -181,12 +182,12 @@ final class Ingress: Sendable {
         switch (request.action, request.target) {
         case (.pause, .service(let service)), (.resume, .service(let service)):
             guard !service.isEmpty else {
-                replies.send(requester, error: .invalidField, "pause and resume need a service name")
+                replies.send(requester, error: .invalidField, "ActionRequest.target.service: must not be empty")
                 return
             }
             submit(.setPaused(service, request.action == .pause, answer), requester)
         case (.pause, _), (.resume, _), (_, .service):
-            replies.send(requester, error: .invalidField, "pause and resume take a service; other actions take an execution or a filter")
+            replies.send(requester, error: .invalidField, "ActionRequest.target: pause and resume take a service; other actions take an execution or a filter")
         case (let action, .execution(let id)):
             switch Mapping.action(action) {
             case .success(let operation)?: submit(.operate([id], operation, answer), requester)

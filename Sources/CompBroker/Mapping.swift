@@ -5,18 +5,33 @@ import CompWire
 /// Conversions between wire messages and the domain model. Validation of records lives here too:
 /// everything the codec cannot know (empty key parts, a failure without an error, a bad spec).
 enum Mapping {
-    /// Maps one wire record to a journal record, or the error code to reject it with.
-    static func incoming(_ record: Record, defaults: RetrySpec) -> Result<IncomingRecord, ErrorCode> {
-        guard !record.service.isEmpty, !record.processor.isEmpty, !record.function.isEmpty,
-            !record.eventId.isEmpty
-        else { return .failure(.invalidRecord) }
+    /// Why a record is refused before it reaches the journal: the stable code, and which field
+    /// broke which rule as `field: rule` (RecordOutcome's detail, PROTOCOL.md section 8.2).
+    struct Rejection: Error, Equatable {
+        /// The stable code.
+        var code: ErrorCode
+        /// `field: rule`, e.g. `service: must not be empty`.
+        var detail: String
+
+        /// The record's outcome on the wire.
+        var outcome: RecordOutcome { RecordOutcome(status: .rejected, code: code.rawValue, detail: detail) }
+    }
+
+    /// Maps one wire record to a journal record, or the rejection to answer it with.
+    static func incoming(_ record: Record, defaults: RetrySpec) -> Result<IncomingRecord, Rejection> {
+        for (field, value) in [("service", record.service), ("processor", record.processor),
+                               ("function", record.function), ("eventId", record.eventId)] where value.isEmpty {
+            return .failure(Rejection(code: .invalidRecord, detail: "\(field): must not be empty"))
+        }
         let key = ExecutionKey(
             service: record.service, processor: record.processor, function: record.function,
             eventId: record.eventId)
         let recordId = RecordID(high: UInt64(truncatingIfNeeded: record.id >> 64), low: UInt64(truncatingIfNeeded: record.id))
         var failure: FailureReport?
         if record.kind == .failure {
-            guard let error = record.error else { return .failure(.invalidRecord) }
+            guard let error = record.error else {
+                return .failure(Rejection(code: .invalidRecord, detail: "error: a failure must carry an error"))
+            }
             let hint = record.recoverable.flatMap(Recoverability.init(rawValue:)) ?? .unknown
             failure = FailureReport(
                 error: ErrorInfo(code: error.code, message: error.message, detail: error.detail),
@@ -25,7 +40,11 @@ enum Mapping {
         var spec = defaults
         if let patch = record.retrySpec {
             spec = defaults.merging(override(patch))
-            do { try spec.validate() } catch { return .failure(.invalidRetrySpec) }
+            do throws(ModelError) {
+                try spec.validate()
+            } catch {
+                return .failure(Rejection(code: .invalidRetrySpec, detail: specDetail(error)))
+            }
         }
         let lease = record.lease.map { (executionId: ExecutionID($0.executionId), token: $0.token) }
         return .success(
@@ -57,7 +76,8 @@ enum Mapping {
         case .notHeld: RecordOutcome(status: .accepted, executionId: 0)
         case .duplicate(let id): RecordOutcome(status: .duplicate, executionId: id ?? 0)
         case .stale(let id): RecordOutcome(status: .stale, executionId: id)
-        case .rejected(let rejection): RecordOutcome(status: .rejected, code: code(rejection).rawValue)
+        case .rejected(let rejection):
+            RecordOutcome(status: .rejected, code: code(rejection).rawValue, detail: detail(rejection))
         }
     }
 
@@ -81,6 +101,22 @@ enum Mapping {
         case .notDue: .notAllowed
         case .unchanged: .unchanged
         }
+    }
+
+    /// The `field: rule` detail of a journal rejection.
+    static func detail(_ rejection: JournalRejection) -> String {
+        switch rejection {
+        case .unknownExecution: "lease.executionId: must name an execution"
+        case .keyMismatch: "lease.executionId: must name an execution of this record's key"
+        case .keyConflict: "key: another open execution already has it"
+        case .model(let error): specDetail(error)
+        }
+    }
+
+    /// A model refusal as `field: rule`; a spec refusal is prefixed with `retrySpec.`.
+    static func specDetail(_ error: ModelError) -> String {
+        if case .invalidSpec(let text) = error { return "retrySpec.\(text)" }
+        return "record: \(error.description)"
     }
 
     /// A human line for a journal rejection.

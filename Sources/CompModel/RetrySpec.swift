@@ -53,22 +53,23 @@ public struct RetrySpec: Hashable, Sendable {
 
     /// Checks every field against its bounds.
     ///
-    /// - Throws: `ModelError.invalidSpec` naming the first field out of range.
+    /// - Throws: `ModelError.invalidSpec` naming the first field out of range, as `field: rule, got value`
+    ///   (the text the broker sends as a rejected record's detail).
     public func validate() throws(ModelError) {
         guard (0...Self.maxRetriesLimit).contains(maxRetries) else {
-            throw .invalidSpec("maxRetries must be in 0...\(Self.maxRetriesLimit), got \(maxRetries)")
+            throw .invalidSpec("maxRetries: must be in 0...\(Self.maxRetriesLimit), got \(maxRetries)")
         }
         guard (TimeSpan.zero...Self.spanLimit).contains(minBackoff) else {
-            throw .invalidSpec("minBackoff must be in 0...\(Self.spanLimit), got \(minBackoff)")
+            throw .invalidSpec("minBackoff: must be in 0...\(Self.spanLimit), got \(minBackoff)")
         }
         guard (minBackoff...Self.spanLimit).contains(maxBackoff) else {
-            throw .invalidSpec("maxBackoff must be in minBackoff...\(Self.spanLimit), got \(maxBackoff)")
+            throw .invalidSpec("maxBackoff: must be in minBackoff...\(Self.spanLimit), got \(maxBackoff)")
         }
         guard (TimeSpan(milliseconds: 1)...Self.spanLimit).contains(executionTimeout) else {
-            throw .invalidSpec("executionTimeout must be in 1ms...\(Self.spanLimit), got \(executionTimeout)")
+            throw .invalidSpec("executionTimeout: must be in 1ms...\(Self.spanLimit), got \(executionTimeout)")
         }
         guard (0...1000).contains(jitterPermille) else {
-            throw .invalidSpec("jitterPermille must be in 0...1000, got \(jitterPermille)")
+            throw .invalidSpec("jitterPermille: must be in 0...1000, got \(jitterPermille)")
         }
     }
 

@@ -73,6 +73,7 @@ public struct NanoSocket: ~Copyable {
     ///   address, `EPROTONOSUPPORT` for an unknown transport.
     @discardableResult
     public mutating func bind(_ address: String) throws(TransportError) -> Int32 {
+        let address = TransportAddress.normalized(address)  // `HOST:PORT` without a scheme is tcp
         let socketID = try openID("bind", address: address)
         try NanoSocket.validate(address, operation: "bind")
         let endpoint = nn_bind(socketID, address)
@@ -88,6 +89,7 @@ public struct NanoSocket: ~Copyable {
     /// - Throws: `TransportError` with the address when the address is malformed.
     @discardableResult
     public mutating func connect(_ address: String) throws(TransportError) -> Int32 {
+        let address = TransportAddress.normalized(address)  // `HOST:PORT` without a scheme is tcp
         let socketID = try openID("connect", address: address)
         try NanoSocket.validate(address, operation: "connect")
         let endpoint = nn_connect(socketID, address)

@@ -34,4 +34,50 @@ public enum TransportAddress {
         guard address.hasPrefix(scheme) else { return nil }
         return String(address.dropFirst(scheme.count))
     }
+    /// The forms an address may take, for messages.
+    public static let expectedForms = "tcp://HOST:PORT or ipc:///path"
+
+    /// The address nanomsg is given for `text`: `HOST:PORT` without a scheme (`127.0.0.1:7450`,
+    /// `localhost:7450`, `*:7450`) is taken as `tcp://HOST:PORT`; anything else is returned as it is.
+    ///
+    /// - Parameter text: The address as a person typed it.
+    /// - Returns: The address with its scheme.
+    public static func normalized(_ text: String) -> String {
+        guard !text.contains("://"), isHostAndPort(Substring(text)) else { return text }
+        return "tcp://" + text
+    }
+
+    /// What is wrong with an address (after `normalized(_:)`), or nil when it has a usable form:
+    /// `tcp://HOST:PORT` with a port in 1...65535, `ipc://PATH`, `inproc://NAME` or `ws://HOST:PORT[/PATH]`.
+    ///
+    /// - Parameter text: The address as a person typed it.
+    /// - Returns: A message naming the expected forms, or nil.
+    public static func problem(with text: String) -> String? {
+        let address = normalized(text)
+        let refusal = "expected \(expectedForms); got `\(text)`"
+        if address.hasPrefix("tcp://") {
+            return isHostAndPort(address.dropFirst("tcp://".count)) ? nil : refusal
+        }
+        if address.hasPrefix("ws://") {
+            let rest = address.dropFirst("ws://".count)
+            return isHostAndPort(rest.prefix { $0 != "/" }) ? nil : refusal
+        }
+        for scheme in ["ipc://", "inproc://"] where address.hasPrefix(scheme) {
+            return address.count > scheme.count ? nil : "\(refusal) (the path is empty)"
+        }
+        return refusal
+    }
+
+    /// Whether `text` is `HOST:PORT`: a non-empty host (a name, an IPv4 address, `*`, an interface
+    /// before `;`, or `[IPv6]`) and a port in 1...65535.
+    private static func isHostAndPort(_ text: Substring) -> Bool {
+        guard let colon = text.lastIndex(of: ":") else { return false }
+        let host = text[..<colon]
+        let port = text[text.index(after: colon)...]
+        guard !host.isEmpty, !host.contains(" "), !port.isEmpty, port.count <= 5,
+            port.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(port)
+        else { return false }
+        if host.contains(":") && !(host.hasPrefix("[") && host.hasSuffix("]")) && !host.contains(";") { return false }
+        return (1...65535).contains(number)
+    }
 }

@@ -60,7 +60,9 @@ public struct TransportError: Error, Equatable, Sendable, CustomStringConvertibl
     /// A one-line account, such as `bind ipc:///tmp/x failed: Address in use (errno 98)`.
     public var description: String {
         let target = address.map { " \($0)" } ?? ""
-        return "\(operation)\(target) failed: \(message) (errno \(code))"
+        // A malformed address: say which forms are expected.
+        let hint = [EINVAL, EPROTONOSUPPORT].contains(code) ? address.flatMap(TransportAddress.problem(with:)) : nil
+        return "\(operation)\(target) failed: \(message) (errno \(code))" + (hint.map { "; \($0)" } ?? "")
     }
 
     /// Captures `nn_errno()` right after a failed nanomsg call.

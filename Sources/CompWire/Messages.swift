@@ -275,10 +275,14 @@ public struct RecordOutcome: Hashable, Sendable {
     public var code: UInt16
     /// The execution the record applied to, or 0.
     public var executionId: Int64
-    public init(status: OutcomeStatus, code: UInt16 = 0, executionId: Int64 = 0) {
+    /// Tag 1: for a rejected record, which field broke which rule, as `field: rule` (for people;
+    /// the code is the contract). Nil from brokers that do not send it.
+    public var detail: String?
+    public init(status: OutcomeStatus, code: UInt16 = 0, executionId: Int64 = 0, detail: String? = nil) {
         self.status = status
         self.code = code
         self.executionId = executionId
+        self.detail = detail
     }
 }
 

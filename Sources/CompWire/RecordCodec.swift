@@ -7,12 +7,12 @@
 // | service             | name   |      +---------+------------------------------+
 // | processor           | name   |
 // | function            | name   |      RecordOutcome
-// | eventId             | name   |      +-------------+-----+
-// | occurredAt          | i64    |      | status      | u8  |  0...3
-// | tags: 1 correlationId name   |      | code        | u16 |
-// |       2 error ErrorDetails   |      | executionId | i64 |
-// |       3 recoverable u8 0...2 |      | tags        | none|
-// |       4 retrySpec Patch      |      +-------------+-----+
+// | eventId             | name   |      +-------------+----------------+
+// | occurredAt          | i64    |      | status      | u8  0...3      |
+// | tags: 1 correlationId name   |      | code        | u16            |
+// |       2 error ErrorDetails   |      | executionId | i64            |
+// |       3 recoverable u8 0...2 |      | tags: 1 detail text        |
+// |       4 retrySpec Patch      |      +-------------+----------------+
 // |       5 payload bytes        |
 // |       6 lease LeaseRef       |      Ack (0x11)
 // +------------------------------+      +----------+-------------------------------+
@@ -100,15 +100,27 @@ extension RecordOutcome: WireStruct {
         sink.writeU8(status.rawValue)
         sink.writeU16(code)
         sink.writeI64(executionId)
-        sink.writeEmptyTaggedSection()
+        var tags = sink.beginTaggedSection()
+        if let detail { sink.writeTagged(Tag.detail, in: &tags) { $0.writeString(detail) } }
+        sink.endTaggedSection(tags)
+    }
+
+    /// Tag numbers of the optional fields.
+    enum Tag {
+        static let detail: UInt16 = 1
     }
 
     init(wire reader: inout ByteReader) throws(WireError) {
         let status = try reader.readEnum(OutcomeStatus.self, "RecordOutcome.status")
         let code = try reader.readU16("RecordOutcome.code")
         let executionId = try reader.readI64("RecordOutcome.executionId")
-        try reader.skipTaggedSection("RecordOutcome")
-        self.init(status: status, code: code, executionId: executionId)
+        var detail: String?
+        try reader.readTaggedSection("RecordOutcome") { tag, value throws(WireError) in
+            guard tag == Tag.detail else { return false }
+            detail = try value.readText("RecordOutcome.detail")
+            return true
+        }
+        self.init(status: status, code: code, executionId: executionId, detail: detail)
     }
 }
 

@@ -220,10 +220,14 @@ struct ChangeFunction: ParsableCommand {
 }
 
 /// Checks a `--service` name before it goes to the broker.
-func validateServiceName(_ service: String) throws {
-    guard !service.isEmpty else { throw ValidationError("--service must name a service; got an empty name") }
-    guard service.utf8.count <= WireLimits.maxNameBytes else {
-        throw ValidationError("--service must be at most \(WireLimits.maxNameBytes) bytes of UTF-8; got \(service.utf8.count)")
+func validateServiceName(_ service: String) throws { try validateName(service, "--service") }
+
+/// Checks a name option (service, processor, function, event id, error code) before it goes to the
+/// broker: not empty, at most the protocol's name length.
+func validateName(_ value: String, _ option: String) throws {
+    guard !value.isEmpty else { throw ValidationError("\(option) must not be empty") }
+    guard value.utf8.count <= WireLimits.maxNameBytes else {
+        throw ValidationError("\(option) must be at most \(WireLimits.maxNameBytes) bytes of UTF-8; got \(value.utf8.count)")
     }
 }
 

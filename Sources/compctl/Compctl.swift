@@ -1,7 +1,10 @@
 import ArgumentParser
 import CompClient
+import CompModel
+import CompTransport
 import CompWire
 import Foundation
+import Synchronization
 
 /// `compctl`: the operator and load-test client of compd.
 @main
@@ -23,6 +26,7 @@ struct Compctl: ParsableCommand {
     ///   would silently replace its bad bytes, and a name would reach the broker changed.
     static func main() {
         signal(SIGPIPE, SIG_IGN)
+        _ = Attempts.started
         if let problem = ArgumentBytes.firstInvalidUTF8(CommandLine.unsafeArgv, count: Int(CommandLine.argc)) {
             FileHandle.standardError.write(Data("compctl: \(problem)\n".utf8))
             Glibc.exit(ExitCode.validationFailure.rawValue)
@@ -62,27 +66,62 @@ enum ArgumentBytes {
 
 /// Options every command takes.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "The broker's request address.")
+    @Option(help: "The broker's request address: tcp://HOST:PORT (or HOST:PORT) or ipc:///path.")
     var broker = "tcp://127.0.0.1:7450"
-    @Option(help: "How long to wait for a reply (e.g. 5s).")
+    @Option(help: "How long the whole command may wait for the broker, all attempts together (e.g. 5s, 1.5s).")
     var timeout = "5s"
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
     func validate() throws {
+        if let problem = TransportAddress.problem(with: broker) { throw ValidationError("--broker: \(problem)") }
         guard let ms = DurationText.milliseconds(timeout), ms > 0 else {
-            throw ValidationError("--timeout must be a duration like 500ms or 5s")
+            throw ValidationError("--timeout must be \(DurationText.expectedForms), above 0; got `\(timeout)`")
         }
     }
 
-    /// A connection to the broker.
-    func connect() throws -> BrokerConnection {
-        let ms = Int(DurationText.milliseconds(timeout) ?? 5000)
+    /// The whole command's time budget in ms.
+    var budgetMilliseconds: Int { Int(clamping: DurationText.milliseconds(timeout) ?? 5000) }
+
+    /// A connection to the broker whose requests wait `--timeout / attempts` each, so that
+    /// `attempts` sends together stay within `--timeout`.
+    ///
+    /// - Parameter attempts: How many sends the command may make at most (all requests and resends).
+    func connect(attempts: Int = 1) throws -> BrokerConnection {
+        let perAttempt = max(1, budgetMilliseconds / max(1, attempts))
         do {
-            return try BrokerConnection(address: broker, timeoutMilliseconds: ms)
+            let connection = try BrokerConnection(address: TransportAddress.normalized(broker), timeoutMilliseconds: perAttempt)
+            Attempts.opened(connection, timeout: timeout)
+            return connection
         } catch {
             throw Failure(error)
         }
+    }
+}
+
+/// The broker connections this run opened, so that a timeout can say how many attempts were made
+/// over how long, and what bounds them.
+enum Attempts {
+    /// When compctl started (read once in `Compctl.main`).
+    static let started = ContinuousClock.now
+    private static let opened = Mutex<[(BrokerConnection, String)]>([])
+
+    /// Remembers a connection and the `--timeout` text it was made with.
+    static func opened(_ connection: BrokerConnection, timeout: String) {
+        opened.withLock { $0.append((connection, timeout)) }
+    }
+
+    /// The message for a request that got no reply: the attempts made (each timeout reopens a
+    /// socket, so the count is the connections' reopen count) and the time since compctl started.
+    static func noReply(address: String, perAttemptMilliseconds: Int) -> String {
+        let (attempts, timeout) = opened.withLock { list in
+            (list.reduce(0) { $0 + $1.0.reopenCount }, list.last?.1 ?? "5s")
+        }
+        let elapsed = started.duration(to: .now).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        let tries = max(1, attempts)
+        return "no reply from \(address): \(tries) attempt\(tries == 1 ? "" : "s") over \(String(format: "%.1f", seconds)) s"
+            + " (each waited \(perAttemptMilliseconds) ms; --timeout \(timeout) bounds the whole command); is compd running there?"
     }
 }
 
@@ -98,7 +137,9 @@ struct Failure: Error, CustomStringConvertible {
 
     init(_ error: ClientError) {
         switch error {
-        case .timedOut, .transport: self.init(error.description, exitCode: 69)
+        case .timedOut(let address, let milliseconds):
+            self.init(Attempts.noReply(address: address, perAttemptMilliseconds: milliseconds), exitCode: 69)
+        case .transport: self.init(error.description, exitCode: 69)
         default: self.init(error.description, exitCode: 1)
         }
     }
@@ -122,40 +163,66 @@ extension ParsableCommand {
     }
 }
 
-/// Parses a duration option.
+/// Parses a duration option; refuses a negative or malformed one naming the option.
 func parseDuration(_ text: String?, _ name: String) throws -> UInt64? {
     guard let text else { return nil }
+    if text.hasPrefix("-") { throw ValidationError("\(name) must not be negative; got `\(text)`") }
     guard let ms = DurationText.milliseconds(text) else {
-        throw ValidationError("\(name) must be a duration like 250ms, 3s, 5m, 2h; got `\(text)`")
+        throw ValidationError("\(name) must be \(DurationText.expectedForms); got `\(text)`")
     }
     return ms
 }
 
-/// Retry spec options, shared by `report` and `apply-spec`.
+/// Retry spec options, shared by `report` and `apply-spec`. Values are read as text (a negative
+/// number is taken as the option's value, not as an unknown option) and checked here against the
+/// rules the broker applies (`RetrySpec.validate`), naming the option and the rule.
 struct SpecOptions: ParsableArguments {
-    @Option(name: .customLong("max-retries"), help: "Retries after the first failure.")
-    var maxRetries: UInt32?
-    @Option(name: .customLong("min-backoff"), help: "First retry delay (e.g. 200ms, 3s).")
+    @Option(name: .customLong("max-retries"), parsing: .unconditional,
+            help: "Retries after the first failure, 0...\(RetrySpec.maxRetriesLimit).")
+    var maxRetries: String?
+    @Option(name: .customLong("min-backoff"), parsing: .unconditional, help: "First retry delay (e.g. 200ms, 1.5s, 1h30m).")
     var minBackoff: String?
-    @Option(name: .customLong("max-backoff"), help: "Cap on any retry delay.")
+    @Option(name: .customLong("max-backoff"), parsing: .unconditional, help: "Cap on any retry delay, at least --min-backoff.")
     var maxBackoff: String?
-    @Option(name: .customLong("execution-timeout"), help: "Lease length of one attempt.")
+    @Option(name: .customLong("execution-timeout"), parsing: .unconditional, help: "Lease length of one attempt, at least 1ms.")
     var executionTimeout: String?
-    @Option(help: "Jitter in thousandths of a delay, 0...1000.")
-    var jitter: UInt16?
+    @Option(parsing: .unconditional, help: "Jitter in thousandths of a delay, 0...1000.")
+    var jitter: String?
 
-    func validate() throws {
-        _ = try patch()
-        if let jitter, jitter > 1000 { throw ValidationError("--jitter must be in 0...1000") }
-    }
+    func validate() throws { _ = try patch() }
 
     /// The patch, or nil when no option was given.
+    ///
+    /// - Throws: `ValidationError` naming the first option that breaks its rule.
     func patch() throws -> RetrySpecPatch? {
+        let limitMs = UInt64(RetrySpec.spanLimit.milliseconds)
+        let limitText = DurationText.format(milliseconds: limitMs)
+        func span(_ text: String?, _ name: String, atLeast minimum: UInt64 = 0) throws -> UInt64? {
+            guard let ms = try parseDuration(text, name) else { return nil }
+            guard ms >= minimum, ms <= limitMs else {
+                throw ValidationError("\(name) must be in \(DurationText.format(milliseconds: minimum))...\(limitText); got `\(text ?? "")`")
+            }
+            return ms
+        }
+        let min = try span(minBackoff, "--min-backoff")
+        let max = try span(maxBackoff, "--max-backoff")
+        if let min, let max, max < min {
+            throw ValidationError("--max-backoff must be at least --min-backoff; got \(maxBackoff ?? "") < \(minBackoff ?? "")")
+        }
         let patch = RetrySpecPatch(
-            maxRetries: maxRetries, minBackoffMs: try parseDuration(minBackoff, "--min-backoff"),
-            maxBackoffMs: try parseDuration(maxBackoff, "--max-backoff"),
-            executionTimeoutMs: try parseDuration(executionTimeout, "--execution-timeout"),
-            jitterPermille: jitter)
+            maxRetries: try whole(maxRetries, "--max-retries", limit: UInt64(RetrySpec.maxRetriesLimit)).map { UInt32($0) },
+            minBackoffMs: min, maxBackoffMs: max,
+            executionTimeoutMs: try span(executionTimeout, "--execution-timeout", atLeast: 1),
+            jitterPermille: try whole(jitter, "--jitter", limit: 1000).map { UInt16($0) })
         return patch == RetrySpecPatch() ? nil : patch
+    }
+
+    /// A whole number option in `0...limit`.
+    private func whole(_ text: String?, _ name: String, limit: UInt64) throws -> UInt64? {
+        guard let text else { return nil }
+        guard text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = UInt64(text), value <= limit else {
+            throw ValidationError("\(name) must be a whole number in 0...\(limit); got `\(text)`")
+        }
+        return value
     }
 }

@@ -27,12 +27,27 @@ struct Report: ParsableCommand {
     @OptionGroup var spec: SpecOptions
     @OptionGroup var connection: ConnectionOptions
 
+    /// Sends of the record at most (resends after a timeout); with the hello before them, all
+    /// share `--timeout`.
+    static let sends = 3
+
     func validate() throws {
+        for (option, value) in [("--service", service), ("--processor", processor), ("--function", function),
+                                ("--event-id", eventId)] {
+            try validateName(value, option)
+        }
         guard ["yes", "no", "unknown"].contains(recoverable) else {
             throw ValidationError("--recoverable must be yes, no or unknown")
         }
         if kind == .success, errorCode != nil || errorMessage != nil {
             throw ValidationError("a success carries no error")
+        }
+        if kind == .failure {
+            // A failure without a code would be stored as an anonymous `ERROR`: require what matters.
+            guard let errorCode else {
+                throw ValidationError("report failure needs --error-code CODE (what went wrong, e.g. DB_TIMEOUT); --error-message is optional")
+            }
+            try validateName(errorCode, "--error-code")
         }
     }
 
@@ -50,10 +65,11 @@ struct Report: ParsableCommand {
                 service: service, processor: processor, function: function, eventId: eventId,
                 occurredAt: WallClock.now().milliseconds, correlationId: correlationId,
                 error: kind == .failure
-                    ? ErrorDetails(code: errorCode ?? "ERROR", message: errorMessage ?? "") : nil,
+                    ? ErrorDetails(code: errorCode ?? "", message: errorMessage ?? "") : nil,
                 recoverable: kind == .failure ? Names.recoverableCode(recoverable) : nil,
                 retrySpec: try spec.patch(), payload: payload)
-            let reporter = Reporter(connection: try connection.connect())
+            // A hello (up to 2 sends) and the record (up to `sends`): each waits its share of --timeout.
+            let reporter = Reporter(connection: try connection.connect(attempts: 2 + Self.sends), attempts: Self.sends)
             guard let outcome = try reporter.send([record]).first else { throw Failure("no outcome") }
             let status = Names.outcome(outcome.status)
             let code = outcome.status == .rejected ? Names.code(outcome.code) : nil
@@ -63,12 +79,13 @@ struct Report: ParsableCommand {
                     let executionId: Int64?
                     let code: String?
                     let codeNumber: UInt16?
+                    let detail: String?
                 }
                 printJSON(OutcomeJSON(
                     outcome: status, executionId: outcome.executionId == 0 ? nil : outcome.executionId,
-                    code: code, codeNumber: code == nil ? nil : outcome.code))
+                    code: code, codeNumber: code == nil ? nil : outcome.code, detail: outcome.detail))
             } else if let code {
-                print("rejected: \(code) (\(outcome.code))")
+                print("rejected: \(code) (\(outcome.code))\(outcome.detail.map { ": \($0)" } ?? "")")
             } else if outcome.executionId != 0 {
                 print("\(status): execution \(outcome.executionId)")
             } else {

@@ -10,11 +10,26 @@ struct DurationTextTests {
         #expect(DurationText.milliseconds("2h") == 7_200_000)
         #expect(DurationText.milliseconds("1d") == 86_400_000)
         #expect(DurationText.milliseconds("0") == 0)
-        for bad in ["", "s", "3", "-3s", "3 s", "1.5s", "3sec", "soon", "٣s", "99999999999999999999s"] {
+        for bad in ["", "s", "3", "-3s", "3 s", "3sec", "soon", "٣s", "99999999999999999999s"] {
             #expect(DurationText.milliseconds(bad) == nil, "\(bad)")
         }
         #expect(DurationText.milliseconds("18446744073709551615ms") == UInt64.max)
         #expect(DurationText.milliseconds("18446744073709551615s") == nil)  // overflows
+    }
+
+    @Test("Go and Temporal forms: decimals, several parts, us and ns rounded up to whole milliseconds")
+    func goForms() {
+        let accepted: [(String, UInt64)] = [
+            ("1h30m", 5_400_000), ("1.5s", 1500), ("500us", 1), ("500µs", 1), ("250ms", 250), ("2m", 120_000),
+            ("1.5h", 5_400_000), ("2h45m30.5s", 9_930_500), ("0.1s", 100), (".5s", 500), ("1ns", 1),
+            ("1000000ns", 1), ("1000001ns", 2), ("0s", 0), ("0ms", 0), ("1.0001ms", 2), ("1d2h", 93_600_000),
+        ]
+        for (text, ms) in accepted {
+            #expect(DurationText.milliseconds(text) == ms, "\(text)")
+        }
+        for refused in ["1.5", "1..5s", ".s", "1h 30m", "1h-30m", "+5s", "-1.5s", "1hm", "1.5.5s", "5S", "1e3ms", "h1"] {
+            #expect(DurationText.milliseconds(refused) == nil, "\(refused)")
+        }
     }
 
     @Test("formatting picks the largest exact unit and parses back")

@@ -65,7 +65,7 @@ struct CompctlTests {
         #expect(usage.status == 64)
         #expect(usage.err.contains("--processor"))
         let badDuration = try compctl(["report", "failure", "--service", "s", "--processor", "p",
-            "--function", "f", "--event-id", "e", "--min-backoff", "soon"])
+            "--function", "f", "--event-id", "e", "--error-code", "E", "--min-backoff", "soon"])
         #expect(badDuration.status == 64)
         #expect(badDuration.err.contains("duration"))
         let unreachable = try compctl(["stats", "--broker", "ipc:///tmp/compd-nobody-\(getpid()).sock", "--timeout", "300ms"])
