@@ -6,6 +6,11 @@ import Foundation
 import Logging
 import Synchronization
 
+/// Bytes of one tagged-section entry's tag and length (PROTOCOL.md section 4).
+enum TaggedSectionSize {
+    static let entryHeader = 6
+}
+
 /// Work for the admin thread.
 enum AdminJob: Sendable {
     /// A list, show or stats request, answered with one message.
@@ -157,7 +162,12 @@ final class AdminReader: Sendable {
                 guard let execution = try reader.execution(request.executionId) else {
                     return error(.unknownExecution, "no execution has id \(request.executionId)")
                 }
-                return .showReply(try show(execution, after: request.historyAfter, reader))
+                return .showReply(try show(execution, after: request.historyAfter, withPayload: request.withPayload, reader))
+            case .timelineRequest(let request):
+                guard !request.correlationId.isEmpty else {
+                    return error(.invalidField, "TimelineRequest.correlationId: must not be empty")
+                }
+                return .timelineReply(try timeline(request.correlationId, reader))
             case .statsRequest:
                 return .statsReply(try stats(reader))
             default:
@@ -187,10 +197,13 @@ final class AdminReader: Sendable {
     /// The execution and one page of its history after `historyAfter`, oldest first, as much as fits in
     /// one frame (at most `WireLimits.maxHistoryEntries` rows, read in pages); `nextHistoryAfter` is set
     /// when rows remain.
-    private func show(_ execution: Execution, after historyAfter: Int64?, _ reader: any BrokerQueries) throws(JournalError) -> ShowReply {
+    private func show(_ execution: Execution, after historyAfter: Int64?, withPayload: Bool,
+                      _ reader: any BrokerQueries) throws(JournalError) -> ShowReply {
         let view = Mapping.view(execution)
-        var reply = ShowReply(execution: view, history: [])
-        let empty = ReplySizing.showBytes(view, history: [], more: true)
+        var reply = ShowReply(execution: view, history: [], payload: withPayload ? execution.payload : nil)
+        // The payload's tagged entry: tag and length, the byte string's length prefix, the bytes.
+        let payloadBytes = withPayload ? TaggedSectionSize.entryHeader + 4 + execution.payload.count : 0
+        let empty = ReplySizing.showBytes(view, history: [], more: true) + payloadBytes
         var bytes = empty
         var after = historyAfter
         while true {
@@ -208,6 +221,43 @@ final class AdminReader: Sendable {
             guard page.count == Self.historyReadPage, let last = page.last else { return reply }
             after = last.seq
         }
+    }
+
+    /// Every execution of a correlation id and their journal rows in seq order, as much as fits in one
+    /// frame: executions (oldest first) up to half the frame, then rows from the oldest; what is left
+    /// out is counted in the reply's `omitted…` tags.
+    private func timeline(_ correlationId: String, _ reader: any BrokerQueries) throws(JournalError) -> TimelineReply {
+        let rows = try reader.timeline(correlationId: correlationId)
+        var ids: [ExecutionID] = []
+        var seen = Set<ExecutionID>()
+        for row in rows where seen.insert(row.executionId).inserted { ids.append(row.executionId) }
+        let limit = config.maxFrameBytes
+        var reply = TimelineReply(executions: [], entries: [])
+        func size(_ reply: TimelineReply) -> Int {
+            FrameCodec.encode(Frame(requestId: 0, message: .timelineReply(reply))).count
+        }
+        // Room for both omitted-count tags, so the final reply never outgrows the measure.
+        let tagRoom = 2 * (TaggedSectionSize.entryHeader + 4)
+        var bytes = size(reply) + tagRoom
+        let emptyBytes = bytes
+        for id in ids.sorted() {
+            guard let execution = try reader.execution(id) else { continue }
+            let view = Mapping.view(execution)
+            let added = size(TimelineReply(executions: [view], entries: [])) + tagRoom - emptyBytes
+            guard bytes + added <= limit / 2, reply.executions.count < WireLimits.maxListItems else { break }
+            bytes += added
+            reply.executions.append(view)
+        }
+        if reply.executions.count < ids.count { reply.omittedExecutions = UInt32(clamping: ids.count - reply.executions.count) }
+        for row in rows {
+            let entry = TimelineEntry(executionId: row.executionId, entry: Mapping.history(row))
+            let added = size(TimelineReply(executions: [], entries: [entry])) + tagRoom - emptyBytes
+            guard bytes + added <= limit, reply.entries.count < WireLimits.maxHistoryEntries else { break }
+            bytes += added
+            reply.entries.append(entry)
+        }
+        if reply.entries.count < rows.count { reply.omittedEntries = UInt32(clamping: rows.count - reply.entries.count) }
+        return reply
     }
 
     /// History rows read per query while filling a page.

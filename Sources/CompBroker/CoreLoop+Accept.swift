@@ -96,6 +96,7 @@ extension CoreLoop {
                 switch outcome {
                 case .applied:
                     machine.setPaused(service, value)
+                    events.publishPaused(service, value)
                     done(.success(ActionOutcome(matched: 1, changed: 1, failures: [])))
                 case .failed(let error):
                     done(.failure(.storageFailure("\(error)")))
@@ -109,6 +110,7 @@ extension CoreLoop {
     private func input(_ action: OperatorAction, for id: ExecutionID) throws(JournalError) -> Result<ExecutionInput, ActionRefusal> {
         switch action {
         case .retryNow: return .success(.retryNow)
+        case .forceRetry: return .success(.forceRetry)
         case .discard: return .success(.discard)
         case .park: return .success(.park)
         case .mark(let value): return .success(.mark(value))

@@ -116,10 +116,10 @@ final class Ingress: Sendable {
             }, requester)
         case .actionRequest(let request):
             action(request, requester)
-        case .listRequest, .showRequest, .statsRequest:
+        case .listRequest, .showRequest, .statsRequest, .timelineRequest:
             admin.submit(.query(frame.message) { [replies] reply in replies.send(requester, reply) })
         case .helloReply, .heartbeatReply, .ack, .commands, .leaseReply, .listReply, .showReply,
-            .actionReply, .statsReply, .event, .error:
+            .actionReply, .statsReply, .timelineReply, .event, .serviceEvent, .error:
             replies.send(requester, error: .unexpectedMessage, "\(frame.message.type) is not a request")
         }
     }
@@ -189,21 +189,30 @@ final class Ingress: Sendable {
         case (.pause, _), (.resume, _), (_, .service):
             replies.send(requester, error: .invalidField, "ActionRequest.target: pause and resume take a service; other actions take an execution or a filter")
         case (let action, .execution(let id)):
-            switch Mapping.action(action) {
+            switch Mapping.action(action, force: request.force) {
             case .success(let operation)?: submit(.operate([id], operation, answer), requester)
-            case .failure(let code)?: replies.send(requester, error: code, "invalid action")
+            case .failure(let code)?: replies.send(requester, error: code, Self.invalidAction(request))
             case nil: break
             }
         case (let action, .filter(let wireFilter)):
-            switch (Mapping.action(action), Mapping.filter(wireFilter)) {
+            switch (Mapping.action(action, force: request.force), Mapping.filter(wireFilter)) {
             case (.success(let operation)?, .success(let filter)):
                 admin.submit(.bulk(BulkAction(filter: filter, action: operation, done: answer)))
-            case (.failure(let code)?, _), (_, .failure(let code)):
-                replies.send(requester, error: code, "invalid action or filter")
+            case (.failure(let code)?, _):
+                replies.send(requester, error: code, Self.invalidAction(request))
+            case (_, .failure(let code)):
+                replies.send(requester, error: code, "ActionRequest.target.filter: a status or park reason out of range")
             case (nil, _):
                 break
             }
         }
+    }
+
+    /// The `field: rule` message for an action Mapping refused.
+    private static func invalidAction(_ request: ActionRequest) -> String {
+        if request.force, request.action != .retryNow { return "ActionRequest.force: only with retryNow" }
+        if case .changeFunction = request.action { return "AdminAction.changeFunction.function: must not be empty" }
+        return "AdminAction.mark.recoverable: must be 0...2"
     }
 
     private func submit(_ work: CoreWork, _ requester: Requester) {

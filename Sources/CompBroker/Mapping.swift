@@ -214,9 +214,10 @@ enum Mapping {
     }
 
     /// The core's action for a wire action; nil for service-level actions (pause, resume).
-    static func action(_ action: AdminAction) -> Result<OperatorAction, ErrorCode>? {
+    static func action(_ action: AdminAction, force: Bool = false) -> Result<OperatorAction, ErrorCode>? {
+        if force, action != .retryNow { return .failure(.invalidField) }
         switch action {
-        case .retryNow: return .success(.retryNow)
+        case .retryNow: return .success(force ? .forceRetry : .retryNow)
         case .discard: return .success(.discard)
         case .park: return .success(.park)
         case .mark(let raw):
@@ -236,7 +237,8 @@ enum Mapping {
     /// else an ActionReply.
     static func reply(_ outcome: ActionOutcome) -> Message {
         let failures = outcome.failures.map {
-            ActionFailure(executionId: $0.executionId, code: code($0.rejection).rawValue, message: describe($0.rejection))
+            ActionFailure(executionId: $0.executionId, code: code($0.rejection).rawValue,
+                          message: $0.rejection == .unknownExecution ? "no execution has id \($0.executionId)" : describe($0.rejection))
         }
         if outcome.matched == 1, outcome.changed == 0, failures.count == 1, let failure = failures.first {
             return .error(ErrorReply(code: failure.code, message: failure.message))

@@ -50,4 +50,11 @@ struct EventSink: Sendable {
         guard let publisher else { return }
         try? publisher.publish(FrameCodec.encode(Frame(requestId: 0, message: .event(event))))
     }
+
+    /// Publishes a service's pause (`paused`) or resume as a ServiceEvent; never blocks.
+    func publishPaused(_ service: String, _ paused: Bool) {
+        guard let publisher else { return }
+        let event = ServiceEvent(at: BrokerClock.wall().milliseconds, kind: paused ? "pause" : "resume", service: service)
+        try? publisher.publish(FrameCodec.encode(Frame(requestId: 0, message: .serviceEvent(event))))
+    }
 }

@@ -23,6 +23,8 @@ enum CoreError: Error, Sendable, Equatable {
 /// An operator action on executions, in the model's terms.
 enum OperatorAction: Sendable, Equatable {
     case retryNow
+    /// retryNow that also fences a current lease (ActionRequest `force`).
+    case forceRetry
     case discard
     case park
     case mark(Recoverability)

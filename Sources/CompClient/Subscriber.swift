@@ -121,8 +121,8 @@ public final class AdminClient: Sendable {
     /// its frame limit and says where the next one starts).
     ///
     /// - Throws: `ClientError`; `protocolViolation` when a page does not move past the one before.
-    public func show(_ id: Int64) throws(ClientError) -> ShowReply {
-        var whole = try showPage(id, historyAfter: nil)
+    public func show(_ id: Int64, withPayload: Bool = false) throws(ClientError) -> ShowReply {
+        var whole = try showPage(id, historyAfter: nil, withPayload: withPayload)
         var after = whole.nextHistoryAfter
         while let cursor = after {
             let page = try showPage(id, historyAfter: cursor)
@@ -142,17 +142,27 @@ public final class AdminClient: Sendable {
 
     /// One execution and one page of its history, after the row `historyAfter` (from the first
     /// row when nil).
-    public func showPage(_ id: Int64, historyAfter: Int64?) throws(ClientError) -> ShowReply {
-        let reply = try connection.request(.showRequest(ShowRequest(executionId: id, historyAfter: historyAfter)))
+    public func showPage(_ id: Int64, historyAfter: Int64?, withPayload: Bool = false) throws(ClientError) -> ShowReply {
+        let reply = try connection.request(.showRequest(ShowRequest(
+            executionId: id, historyAfter: historyAfter, withPayload: withPayload)))
         guard case .showReply(let shown) = reply else { throw .protocolViolation("expected a show reply") }
         return shown
     }
 
     /// Carries out an operator action.
-    public func act(_ action: AdminAction, on target: ActionTarget) throws(ClientError) -> ActionReply {
-        let reply = try connection.request(.actionRequest(ActionRequest(action: action, target: target)))
+    public func act(_ action: AdminAction, on target: ActionTarget, force: Bool = false) throws(ClientError) -> ActionReply {
+        let reply = try connection.request(.actionRequest(ActionRequest(action: action, target: target, force: force)))
         guard case .actionReply(let result) = reply else { throw .protocolViolation("expected an action reply") }
         return result
+    }
+
+    /// Every execution and journal row of one correlation id, across services.
+    ///
+    /// - Throws: `ClientError`; `.broker` with `unknown_message_type` from a broker too old to know it.
+    public func timeline(_ correlationId: String) throws(ClientError) -> TimelineReply {
+        let reply = try connection.request(.timelineRequest(TimelineRequest(correlationId: correlationId)))
+        guard case .timelineReply(let timeline) = reply else { throw .protocolViolation("expected a timeline reply") }
+        return timeline
     }
 
     /// Counters and per-service dispatch state.

@@ -33,6 +33,10 @@ public enum ExecutionInput: Hashable, Sendable {
     case returnLease(token: UInt64)
     /// Operator: make it due now (also from PARKED, for one more attempt).
     case retryNow
+    /// Operator: as `retryNow`, and also for a PREPARED execution: its lease is fenced (dropped, so a
+    /// result under its token is stale) and the attempt in flight is not counted. The journal writes
+    /// it as the rows it amounts to (`returnLease` of the current token, then `retryNow`).
+    case forceRetry
     /// Operator: replace the retry spec and reschedule.
     case applySpec(RetrySpec)
     /// Operator: mark recoverable or unrecoverable.
@@ -54,6 +58,7 @@ public enum ExecutionInput: Hashable, Sendable {
         case .expireLease: "lease expiry"
         case .returnLease: "lease return"
         case .retryNow: "retry"
+        case .forceRetry: "forced retry"
         case .applySpec: "apply-spec"
         case .mark: "mark"
         case .changeFunction: "change-function"
@@ -65,7 +70,7 @@ public enum ExecutionInput: Hashable, Sendable {
     /// Whether this is an operator's action.
     public var isOperatorAction: Bool {
         switch self {
-        case .retryNow, .applySpec, .mark, .changeFunction, .park, .discard: true
+        case .retryNow, .forceRetry, .applySpec, .mark, .changeFunction, .park, .discard: true
         default: false
         }
     }
@@ -198,6 +203,18 @@ extension Execution {
             guard status == .failed || status == .parked else {
                 throw .notAllowed(input: input.name, status: status)
             }
+            status = .failed
+            parkReason = nil
+            nextRetryAt = now
+
+        case .forceRetry:
+            guard status == .failed || status == .parked || status == .prepared else {
+                throw .notAllowed(input: input.name, status: status)
+            }
+            if status == .prepared {
+                retries = max(0, retries - 1)  // the attempt in flight is abandoned, not counted
+            }
+            lease = nil
             status = .failed
             parkReason = nil
             nextRetryAt = now

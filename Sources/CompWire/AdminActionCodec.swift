@@ -17,7 +17,7 @@
 // | 2  | filter    | Filter |
 // | 3  | service   | name   |
 // +----+-----------+--------+
-// ActionRequest (0x34): action AdminAction, target ActionTarget, tags none.
+// ActionRequest (0x34): action AdminAction, target ActionTarget, tags 1 force bool (sent only when true).
 // ActionFailure: executionId i64, code u16, message text, tags none.
 // ActionReply (0x35): matched u32, changed u32, failures (array of ActionFailure, ≤ 1000), tags none.
 
@@ -104,17 +104,29 @@ extension ActionRequest: WireStruct {
     /// The smallest action (1 byte) and the smallest target (a service: 1 + 4).
     static let minEncodedBytes = 1 + 1 + 4 + TaggedSection.emptyBytes
 
+    /// Tag numbers of the optional fields.
+    enum Tag {
+        static let force: UInt16 = 1
+    }
+
     func encode(to sink: inout some ByteSink) {
         action.encode(to: &sink)
         target.encode(to: &sink)
-        sink.writeEmptyTaggedSection()
+        var tags = sink.beginTaggedSection()
+        if force { sink.writeTagged(Tag.force, in: &tags) { $0.writeU8(1) } }
+        sink.endTaggedSection(tags)
     }
 
     init(wire reader: inout ByteReader) throws(WireError) {
         let action = try AdminAction(wire: &reader)
         let target = try ActionTarget(wire: &reader)
-        try reader.skipTaggedSection("ActionRequest")
-        self.init(action: action, target: target)
+        var force = false
+        try reader.readTaggedSection("ActionRequest") { tag, value throws(WireError) in
+            guard tag == Tag.force else { return false }
+            force = try value.readBool("ActionRequest.force")
+            return true
+        }
+        self.init(action: action, target: target, force: force)
     }
 }
 

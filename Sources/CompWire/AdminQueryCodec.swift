@@ -20,7 +20,7 @@
 // +--------+--------+                      |   u64                                  |
 //                                          +----------------------------------------+
 // ListReply (0x31): executions (array of ExecutionView, ≤ 1000), nextCursor i64, tags none.
-// ShowRequest (0x32): executionId i64, tags 1 historyAfter i64.
+// ShowRequest (0x32): executionId i64, tags 1 historyAfter i64, 2 withPayload bool.
 // HistoryEntry: seq i64, at i64, kind name, summary text, tags 1 recordId u128.
 // ShowReply (0x33): execution ExecutionView, history (array of HistoryEntry, ≤ 10000),
 //                   tags 1 nextHistoryAfter i64.
@@ -191,6 +191,7 @@ extension ShowRequest: WireStruct {
     /// Tag numbers of the optional fields.
     enum Tag {
         static let historyAfter: UInt16 = 1
+        static let withPayload: UInt16 = 2
     }
 
     static let minEncodedBytes = 8 + TaggedSection.emptyBytes
@@ -199,20 +200,23 @@ extension ShowRequest: WireStruct {
         sink.writeI64(executionId)
         var tags = sink.beginTaggedSection()
         if let historyAfter { sink.writeTagged(Tag.historyAfter, in: &tags) { $0.writeI64(historyAfter) } }
+        if withPayload { sink.writeTagged(Tag.withPayload, in: &tags) { $0.writeU8(1) } }
         sink.endTaggedSection(tags)
     }
 
     init(wire reader: inout ByteReader) throws(WireError) {
         let executionId = try reader.readI64("ShowRequest.executionId")
         var historyAfter: Int64?
+        var withPayload = false
         try reader.readTaggedSection("ShowRequest") { tag, value throws(WireError) in
             switch tag {
             case Tag.historyAfter: historyAfter = try value.readI64("ShowRequest.historyAfter")
+            case Tag.withPayload: withPayload = try value.readBool("ShowRequest.withPayload")
             default: return false
             }
             return true
         }
-        self.init(executionId: executionId, historyAfter: historyAfter)
+        self.init(executionId: executionId, historyAfter: historyAfter, withPayload: withPayload)
     }
 }
 
@@ -255,6 +259,7 @@ extension ShowReply: WireStruct {
     /// Tag numbers of the optional fields.
     enum Tag {
         static let nextHistoryAfter: UInt16 = 1
+        static let payload: UInt16 = 2
     }
 
     static let minEncodedBytes = ExecutionView.minEncodedBytes + 4 + TaggedSection.emptyBytes
@@ -266,6 +271,7 @@ extension ShowReply: WireStruct {
         if let nextHistoryAfter {
             sink.writeTagged(Tag.nextHistoryAfter, in: &tags) { $0.writeI64(nextHistoryAfter) }
         }
+        if let payload { sink.writeTagged(Tag.payload, in: &tags) { $0.writeBytes(payload) } }
         sink.endTaggedSection(tags)
     }
 
@@ -274,13 +280,15 @@ extension ShowReply: WireStruct {
         let history = try reader.readArray(
             of: HistoryEntry.self, max: WireLimits.maxHistoryEntries, "ShowReply.history")
         var nextHistoryAfter: Int64?
+        var payload: [UInt8]?
         try reader.readTaggedSection("ShowReply") { tag, value throws(WireError) in
             switch tag {
             case Tag.nextHistoryAfter: nextHistoryAfter = try value.readI64("ShowReply.nextHistoryAfter")
+            case Tag.payload: payload = try value.readPayload("ShowReply.payload")
             default: return false
             }
             return true
         }
-        self.init(execution: execution, history: history, nextHistoryAfter: nextHistoryAfter)
+        self.init(execution: execution, history: history, nextHistoryAfter: nextHistoryAfter, payload: payload)
     }
 }

@@ -21,7 +21,10 @@ extension Message {
         case .actionReply(let body): body.encode(to: &sink)
         case .statsRequest(let body): body.encode(to: &sink)
         case .statsReply(let body): body.encode(to: &sink)
+        case .timelineRequest(let body): body.encode(to: &sink)
+        case .timelineReply(let body): body.encode(to: &sink)
         case .event(let body): body.encode(to: &sink)
+        case .serviceEvent(let body): body.encode(to: &sink)
         case .error(let body): body.encode(to: &sink)
         }
     }
@@ -47,7 +50,10 @@ extension Message {
         case .actionReply: self = .actionReply(try ActionReply(wire: &reader))
         case .statsRequest: self = .statsRequest(try StatsRequest(wire: &reader))
         case .statsReply: self = .statsReply(try StatsReply(wire: &reader))
+        case .timelineRequest: self = .timelineRequest(try TimelineRequest(wire: &reader))
+        case .timelineReply: self = .timelineReply(try TimelineReply(wire: &reader))
         case .event: self = .event(try Event(wire: &reader))
+        case .serviceEvent: self = .serviceEvent(try ServiceEvent(wire: &reader))
         case .error: self = .error(try ErrorReply(wire: &reader))
         }
     }

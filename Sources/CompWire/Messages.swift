@@ -18,7 +18,10 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case actionReply = 0x35
     case statsRequest = 0x36
     case statsReply = 0x37
+    case timelineRequest = 0x38
+    case timelineReply = 0x39
     case event = 0x40
+    case serviceEvent = 0x41
     case error = 0x7F
 }
 
@@ -59,7 +62,10 @@ public enum Message: Hashable, Sendable {
     case actionReply(ActionReply)
     case statsRequest(StatsRequest)
     case statsReply(StatsReply)
+    case timelineRequest(TimelineRequest)
+    case timelineReply(TimelineReply)
     case event(Event)
+    case serviceEvent(ServiceEvent)
     case error(ErrorReply)
 
     /// The header type byte for this message.
@@ -83,7 +89,10 @@ public enum Message: Hashable, Sendable {
         case .actionReply: .actionReply
         case .statsRequest: .statsRequest
         case .statsReply: .statsReply
+        case .timelineRequest: .timelineRequest
+        case .timelineReply: .timelineReply
         case .event: .event
+        case .serviceEvent: .serviceEvent
         case .error: .error
         }
     }
@@ -472,9 +481,13 @@ public struct ShowRequest: Hashable, Sendable {
     /// Optional (tag 1): only history rows whose `seq` is greater than this; nil from the first row.
     /// Pass the previous reply's `nextHistoryAfter` to read the next page.
     public var historyAfter: Int64?
-    public init(executionId: Int64, historyAfter: Int64? = nil) {
+    /// Optional (tag 2): true asks for the execution's payload in the reply (`ShowReply.payload`).
+    /// Sent only when true.
+    public var withPayload: Bool
+    public init(executionId: Int64, historyAfter: Int64? = nil, withPayload: Bool = false) {
         self.executionId = executionId
         self.historyAfter = historyAfter
+        self.withPayload = withPayload
     }
 }
 
@@ -507,10 +520,13 @@ public struct ShowReply: Hashable, Sendable {
     /// Optional (tag 1): present when more history rows follow this page; the `seq` of its last row, to
     /// send back as `ShowRequest.historyAfter`. Absent when the page ends the history.
     public var nextHistoryAfter: Int64?
-    public init(execution: ExecutionView, history: [HistoryEntry], nextHistoryAfter: Int64? = nil) {
+    /// Optional (tag 2): the execution's payload, when the request asked for it (`withPayload`).
+    public var payload: [UInt8]?
+    public init(execution: ExecutionView, history: [HistoryEntry], nextHistoryAfter: Int64? = nil, payload: [UInt8]? = nil) {
         self.execution = execution
         self.history = history
         self.nextHistoryAfter = nextHistoryAfter
+        self.payload = payload
     }
 }
 
@@ -539,9 +555,13 @@ public enum ActionTarget: Hashable, Sendable {
 public struct ActionRequest: Hashable, Sendable {
     public var action: AdminAction
     public var target: ActionTarget
-    public init(action: AdminAction, target: ActionTarget) {
+    /// Optional (tag 1): with `retryNow`, also retry executions leased right now, fencing the current
+    /// lease (its holder's result is then refused as stale). Sent only when true.
+    public var force: Bool
+    public init(action: AdminAction, target: ActionTarget, force: Bool = false) {
         self.action = action
         self.target = target
+        self.force = force
     }
 }
 
@@ -680,5 +700,59 @@ public struct ErrorReply: Hashable, Sendable {
     public init(code: UInt16, message: String) {
         self.code = code
         self.message = message
+    }
+}
+
+// MARK: - Timeline and service events
+
+/// Asks for every execution and journal row of one correlation id, across services.
+public struct TimelineRequest: Hashable, Sendable {
+    /// The correlation id; not empty.
+    public var correlationId: String
+    public init(correlationId: String) { self.correlationId = correlationId }
+}
+
+/// One journal row of a timeline: the execution it belongs to and the row.
+public struct TimelineEntry: Hashable, Sendable {
+    public var executionId: Int64
+    public var entry: HistoryEntry
+    public init(executionId: Int64, entry: HistoryEntry) {
+        self.executionId = executionId
+        self.entry = entry
+    }
+}
+
+/// The reply to `TimelineRequest`: the executions (oldest first) and their rows in journal order, as
+/// many as fit in one frame.
+public struct TimelineReply: Hashable, Sendable {
+    /// The executions with the correlation id, oldest first.
+    public var executions: [ExecutionView]
+    /// Their journal rows, in `seq` (time) order.
+    public var entries: [TimelineEntry]
+    /// Optional (tag 1): executions left out because the frame was full (absent when none).
+    public var omittedExecutions: UInt32?
+    /// Optional (tag 2): rows left out at the end because the frame was full (absent when none).
+    public var omittedEntries: UInt32?
+    public init(executions: [ExecutionView], entries: [TimelineEntry], omittedExecutions: UInt32? = nil,
+                omittedEntries: UInt32? = nil) {
+        self.executions = executions
+        self.entries = entries
+        self.omittedExecutions = omittedExecutions
+        self.omittedEntries = omittedEntries
+    }
+}
+
+/// A service-level change published on the event socket: dispatch paused or resumed.
+public struct ServiceEvent: Hashable, Sendable {
+    /// Broker time of the change, ms since the epoch.
+    public var at: Int64
+    /// `pause` or `resume` (later versions may add kinds).
+    public var kind: String
+    /// The service.
+    public var service: String
+    public init(at: Int64, kind: String, service: String) {
+        self.at = at
+        self.kind = kind
+        self.service = service
     }
 }

@@ -44,7 +44,9 @@ struct FilterOptions: ParsableArguments {
 }
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List executions, newest first.")
+    static let configuration = CommandConfiguration(
+        abstract: "List executions, newest first.",
+        discussion: "RETRIES/MAX: attempts made so far / retries allowed after the first failure (the spec's maxRetries).")
     @OptionGroup var filter: FilterOptions
     @Option(help: "At most this many (1...1000).") var limit = 100
     @Option(help: "Continue after this cursor (printed by the previous page).") var cursor: Int64 = 0
@@ -62,9 +64,26 @@ struct List: ParsableCommand {
             let page = try AdminClient(connection: try connection.connect())
                 .list(try filter.filter(), cursor: cursor, limit: limit)
             if connection.json {
-                printJSON(page.executions.map { ExecutionJSON($0) })
+                struct PageJSON: Encodable {
+                    let executions: [ExecutionJSON]
+                    /// The `--cursor` of the next page, or nil on the last page.
+                    let nextCursor: Int64?
+
+                    func encode(to encoder: Encoder) throws {
+                        var container = encoder.container(keyedBy: CodingKeys.self)
+                        try container.encode(executions, forKey: .executions)
+                        try container.encode(nextCursor, forKey: .nextCursor)
+                    }
+
+                    private enum CodingKeys: String, CodingKey { case executions, nextCursor }
+                }
+                printJSON(PageJSON(executions: page.executions.map { ExecutionJSON($0) },
+                                   nextCursor: page.nextCursor == 0 ? nil : page.nextCursor))
+            } else if page.executions.isEmpty {
+                print("no executions match")
             } else {
-                page.executions.forEach { print(line($0)) }
+                print(table(page.executions))
+                print("RETRIES/MAX: attempts made / retries allowed after the first failure")
                 if page.nextCursor != 0 { print("more: --cursor \(page.nextCursor)") }
             }
         }
@@ -72,29 +91,48 @@ struct List: ParsableCommand {
 }
 
 struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show one execution, its error and its history.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show one execution, its error, its payload and its history.",
+        discussion: "The payload prints as text when it is UTF-8, else as hex; --payload-out writes its bytes to a file.")
     @Argument(help: "The execution id.") var id: Int64
+    @Option(name: .customLong("payload-out"), help: "Write the payload's bytes to this file.") var payloadOut: String?
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
         try guarded {
-            let shown = try AdminClient(connection: try connection.connect()).show(id)
+            let admin = AdminClient(connection: try connection.connect())
+            let shown: ShowReply
+            do {
+                shown = try admin.show(id, withPayload: true)
+            } catch {
+                if (error as? ClientError)?.brokerCode == .unknownExecution { throw Failure.notFound(id) }
+                throw error
+            }
+            let payload = shown.payload ?? []
+            if let payloadOut {
+                guard FileManager.default.createFile(atPath: payloadOut, contents: Data(payload)) else {
+                    throw Failure("cannot write the payload to \(payloadOut)")
+                }
+            }
             if connection.json {
                 struct ShowJSON: Encodable {
                     let execution: ExecutionJSON
                     let history: [HistoryJSON]
+                    let payload: PayloadJSON
                 }
-                printJSON(ShowJSON(execution: ExecutionJSON(shown.execution, detail: true), history: shown.history.map(HistoryJSON.init)))
+                printJSON(ShowJSON(execution: ExecutionJSON(shown.execution, detail: true),
+                                   history: shown.history.map(HistoryJSON.init), payload: PayloadJSON(payload)))
             } else {
                 let view = shown.execution
                 print(line(view))
                 print("recoverable: \(Names.recoverable(view.recoverable))\(view.markedByOperator ? " (operator)" : "")")
-                print("error: \(view.error.code): \(view.error.message)")
+                if !view.error.code.isEmpty { print("error: \(view.error.code): \(view.error.message)") }
                 if !view.error.detail.isEmpty { print(view.error.detail) }
                 if let holder = view.leaseHolder, let until = view.leaseUntil {
                     print("lease: \(holder) until \(Names.time(until)) token \(view.leaseToken ?? 0)")
                 }
                 print("spec: maxRetries=\(view.spec.maxRetries) minBackoff=\(DurationText.format(milliseconds: view.spec.minBackoffMs)) maxBackoff=\(DurationText.format(milliseconds: view.spec.maxBackoffMs)) executionTimeout=\(DurationText.format(milliseconds: view.spec.executionTimeoutMs)) jitter=\(view.spec.jitterPermille)‰")
+                print(PayloadJSON.describe(payload, writtenTo: payloadOut))
                 print("history:")
                 for entry in shown.history { print("  \(entry.seq)  \(Names.time(entry.at))  \(entry.kind)  \(entry.summary)") }
             }
@@ -118,67 +156,73 @@ struct TargetOptions: ParsableArguments {
     }
 }
 
-/// Runs one action and prints its result.
-func perform(_ action: AdminAction, _ target: ActionTarget, _ connection: ConnectionOptions, verb: String) throws {
-    let reply = try AdminClient(connection: try connection.connect()).act(action, on: target)
-    if connection.json {
-        struct FailureJSON: Encodable {
-            let executionId: Int64
-            let code: String
-            let message: String
-        }
-        struct ActionJSON: Encodable {
-            let matched: UInt32
-            let changed: UInt32
-            let failures: [FailureJSON]
-        }
-        printJSON(ActionJSON(
-            matched: reply.matched, changed: reply.changed,
-            failures: reply.failures.map {
-                FailureJSON(executionId: $0.executionId, code: Names.code($0.code), message: $0.message)
-            }))
-    } else if case .service(let service) = target {
-        // pause and resume: the broker counts 1 changed when the service's state changed.
-        if reply.changed == 0 {
-            print("\(verb): no change (service \(service) was already \(action == .pause ? "paused" : "not paused"))")
-        } else {
-            print("\(verb): service \(service)")
-        }
-    } else {
-        print("\(verb): \(reply.changed) of \(reply.matched) changed")
-        for failure in reply.failures {
-            print("  \(failure.executionId): \(Names.code(failure.code)): \(failure.message)")
-        }
-    }
-    if case .execution = target, reply.changed == 0 { throw ExitCode(1) }
+/// Options of every action on executions.
+struct ActionOptions: ParsableArguments {
+    /// Above this many matched executions, a filter action asks first (or needs `--yes`).
+    static let confirmationThreshold = 100
+
+    @Flag(name: .customLong("dry-run"), help: "List what would change and change nothing.")
+    var dryRun = false
+    @Flag(help: "Act on more than \(ActionOptions.confirmationThreshold) executions without asking.")
+    var yes = false
+}
+
+/// How an action is named in messages.
+struct Verb {
+    /// The past tense, for results (`retried`).
+    let done: String
+    /// The infinitive, for questions (`retry`).
+    let base: String
 }
 
 struct Retry: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Make executions due now (also parked ones, for one more attempt).")
+    static let configuration = CommandConfiguration(
+        abstract: "Make executions due now (also parked ones, for one more attempt).",
+        discussion: "A leased (PREPARED) execution is refused: its attempt is running. --force fences its lease (the holder's result is then refused as stale, the attempt not counted) and retries it now.")
     @OptionGroup var target: TargetOptions
+    @Flag(help: "Also retry leased (PREPARED) executions, fencing their current lease.") var force = false
+    @OptionGroup var options: ActionOptions
     @OptionGroup var connection: ConnectionOptions
-    func run() throws { try guarded { try perform(.retryNow, try target.target(), connection, verb: "retried") } }
+    func run() throws {
+        try guarded {
+            try perform(.retryNow, try target.target(), connection, options, Verb(done: "retried", base: "retry"), force: force)
+        }
+    }
 }
 
 struct Discard: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "End executions without success.")
     @OptionGroup var target: TargetOptions
+    @OptionGroup var options: ActionOptions
     @OptionGroup var connection: ConnectionOptions
-    func run() throws { try guarded { try perform(.discard, try target.target(), connection, verb: "discarded") } }
+    func run() throws {
+        try guarded { try perform(.discard, try target.target(), connection, options, Verb(done: "discarded", base: "discard")) }
+    }
 }
 
 struct Park: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Hold FAILED executions until an operator retries them.")
     @OptionGroup var target: TargetOptions
+    @OptionGroup var options: ActionOptions
     @OptionGroup var connection: ConnectionOptions
-    func run() throws { try guarded { try perform(.park, try target.target(), connection, verb: "parked") } }
+    func run() throws {
+        try guarded { try perform(.park, try target.target(), connection, options, Verb(done: "parked", base: "park")) }
+    }
 }
 
 struct Mark: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Mark executions recoverable (unparks) or unrecoverable (parks).")
+    static let configuration = CommandConfiguration(
+        abstract: "Mark executions recoverable or unrecoverable.",
+        discussion: """
+            --unrecoverable parks a FAILED execution. --recoverable unparks an execution parked as \
+            unrecoverable; one parked because its retries ran out (exhausted) or its deadline passed \
+            stays parked: the mark adds no attempts. Use `retry` for one more attempt, or `apply-spec \
+            --max-retries N` to allow more.
+            """)
     @OptionGroup var target: TargetOptions
     @Flag(help: "Retrying can help.") var recoverable = false
     @Flag(help: "Retrying cannot help.") var unrecoverable = false
+    @OptionGroup var options: ActionOptions
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -186,7 +230,32 @@ struct Mark: ParsableCommand {
     }
 
     func run() throws {
-        try guarded { try perform(.mark(recoverable ? 1 : 2), try target.target(), connection, verb: "marked") }
+        try guarded {
+            let target = try target.target()
+            let reply = try perform(.mark(recoverable ? 1 : 2), target, connection, options,
+                                    Verb(done: "marked \(recoverable ? "recoverable" : "unrecoverable")", base: "mark"),
+                                    exitOnResult: false)
+            if recoverable, let reply, !connection.json { try explainStillParked(target) }
+            if let reply { try exitForResult(reply) }
+        }
+    }
+
+    /// Says which of the marked executions stay parked, and why.
+    private func explainStillParked(_ target: ActionTarget) throws {
+        let admin = AdminClient(connection: try connection.connect())
+        var views: [ExecutionView] = []
+        switch target {
+        case .execution(let id): views = [try admin.show(id).execution]
+        case .filter(var filter):
+            filter.statuses = [4]
+            views = try admin.list(filter, limit: 1000).executions
+        case .service: return
+        }
+        let stay = views.filter { $0.status == 4 && $0.parkReason != 2 }
+        guard !stay.isEmpty else { return }
+        let ids = stay.prefix(10).map { "\($0.id)" }.joined(separator: ", ") + (stay.count > 10 ? ", ..." : "")
+        let reasons = Set(stay.compactMap { Names.reason($0.parkReason) }).sorted().joined(separator: ", ")
+        print("still PARKED (\(reasons)): \(ids): marking adds no attempts; `compctl retry ID` for one more, or `compctl apply-spec ID --max-retries N` to allow more")
     }
 }
 
@@ -195,6 +264,7 @@ struct ApplySpec: ParsableCommand {
         commandName: "apply-spec", abstract: "Change the retry spec of executions and reschedule them.")
     @OptionGroup var target: TargetOptions
     @OptionGroup var spec: SpecOptions
+    @OptionGroup var options: ActionOptions
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -203,7 +273,8 @@ struct ApplySpec: ParsableCommand {
 
     func run() throws {
         try guarded {
-            try perform(.applySpec(try spec.patch() ?? RetrySpecPatch()), try target.target(), connection, verb: "applied")
+            try perform(.applySpec(try spec.patch() ?? RetrySpecPatch()), try target.target(), connection, options,
+                        Verb(done: "applied", base: "apply the spec to"))
         }
     }
 }
@@ -213,9 +284,14 @@ struct ChangeFunction: ParsableCommand {
         commandName: "change-function", abstract: "Point executions at another handler function.")
     @OptionGroup var target: TargetOptions
     @Option(name: .customLong("to"), help: "The new function name.") var newFunction: String
+    @OptionGroup var options: ActionOptions
     @OptionGroup var connection: ConnectionOptions
+    func validate() throws { try validateName(newFunction, "--to") }
     func run() throws {
-        try guarded { try perform(.changeFunction(newFunction), try target.target(), connection, verb: "changed") }
+        try guarded {
+            try perform(.changeFunction(newFunction), try target.target(), connection, options,
+                        Verb(done: "changed", base: "change the function of"))
+        }
     }
 }
 
@@ -236,7 +312,7 @@ struct Pause: ParsableCommand {
     @Option var service: String
     @OptionGroup var connection: ConnectionOptions
     func validate() throws { try validateServiceName(service) }
-    func run() throws { try guarded { try perform(.pause, .service(service), connection, verb: "paused") } }
+    func run() throws { try guarded { try performOnService(.pause, service, connection, verb: "paused") } }
 }
 
 struct Resume: ParsableCommand {
@@ -244,7 +320,7 @@ struct Resume: ParsableCommand {
     @Option var service: String
     @OptionGroup var connection: ConnectionOptions
     func validate() throws { try validateServiceName(service) }
-    func run() throws { try guarded { try perform(.resume, .service(service), connection, verb: "resumed") } }
+    func run() throws { try guarded { try performOnService(.resume, service, connection, verb: "resumed") } }
 }
 
 struct Stats: ParsableCommand {

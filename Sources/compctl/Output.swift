@@ -168,13 +168,40 @@ func printJSON(_ value: some Encodable) {
     }
 }
 
-/// One line per execution, for `list`.
+/// One line per execution, for `show`.
 func line(_ view: ExecutionView) -> String {
-    var status = Names.status(view.status)
-    if let reason = Names.reason(view.parkReason) { status += "(\(reason))" }
-    var text = "\(view.id)  \(status)  \(view.retries)/\(view.spec.maxRetries)  \(view.service)/\(view.processor)/\(view.function)  event=\(view.eventId)"
+    var text = "\(view.id)  \(status(view))  \(view.retries)/\(view.spec.maxRetries)  \(view.service)/\(view.processor)/\(view.function)  event=\(view.eventId)"
+    text += extras(view)
+    return text
+}
+
+/// The optional columns of a row: correlation, next retry, and the error (not for SUCCEEDED rows,
+/// whose last error is history).
+private func extras(_ view: ExecutionView) -> String {
+    var text = ""
     if !view.correlationId.isEmpty { text += "  correlation=\(view.correlationId)" }
     if let next = view.nextRetryAt { text += "  next=\(Names.time(next))" }
-    if !view.error.code.isEmpty { text += "  error=\(view.error.code)" }
+    if !view.error.code.isEmpty, view.status != 3 { text += "  error=\(view.error.code)" }
     return text
+}
+
+/// The `list` table: a header row, then one aligned row per execution.
+func table(_ views: [ExecutionView]) -> String {
+    let header = ["ID", "STATUS", "RETRIES/MAX", "SERVICE/PROCESSOR/FUNCTION", "EVENT"]
+    let rows = views.map { view in
+        ["\(view.id)", status(view), "\(view.retries)/\(view.spec.maxRetries)",
+         "\(view.service)/\(view.processor)/\(view.function)", view.eventId]
+    }
+    var widths = header.map(\.count)
+    for row in rows {
+        for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+    }
+    func render(_ cells: [String]) -> String {
+        cells.enumerated().map { index, cell in
+            cell + String(repeating: " ", count: widths[index] - cell.count)
+        }.joined(separator: "  ")
+    }
+    var lines = [render(header) + "  DETAILS"]
+    for (view, row) in zip(views, rows) { lines.append(render(row) + extras(view)) }
+    return lines.joined(separator: "\n")
 }

@@ -11,7 +11,17 @@ struct Watch: ParsableCommand {
 
     @Option(help: "The broker's event address.") var events = "tcp://127.0.0.1:7451"
     @Option(help: "Only events of this service.") var service: String?
-    @Option(help: "Only these kinds (e.g. parked,failure); comma-separated.") var kind: [String] = []
+    /// The event kinds the broker publishes (PROTOCOL.md section 5.1; `stale` publishes none) and
+    /// the service events `pause` and `resume`.
+    static let kinds = [
+        "failure", "success", "failure-result", "success-result", "leased", "extended", "timeout", "returned",
+        "retry", "apply-spec", "mark", "change-function", "park", "discard", "pause", "resume",
+    ]
+
+    @Option(help: ArgumentHelp(
+        "Only these kinds; repeat or comma-separate. One of: \(Watch.kinds.joined(separator: ", ")). A park shows as the kind that caused it; use --status PARKED for every park.",
+        valueName: "kind"))
+    var kind: [String] = []
     @Option(help: "Only events after which the execution has this status (e.g. PARKED).") var status: String?
     @Option(help: "Stop after this many events.") var count: Int?
     @Option(name: .customLong("for"), help: "Stop after this long.") var duration: String?
@@ -19,7 +29,13 @@ struct Watch: ParsableCommand {
 
     func validate() throws {
         _ = try parseDuration(duration, "--for")
-        if let status, Names.statusCode(status) == nil { throw ValidationError("unknown status `\(status)`") }
+        if let status, Names.statusCode(status) == nil {
+            throw ValidationError("unknown status `\(status)`; use FAILED, PREPARED, SUCCEEDED, PARKED or DISCARDED")
+        }
+        for name in kind.flatMap({ $0.split(separator: ",").map(String.init) }) where !Self.kinds.contains(name) {
+            let hint = name.lowercased() == "parked" ? " (a park is not a kind: use --status PARKED)" : ""
+            throw ValidationError("unknown kind `\(name)`\(hint); use one of \(Self.kinds.joined(separator: ", "))")
+        }
     }
 
     func run() throws {
