@@ -21,7 +21,8 @@ struct Subscribe: ParsableCommand {
     @Option(help: "Commands per fetch, 1...1000 (default 10; 1 with --exec).") var max: Int?
     @Option(help: "Stop after handling this many commands.") var count: Int?
     @Option(name: .customLong("for"), help: "Stop after this long (e.g. 30s).") var duration: String?
-    @Option(help: "How long each fetch may be held by the broker.") var wait = "5s"
+    @Option(help: "How long to wait for the next command; with --count, stop (exit 75) when none comes in this time.")
+    var wait = "5s"
     @Flag(help: "Report every command as succeeded.") var succeed = false
     @Flag(help: "Report every command as failed.") var fail = false
     @Option(help: "Run CMD per command; exit 0 = success.") var exec: String?
@@ -54,12 +55,23 @@ struct Subscribe: ParsableCommand {
             let waitMs = Int(try parseDuration(wait, "--wait") ?? 5000)
             let stopAt = try parseDuration(duration, "--for").map { Deadline(inMilliseconds: Int64($0)) }
             var handled = 0
+            // With --count, a wait of --wait with no command ends the run: fewer came than asked for.
+            var idleUntil = Deadline(inMilliseconds: Int64(waitMs))
             while count.map({ handled < $0 }) ?? true {
                 var waitNow = waitMs
                 if let stopAt {
                     let left = stopAt.remainingMilliseconds
                     if left <= 0 { break }
                     waitNow = Swift.min(waitMs, Int(left))
+                }
+                if let count {
+                    let idle = idleUntil.remainingMilliseconds
+                    if idle <= 0 {
+                        throw Failure(
+                            "\(handled) of \(count) commands came; none more within --wait \(wait)",
+                            exitCode: ExitStatus.incomplete)
+                    }
+                    waitNow = Swift.min(waitNow, Int(idle))
                 }
                 let perFetch = exec != nil ? 1 : (max ?? 10)
                 let room = count.map { $0 - handled } ?? perFetch
@@ -72,6 +84,10 @@ struct Subscribe: ParsableCommand {
                     handled += 1
                     report(command, succeeded: succeeded, outcome: outcome)
                 }
+                if !commands.isEmpty { idleUntil = Deadline(inMilliseconds: Int64(waitMs)) }
+            }
+            if let count, handled < count {
+                throw Failure("\(handled) of \(count) commands came within --for \(duration ?? "")", exitCode: ExitStatus.incomplete)
             }
         }
     }

@@ -46,7 +46,18 @@ struct Watch: ParsableCommand {
             var printed = 0
             while count.map({ printed < $0 }) ?? true {
                 if let stopAt, stopAt.hasPassed { break }
-                guard let event = try stream.next(timeoutMilliseconds: 500) else { continue }
+                guard let item = try stream.nextItem(timeoutMilliseconds: 500) else { continue }
+                let event: Event
+                switch item {
+                case .execution(let value): event = value
+                case .service(let change):
+                    if let service, change.service != service { continue }
+                    if !kinds.isEmpty, !kinds.contains(change.kind) { continue }
+                    if status != nil { continue }
+                    printed += 1
+                    printServiceEvent(change)
+                    continue
+                }
                 if let service, event.service != service { continue }
                 if !kinds.isEmpty, !kinds.contains(event.kind) { continue }
                 if let status, Names.statusCode(status) != event.status { continue }
@@ -79,5 +90,19 @@ struct Watch: ParsableCommand {
                 fflush(nil)
             }
         }
+    }
+
+    private func printServiceEvent(_ change: ServiceEvent) {
+        if json {
+            struct ServiceEventJSON: Encodable {
+                let at: String
+                let kind: String
+                let service: String
+            }
+            printJSON(ServiceEventJSON(at: Names.time(change.at), kind: change.kind, service: change.service))
+        } else {
+            print("\(Names.time(change.at))  service \(change.service): \(change.kind)")
+        }
+        fflush(nil)
     }
 }

@@ -28,7 +28,7 @@ struct CompctlTests {
 
         let list = try compctl(["list", "--status", "FAILED", "--correlation-id", "order-7"] + common)
         #expect(list.status == 0)
-        let items = try #require(try json(list.out) as? [[String: Any]])
+        let items = try #require((try json(list.out) as? [String: Any])?["executions"] as? [[String: Any]])
         #expect(items.count == 1)
         let item = items[0]
         #expect(item["id"] as? Int == id)

@@ -120,7 +120,8 @@ struct Arbitrary<R: RandomNumberGenerator> {
         case .recordBatch: .recordBatch(RecordBatch(records: array(max: 6) { $0.record() }))
         case .ack:
             .ack(Ack(outcomes: array(max: 8) {
-                RecordOutcome(status: OutcomeStatus.allCases[$0.int(in: 0...3)], code: $0.int(), executionId: $0.i64())
+                RecordOutcome(status: OutcomeStatus.allCases[$0.int(in: 0...3)], code: $0.int(), executionId: $0.i64(),
+                              detail: $0.maybe { $0.string(maxBytes: WireLimits.maxMessageBytes) })
             }))
         case .fetch: .fetch(Fetch(service: string(), instance: string(), max: int(), waitMs: int()))
         case .commands: .commands(Commands(commands: array { $0.command() }))
@@ -128,13 +129,13 @@ struct Arbitrary<R: RandomNumberGenerator> {
         case .leaseReply: .leaseReply(LeaseReply(status: OutcomeStatus.allCases[int(in: 0...3)], leaseDeadline: i64()))
         case .listRequest: .listRequest(ListRequest(filter: filter(), cursor: i64(), limit: int()))
         case .listReply: .listReply(ListReply(executions: array(max: 3) { $0.execution() }, nextCursor: i64()))
-        case .showRequest: .showRequest(ShowRequest(executionId: i64(), historyAfter: maybe { $0.i64() }))
+        case .showRequest: .showRequest(ShowRequest(executionId: i64(), historyAfter: maybe { $0.i64() }, withPayload: bool()))
         case .showReply:
             .showReply(ShowReply(execution: execution(), history: array(max: 5) {
                 HistoryEntry(seq: $0.i64(), at: $0.i64(), kind: $0.string(), recordId: $0.maybe { $0.int() },
                              summary: $0.string(maxBytes: WireLimits.maxMessageBytes))
-            }, nextHistoryAfter: maybe { $0.i64() }))
-        case .actionRequest: .actionRequest(ActionRequest(action: action(), target: target()))
+            }, nextHistoryAfter: maybe { $0.i64() }, payload: maybe { $0.array(max: 16) { $0.int() } }))
+        case .actionRequest: .actionRequest(ActionRequest(action: action(), target: target(), force: bool()))
         case .actionReply:
             .actionReply(ActionReply(matched: int(), changed: int(), failures: array {
                 ActionFailure(executionId: $0.i64(), code: $0.int(), message: $0.string(maxBytes: WireLimits.maxMessageBytes))
@@ -152,6 +153,14 @@ struct Arbitrary<R: RandomNumberGenerator> {
                 parkReason: int(in: 0...4), retries: int(), service: string(), processor: string(),
                 function: string(), eventId: string(), correlationId: string(), errorCode: string(),
                 errorMessage: string(maxBytes: WireLimits.maxMessageBytes)))
+        case .timelineRequest: .timelineRequest(TimelineRequest(correlationId: string()))
+        case .timelineReply:
+            .timelineReply(TimelineReply(executions: array(max: 3) { $0.execution() }, entries: array(max: 5) {
+                TimelineEntry(executionId: $0.i64(), entry: HistoryEntry(
+                    seq: $0.i64(), at: $0.i64(), kind: $0.string(), recordId: $0.maybe { $0.int() },
+                    summary: $0.string(maxBytes: WireLimits.maxMessageBytes)))
+            }, omittedExecutions: maybe { $0.int() }, omittedEntries: maybe { $0.int() }))
+        case .serviceEvent: .serviceEvent(ServiceEvent(at: i64(), kind: string(), service: string()))
         case .error: .error(ErrorReply(code: int(), message: string(maxBytes: WireLimits.maxMessageBytes)))
         }
     }
