@@ -60,13 +60,13 @@ public struct RetrySpec: Hashable, Sendable {
             throw .invalidSpec("maxRetries: must be in 0...\(Self.maxRetriesLimit), got \(maxRetries)")
         }
         guard (TimeSpan.zero...Self.spanLimit).contains(minBackoff) else {
-            throw .invalidSpec("minBackoff: must be in 0...\(Self.spanLimit), got \(minBackoff)")
+            throw .invalidSpec("minBackoff: must be in 0...\(Self.spanLimit.readable), got \(minBackoff.readable)")
         }
         guard (minBackoff...Self.spanLimit).contains(maxBackoff) else {
-            throw .invalidSpec("maxBackoff: must be in minBackoff...\(Self.spanLimit), got \(maxBackoff)")
+            throw .invalidSpec("maxBackoff: must be in minBackoff...\(Self.spanLimit.readable), got \(maxBackoff.readable)")
         }
         guard (TimeSpan(milliseconds: 1)...Self.spanLimit).contains(executionTimeout) else {
-            throw .invalidSpec("executionTimeout: must be in 1ms...\(Self.spanLimit), got \(executionTimeout)")
+            throw .invalidSpec("executionTimeout: must be in 1ms...\(Self.spanLimit.readable), got \(executionTimeout.readable)")
         }
         guard (0...1000).contains(jitterPermille) else {
             throw .invalidSpec("jitterPermille: must be in 0...1000, got \(jitterPermille)")
@@ -120,4 +120,17 @@ public struct RetrySpecOverride: Hashable, Sendable {
 
     /// True when no field is set.
     public var isEmpty: Bool { self == RetrySpecOverride() }
+}
+
+extension TimeSpan {
+    /// The span in the largest unit that divides it exactly (`366d`, `90m`, `1500ms`), as people
+    /// write durations; for messages.
+    public var readable: String {
+        if milliseconds == 0 { return "0" }
+        for (suffix, factor) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        where milliseconds % factor == 0 {
+            return "\(milliseconds / factor)\(suffix)"
+        }
+        return "\(milliseconds)ms"
+    }
 }

@@ -131,6 +131,9 @@ enum GoldenValues {
                 RecordOutcome(status: .stale, executionId: 42),
                 RecordOutcome(status: .rejected, code: 20),
               ])))),
+        Entry(name: "ack_rejected_detail", description: "Ack: a record rejected for its retry spec, the field and the rule in the outcome's detail (tag 1)",
+              frame: Frame(requestId: 16, message: .ack(Ack(outcomes: [RecordOutcome(
+                status: .rejected, code: 21, detail: "retrySpec.maxBackoff: must be in minBackoff...366d, got 1s")])))),
         Entry(name: "ack_not_held", description: "Ack: a success by key while the broker holds nothing open for the key: accepted, executionId 0, the same every time it is resent",
               frame: Frame(requestId: 14, message: .ack(Ack(outcomes: [RecordOutcome(status: .accepted, executionId: 0)])))),
         Entry(name: "fetch", description: "Fetch: up to 10 commands of service orders, hold up to 30 s",
@@ -153,6 +156,11 @@ enum GoldenValues {
               frame: Frame(requestId: 30, message: .listReply(ListReply(executions: [executionFull, executionFailed, executionParked], nextCursor: 41)))),
         Entry(name: "show_request", description: "ShowRequest for execution 42",
               frame: Frame(requestId: 32, message: .showRequest(ShowRequest(executionId: 42)))),
+        Entry(name: "show_request_payload", description: "ShowRequest for execution 43 with its payload (tag 2 withPayload)",
+              frame: Frame(requestId: 35, message: .showRequest(ShowRequest(executionId: 43, withPayload: true)))),
+        Entry(name: "show_reply_payload", description: "ShowReply: execution 43 with no history rows on this page and its 11-byte payload (tag 2)",
+              frame: Frame(requestId: 35, message: .showReply(ShowReply(
+                execution: executionFailed, history: [], payload: Array("{\"order\":7}".utf8))))),
         Entry(name: "show_reply", description: "ShowReply: execution 42 and its whole history (no tag 1: nothing more follows)",
               frame: Frame(requestId: 32, message: .showReply(ShowReply(execution: executionFull, history: history42)))),
         Entry(name: "show_reply_page", description: "ShowReply: execution 41 and the first page of its history; more rows follow after seq 47 (tag 1)",
@@ -170,6 +178,8 @@ enum GoldenValues {
               ])))),
         Entry(name: "action_request_retry_now", description: "ActionRequest: retryNow (1) on execution 42 (target 1)",
               frame: Frame(requestId: 40, message: .actionRequest(ActionRequest(action: .retryNow, target: .execution(42))))),
+        Entry(name: "action_request_retry_force", description: "ActionRequest: retryNow on execution 42 even if leased (tag 1 force)",
+              frame: Frame(requestId: 45, message: .actionRequest(ActionRequest(action: .retryNow, target: .execution(42), force: true)))),
         Entry(name: "action_request_discard", description: "ActionRequest: discard (2) on execution 41",
               frame: Frame(requestId: 41, message: .actionRequest(ActionRequest(action: .discard, target: .execution(41))))),
         Entry(name: "action_request_park", description: "ActionRequest: park (3) everything matching a filter (target 2)",
@@ -202,6 +212,16 @@ enum GoldenValues {
                 services: [ServiceStats(service: "orders", paused: false, inFlight: 3, waitingFetches: 2)],
                 recordsAccepted: 1_000, recordsDuplicate: 7, recordsStale: 1, recordsRejected: 2,
                 successesNotHeld: 900, commandsDispatched: 40, leasesExpired: 4, uptimeMs: 86_400_000)))),
+        Entry(name: "timeline_request", description: "TimelineRequest: everything of correlation id order-98766",
+              frame: Frame(requestId: 50, message: .timelineRequest(TimelineRequest(correlationId: "order-98766")))),
+        Entry(name: "timeline_reply", description: "TimelineReply: execution 43 and its first row; nothing left out (no tags)",
+              frame: Frame(requestId: 50, message: .timelineReply(TimelineReply(
+                executions: [executionFailed],
+                entries: [TimelineEntry(executionId: 43, entry: HistoryEntry(
+                    seq: 43, at: time - 600_000, kind: "failure", recordId: recordId + 1,
+                    summary: "failure HTTP_503: payment gateway unavailable, retry at 2024-06-10T06:07:11.300Z"))])))),
+        Entry(name: "service_event", description: "ServiceEvent (request id 0): dispatch of service orders paused",
+              frame: Frame(requestId: 0, message: .serviceEvent(ServiceEvent(at: time, kind: "pause", service: "orders")))),
         Entry(name: "event", description: "Event (request id 0): the failure result of execution 41's tenth retry parked it (exhausted)",
               frame: Frame(requestId: 0, message: .event(Event(
                 seq: 99, at: time - 60_000, executionId: 41, kind: "failure-result", status: 4, parkReason: 1,
