@@ -17,7 +17,7 @@ struct Compd: AsyncParsableCommand {
             names as the long options without dashes, `#` comments) or in an environment variable \
             COMPD_<NAME> (upper case, dashes as underscores, e.g. COMPD_MIN_BACKOFF=3s). \
             Precedence: flag, then environment, then config file, then the default. \
-            Durations: 250ms, 1.5s, 1h30m, 500us, 2h, 1d.
+            Durations: 250ms, 3s, 5m, 2h, 1d.
             """,
         version: BuildVersion.text)
 

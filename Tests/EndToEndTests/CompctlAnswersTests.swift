@@ -157,4 +157,34 @@ struct CompctlAnswersTests {
         #expect(spec["maxBackoff"] as? String == "90m")
         #expect(spec["executionTimeout"] as? String == "150s")
     }
+
+    @Test("--version on both binaries prints the release and the commit baked beside the binary")
+    func version() throws {
+        for product in ["compctl", "compd"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try builtProduct(product))
+            process.arguments = ["--version"]
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            #expect(text.hasPrefix("0.1.0 (commit "), "\(product): \(text)")
+        }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let copy = directory.path + "/compctl"
+        try FileManager.default.copyItem(atPath: try builtProduct("compctl"), toPath: copy)
+        try Data("1a2b3c4\n".utf8).write(to: URL(fileURLWithPath: directory.path + "/compd-build-commit"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: copy)
+        process.arguments = ["--version"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(text == "0.1.0 (commit 1a2b3c4)\n")
+    }
 }
