@@ -13,7 +13,7 @@ struct TransportErrorTests {
         #expect(error?.operation == "bind")
         #expect(error?.address == "garbage")
         #expect(error?.message == String(cString: strerror(EINVAL)))
-        #expect(error?.description == "bind garbage failed: \(String(cString: strerror(EINVAL))) (errno \(EINVAL))")
+        #expect(error?.description == "bind garbage failed: \(String(cString: strerror(EINVAL))) (errno \(EINVAL)); expected tcp://HOST:PORT or ipc:///path; got `garbage`")
     }
 
     @Test("an unknown transport and a malformed tcp address are refused")
