@@ -2,6 +2,7 @@ import ArgumentParser
 import CompBroker
 import CompJournal
 import CompModel
+import CompTransport
 import CompWire
 import Foundation
 import Logging
