@@ -97,6 +97,10 @@ public final class Broker: Sendable {
             "listen": "\(config.listenAddresses.joined(separator: ","))",
             "events": "\(config.eventsAddress ?? "off")", "data": "\(config.databasePath)",
             "sync": "\(config.sync.rawValue)",
+            "max_retries": "\(config.defaultSpec.maxRetries)", "min_backoff": "\(config.defaultSpec.minBackoff)",
+            "max_backoff": "\(config.defaultSpec.maxBackoff)", "execution_timeout": "\(config.defaultSpec.executionTimeout)",
+            "jitter": "\(config.defaultSpec.jitterPermille)", "in_flight": "\(config.inFlightPerService)",
+            "max_frame_bytes": "\(config.maxFrameBytes)", "retention": "\(config.retention)",
         ])
         defer {
             core.stop()
