@@ -52,11 +52,12 @@ public final class Broker: Sendable {
         }
         let counters = BrokerCounters()
         let events = EventSink(publisher: publisher)
+        let notices = NoticeLog(logger: logger)
         core = Core()
         do {
             try core.start { [config, logger] in
                 try CoreLoop(store: try Journal(options: options), config: config, counters: counters, events: events,
-                             logger: logger, clock: BrokerClock.moment)
+                             logger: logger, notices: notices, clock: BrokerClock.moment)
             }
         } catch {
             server.close()
@@ -76,7 +77,7 @@ public final class Broker: Sendable {
             open: { try JournalReader(path: path) }, core: core, counters: counters, config: config,
             startedAt: BrokerClock.wall(), logger: logger)
         ingress = Ingress(server: server, core: core, admin: admin, replies: replies, counters: counters,
-                          config: config, logger: logger)
+                          config: config, logger: logger, notices: notices)
         let services: [any Service] = [
             checkpointer,
             ThreadService(name: "admin", start: { [admin] in admin.start() }, stop: { [admin] in admin.stop() }),
