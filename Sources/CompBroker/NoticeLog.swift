@@ -44,24 +44,37 @@ final class NoticeLog: Sendable {
     func changes(_ changes: [StateChange]) {
         guard isEnabled else { return }
         for change in changes {
-            let kind = change.kind
-            let execution = change.execution
-            if Self.operatorKinds.contains(kind) {
+            // A switch of small-string compares: most changes (records, leases) fall through at once,
+            // without copying the execution.
+            switch change.kind {
+            case "failure", "failure-result":
+                if change.execution.status == .parked { parked(change.execution, cause: change.kind) }
+            case "timeout":
+                let execution = change.execution
+                if execution.status == .parked {
+                    parked(execution, cause: change.kind)
+                } else {
+                    log(.leaseExpiry, "lease expired", execution, [
+                        "retries": "\(execution.retries)", "status": "\(execution.status)",
+                        "next_retry_at": "\(execution.nextRetryAt.map(\.iso8601) ?? "-")",
+                    ])
+                }
+            case "retry", "apply-spec", "mark", "change-function", "park", "discard":
+                let execution = change.execution
                 log(.operatorAction, "operator action", execution, [
-                    "action": "\(kind)", "by": "\(Self.operatorName)", "status": "\(execution.status)",
+                    "action": "\(change.kind)", "by": "\(Self.operatorName)", "status": "\(execution.status)",
                 ])
-            } else if execution.status == .parked, kind == "failure" || kind == "failure-result" || kind == "timeout" {
-                log(.park, "execution parked", execution, [
-                    "reason": "\(execution.parkReason.map { "\($0)" } ?? "unknown")", "cause": "\(kind)",
-                    "retries": "\(execution.retries)", "error_code": "\(execution.lastError.code)",
-                ])
-            } else if kind == "timeout" {
-                log(.leaseExpiry, "lease expired", execution, [
-                    "retries": "\(execution.retries)", "status": "\(execution.status)",
-                    "next_retry_at": "\(execution.nextRetryAt.map(\.iso8601) ?? "-")",
-                ])
+            default:
+                break
             }
         }
+    }
+
+    private func parked(_ execution: Execution, cause: String) {
+        log(.park, "execution parked", execution, [
+            "reason": "\(execution.parkReason.map { "\($0)" } ?? "unknown")", "cause": "\(cause)",
+            "retries": "\(execution.retries)", "error_code": "\(execution.lastError.code)",
+        ])
     }
 
     /// Logs a service paused or resumed by an operator.
@@ -92,8 +105,6 @@ final class NoticeLog: Sendable {
         let summaries = limiter.withLock { $0.ended(at: now) }
         for summary in summaries { log(summary) }
     }
-
-    private static let operatorKinds: Set<String> = ["retry", "apply-spec", "mark", "change-function", "park", "discard"]
 
     private func log(_ kind: Kind, _ message: Logger.Message, _ execution: Execution, _ extra: Logger.Metadata) {
         var metadata: Logger.Metadata = [

@@ -123,7 +123,8 @@ struct FileValues {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw SettingsError("cannot read config file \(path): \(error.localizedDescription)")
+            let reason = FileManager.default.fileExists(atPath: path) ? "not readable as UTF-8 text" : "no such file"
+            throw SettingsError("cannot read config file \(path): \(reason)")
         }
         try self.init(text: text, path: path)
     }
