@@ -22,7 +22,7 @@ struct CompdSettingsTests {
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let broker = try SettingsBroker(
             directory: directory, arguments: ["--config", config, "--max-retries", "9"],
-            environment: ["COMPD_MAX_RETRIES": "5", "COMPD_JITTER": "150"])
+            environment: ["COMPD_MAX_RETRIES": "5", "COMPD_JITTER": "150", "COMPD_MAX_RETRY": "1"])
         defer { broker.stop() }
         let id = try #require(try broker.reporter().send([failureRecord(eventId: "p-1")]).first).executionId
         let spec = try broker.admin().show(id).execution.spec
@@ -31,6 +31,8 @@ struct CompdSettingsTests {
         #expect(spec.minBackoffMs == 7000)  // file over default
         #expect(spec.maxBackoffMs == 7_200_000)  // default
         #expect(broker.log.contains("in_flight=7"))
+        // A variable that names no setting is warned about, not applied.
+        #expect(broker.log.contains("ignoring environment variable COMPD_MAX_RETRY: no setting has that name"))
     }
 
     @Test("COMPD_CONFIG names the config file, whose names may use dashes or underscores in any case")

@@ -41,6 +41,16 @@ struct NoticeLogTests {
         #expect(rejected["code"] == "\(ErrorCode(rawValue: rejectedOutcome.code).map { "\($0)" } ?? "?")")
         #expect(rejected["code_number"] == "\(rejectedOutcome.code)")
 
+        // A result for an execution the journal does not know is rejected by the journal.
+        var orphan = failureRecord(eventId: "orphan-1", correlationId: "corr-orphan")
+        orphan.lease = LeaseRef(executionId: 987_654, token: 1)
+        let orphanOutcome = try #require(try reporter.send([orphan]).first)
+        #expect(orphanOutcome.status == .rejected)
+        let journalRejected = try #require(try waitForNotice(broker, "record rejected", ["event_id": "orphan-1"]))
+        #expect(journalRejected["correlation_id"] == "corr-orphan")
+        #expect(journalRejected["function"] == "charge")
+        #expect(journalRejected["code_number"] == "\(orphanOutcome.code)")
+
         // A lease that runs out.
         _ = try reporter.send([failureRecord(
             service: "leases", function: "ship", eventId: "lease-1", correlationId: "corr-lease",
