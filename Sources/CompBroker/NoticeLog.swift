@@ -23,6 +23,9 @@ final class NoticeLog: Sendable {
 
     private let logger: Logger
     private let limiter: Mutex<NoticeLimiter<Kind>>
+    /// Whether a window holds lines left out: `flush()`, called for every request, returns at once
+    /// otherwise. Written only under the limiter's lock.
+    private let pending = Atomic<Bool>(false)
     private let clock: @Sendable () -> Int64
 
     /// - Parameters:
@@ -101,8 +104,13 @@ final class NoticeLog: Sendable {
 
     /// Logs the summaries of rate-limit windows that have ended with lines left out.
     func flush() {
+        guard pending.load(ordering: .relaxed) else { return }
         let now = clock()
-        let summaries = limiter.withLock { $0.ended(at: now) }
+        let summaries = limiter.withLock { limiter in
+            let summaries = limiter.ended(at: now)
+            pending.store(limiter.hasSuppressed, ordering: .relaxed)
+            return summaries
+        }
         for summary in summaries { log(summary) }
     }
 
@@ -118,7 +126,11 @@ final class NoticeLog: Sendable {
 
     private func emit(_ kind: Kind, _ message: Logger.Message, _ metadata: Logger.Metadata) {
         let now = clock()
-        let decision = limiter.withLock { $0.admit(kind, at: now) }
+        let decision = limiter.withLock { limiter in
+            let decision = limiter.admit(kind, at: now)
+            if !decision.log { pending.store(true, ordering: .relaxed) }
+            return decision
+        }
         if let summary = decision.summary { log(summary) }
         guard decision.log else { return }
         logger.notice(message, metadata: metadata.merging(["notice": "\(kind.rawValue)"]) { old, _ in old })

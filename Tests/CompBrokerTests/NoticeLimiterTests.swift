@@ -8,11 +8,13 @@ struct NoticeLimiterTests {
         let decisions = (0..<5).map { limiter.admit("park", at: 100 + Int64($0)) }
         #expect(decisions.map(\.log) == [true, true, true, false, false])
         #expect(decisions.allSatisfy { $0.summary == nil })
+        #expect(limiter.hasSuppressed)
         // Another kind has its own budget.
         #expect(limiter.admit("lease", at: 200).log)
         // Nothing has ended before 1000 ms have passed.
         #expect(limiter.ended(at: 1099).isEmpty)
         #expect(limiter.ended(at: 1100) == [.init(kind: "park", suppressed: 2, windowMilliseconds: 1000)])
+        #expect(!limiter.hasSuppressed)
         // The lease window ends with nothing left out: no summary, and the park window is gone.
         #expect(limiter.ended(at: 5000).isEmpty)
     }

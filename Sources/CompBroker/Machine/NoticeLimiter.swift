@@ -41,6 +41,9 @@ struct NoticeLimiter<Kind: Hashable & Sendable>: Sendable {
         return (log, summary)
     }
 
+    /// Whether some window has lines left out (its summary is still to come).
+    var hasSuppressed: Bool { windows.values.contains { $0.suppressed > 0 } }
+
     /// The summaries of windows that have ended by `now` with lines left out; those windows are closed.
     mutating func ended(at now: Int64) -> [Summary] {
         var summaries: [Summary] = []
