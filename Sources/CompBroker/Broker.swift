@@ -98,10 +98,11 @@ public final class Broker: Sendable {
             "listen": "\(config.listenAddresses.joined(separator: ","))",
             "events": "\(config.eventsAddress ?? "off")", "data": "\(config.databasePath)",
             "sync": "\(config.sync.rawValue)",
-            "max_retries": "\(config.defaultSpec.maxRetries)", "min_backoff": "\(config.defaultSpec.minBackoff)",
-            "max_backoff": "\(config.defaultSpec.maxBackoff)", "execution_timeout": "\(config.defaultSpec.executionTimeout)",
+            "max_retries": "\(config.defaultSpec.maxRetries)", "min_backoff": "\(Self.text(config.defaultSpec.minBackoff))",
+            "max_backoff": "\(Self.text(config.defaultSpec.maxBackoff))",
+            "execution_timeout": "\(Self.text(config.defaultSpec.executionTimeout))",
             "jitter": "\(config.defaultSpec.jitterPermille)", "in_flight": "\(config.inFlightPerService)",
-            "max_frame_bytes": "\(config.maxFrameBytes)", "retention": "\(config.retention)",
+            "max_frame_bytes": "\(config.maxFrameBytes)", "retention": "\(Self.text(config.retention))",
         ])
         defer {
             core.stop()
@@ -110,6 +111,11 @@ public final class Broker: Sendable {
             logger.info("compd stopped")
         }
         try await group.run()
+    }
+
+    /// A span as the settings write it (`3m`, `7d`).
+    private static func text(_ span: TimeSpan) -> String {
+        DurationText.format(milliseconds: UInt64(clamping: span.milliseconds))
     }
 
     /// Starts the graceful shutdown `run()` is waiting for.

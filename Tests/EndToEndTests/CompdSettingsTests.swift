@@ -86,7 +86,7 @@ struct CompdSettingsTests {
         let spec = try broker.admin().show(id).execution.spec
         #expect(spec.maxRetries == 10)
         #expect(spec.minBackoffMs == 180_000)
-        #expect(broker.log.contains("retention=604800000ms"))
+        #expect(broker.log.contains("retention=7d"))
     }
 
     @Test("a bad value exits 64 naming the setting, the value, where it came from and the rule")
