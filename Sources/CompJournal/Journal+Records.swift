@@ -45,8 +45,8 @@ extension Journal {
     private func applyByKey(
         _ record: IncomingRecord, report: FailureReport, batch: inout Batch
     ) throws(JournalError) -> RecordResult {
-        // A miss in the open-key set is exact: no open execution has the key, SQLite need not be asked.
-        let open = store.openKeys.mayContain(record.key) ? try queries.openExecution(key: record.key) : nil
+        // The open-key map names the candidates; none means no open execution has the key.
+        let open = try openExecution(key: record.key)
         switch (record.kind, open) {
         case (.failure, let current?):
             return try applyInput(
@@ -88,5 +88,15 @@ extension Journal {
         }
         try journal(body, recordId: record.id, execution: next, previous: current, batch: &batch)
         return .accepted(current.id)
+    }
+}
+
+extension Journal {
+    /// The open execution of `key` (excluding one id), found through the open-key map and read by id.
+    func openExecution(key: ExecutionKey, excluding: ExecutionID? = nil) throws(JournalError) -> Execution? {
+        let hash = OpenKeys.fold(key)
+        guard let first = store.openKeys.firstCandidate(hash) else { return nil }
+        return try queries.openExecution(
+            key: key, first: first, others: store.openKeys.otherCandidates(hash), excluding: excluding)
     }
 }

@@ -25,7 +25,7 @@ struct Store {
     ) throws(JournalError) {
         let statement = try connection.cached(HotStatement.appendEntry)
         try statement.bind(seq, at: 1)
-        if let recordId { try statement.bind(blob: recordId.bytes, at: 2) } else { try statement.bindNull(at: 2) }
+        if let recordId { try statement.bind(recordId, at: 2) } else { try statement.bindNull(at: 2) }
         try statement.bind(executionId, at: 3)
         try statement.bind(at.milliseconds, at: 4)
         try statement.bind(body.kind.rawValue, at: 5)
@@ -114,18 +114,27 @@ struct Store {
         openKeys.rollback(to: saved.keys)
     }
 
-    /// The open executions' key hashes, through `executions_open_key` (an index-only scan).
-    static let openKeyHashesSQL = "SELECT key_hash FROM executions WHERE \(Schema.isOpen)"
+    /// The open executions' ids and key hashes, one status at a time through its partial index (FAILED:
+    /// `executions_due`, PREPARED: `executions_lease`, PARKED: `executions_status`), so a start reads the open
+    /// entries, not the table: each index ends in `key_hash`, so these are index-only scans. `INDEXED BY` makes a
+    /// plan without the index an error instead of a full scan.
+    static let openKeyHashesSQL = [
+        "SELECT id, key_hash FROM executions INDEXED BY executions_due WHERE status = 1",
+        "SELECT id, key_hash FROM executions INDEXED BY executions_lease WHERE status = 2",
+        "SELECT id, key_hash FROM executions INDEXED BY executions_status WHERE status IN (4, 5) AND status = 4",
+    ]
 
     /// The number of open executions, from `status_counts`.
     static let openCountSQL = "SELECT coalesce(sum(count), 0) FROM status_counts WHERE \(Schema.isOpen)"
 
-    /// Replaces the open-key set with the open executions of the table.
+    /// Replaces the open-key map with the open executions of the table.
     mutating func loadOpenKeys() throws(JournalError) {
         openKeys.removeAll()
         openKeys.reserve(Int(try connection.scalarInt(Self.openCountSQL) ?? 0))
-        let statement = try connection.prepare(Self.openKeyHashesSQL)
-        while try statement.step() { openKeys.load(statement.int64(0)) }
+        for sql in Self.openKeyHashesSQL {
+            let statement = try connection.prepare(sql)
+            while try statement.step() { openKeys.load(statement.int64(1), id: statement.int64(0)) }
+        }
     }
 
     /// Persists a service's paused flag.
