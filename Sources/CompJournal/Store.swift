@@ -12,6 +12,11 @@ struct Store {
     var openKeys = OpenKeys()
     /// False while a rebuild replays the journal: the set is reloaded from the table afterwards instead.
     var tracksOpenKeys = true
+    /// No journal row has a record id above this one (nil: no row has an id). A record with a greater id is
+    /// new for certain, so the dedupe lookup is skipped: clients make time-ordered ids (UUIDv7, monotonic per
+    /// generator), so most new records are above it. It may be above every stored id (after a rollback or a
+    /// prune), which only costs lookups, never a missed duplicate.
+    private(set) var newestRecordId: RecordID?
 
     init(connection: Connection) { self.connection = connection }
 
@@ -20,7 +25,7 @@ struct Store {
         "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
     /// Appends one journal row.
-    func append(
+    mutating func append(
         seq: Int64, recordId: RecordID?, executionId: ExecutionID, at: Timestamp, body: EntryBody, summary: String
     ) throws(JournalError) {
         let statement = try connection.cached(HotStatement.appendEntry)
@@ -32,6 +37,23 @@ struct Store {
         try statement.bind(blob: body.encoded, at: 6)
         try statement.bind(summary, at: 7)
         try statement.run()
+        if let recordId, newestRecordId.map({ Self.isAbove(recordId, $0) }) ?? true { newestRecordId = recordId }
+    }
+
+    /// Whether a journal row may have `recordId`: false is certain (it is above every stored id).
+    func mayHaveRecord(_ recordId: RecordID) -> Bool {
+        guard let newestRecordId else { return false }
+        return !Self.isAbove(recordId, newestRecordId)
+    }
+
+    /// `a > b` in the order SQLite compares the stored blobs (memcmp of the big-endian bytes).
+    private static func isAbove(_ a: RecordID, _ b: RecordID) -> Bool { (a.high, a.low) > (b.high, b.low) }
+
+    /// Reads the greatest stored record id (through `journal_record`, one index probe).
+    mutating func loadNewestRecordId() throws(JournalError) {
+        let statement = try connection.prepare(
+            "SELECT record_id FROM journal WHERE record_id IS NOT NULL ORDER BY record_id DESC LIMIT 1")
+        newestRecordId = try statement.step() ? RecordID(bytes: statement.blob(0)) : nil
     }
 
     /// Writes an execution: INSERT when `previous` is nil, else UPDATE of what changed.
