@@ -52,11 +52,12 @@ public final class Broker: Sendable {
         }
         let counters = BrokerCounters()
         let events = EventSink(publisher: publisher)
+        let notices = NoticeLog(logger: logger)
         core = Core()
         do {
             try core.start { [config, logger] in
                 try CoreLoop(store: try Journal(options: options), config: config, counters: counters, events: events,
-                             logger: logger, clock: BrokerClock.moment)
+                             logger: logger, notices: notices, clock: BrokerClock.moment)
             }
         } catch {
             server.close()
@@ -76,7 +77,7 @@ public final class Broker: Sendable {
             open: { try JournalReader(path: path) }, core: core, counters: counters, config: config,
             startedAt: BrokerClock.wall(), logger: logger)
         ingress = Ingress(server: server, core: core, admin: admin, replies: replies, counters: counters,
-                          config: config, logger: logger)
+                          config: config, logger: logger, notices: notices)
         let services: [any Service] = [
             checkpointer,
             ThreadService(name: "admin", start: { [admin] in admin.start() }, stop: { [admin] in admin.stop() }),
@@ -97,6 +98,11 @@ public final class Broker: Sendable {
             "listen": "\(config.listenAddresses.joined(separator: ","))",
             "events": "\(config.eventsAddress ?? "off")", "data": "\(config.databasePath)",
             "sync": "\(config.sync.rawValue)",
+            "max_retries": "\(config.defaultSpec.maxRetries)", "min_backoff": "\(Self.text(config.defaultSpec.minBackoff))",
+            "max_backoff": "\(Self.text(config.defaultSpec.maxBackoff))",
+            "execution_timeout": "\(Self.text(config.defaultSpec.executionTimeout))",
+            "jitter": "\(config.defaultSpec.jitterPermille)", "in_flight": "\(config.inFlightPerService)",
+            "max_frame_bytes": "\(config.maxFrameBytes)", "retention": "\(Self.text(config.retention))",
         ])
         defer {
             core.stop()
@@ -105,6 +111,11 @@ public final class Broker: Sendable {
             logger.info("compd stopped")
         }
         try await group.run()
+    }
+
+    /// A span as the settings write it (`3m`, `7d`).
+    private static func text(_ span: TimeSpan) -> String {
+        DurationText.format(milliseconds: UInt64(clamping: span.milliseconds))
     }
 
     /// Starts the graceful shutdown `run()` is waiting for.

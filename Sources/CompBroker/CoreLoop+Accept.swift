@@ -96,6 +96,7 @@ extension CoreLoop {
                 switch outcome {
                 case .applied:
                     machine.setPaused(service, value)
+                    notices.paused(service, value)
                     events.publishPaused(service, value)
                     done(.success(ActionOutcome(matched: 1, changed: 1, failures: [])))
                 case .failed(let error):

@@ -12,6 +12,8 @@ final class CoreLoop {
     let counters: BrokerCounters
     let events: EventSink
     let logger: Logger
+    /// Notice lines for parks, lease expiries and operator actions (rate-limited).
+    let notices: NoticeLog
     let clock: @Sendable () -> Moment
 
     /// The most records applied in one transaction.
@@ -19,12 +21,13 @@ final class CoreLoop {
 
     /// Builds the loop's state from the store: paused services, the lease index and the earliest expiry.
     init(store: any BrokerStore, config: BrokerConfig, counters: BrokerCounters, events: EventSink,
-         logger: Logger, clock: @escaping @Sendable () -> Moment) throws(JournalError) {
+         logger: Logger, notices: NoticeLog? = nil, clock: @escaping @Sendable () -> Moment) throws(JournalError) {
         self.store = store
         self.config = config
         self.counters = counters
         self.events = events
         self.logger = logger
+        self.notices = notices ?? NoticeLog(logger: logger)
         self.clock = clock
         let at = clock()
         machine = DispatchMachine(
@@ -81,6 +84,7 @@ final class CoreLoop {
         }
         apply(machine.committed(steps: steps, outcomes: outcomes, changes: result.changes.map(\.execution), at: at))
         for (finish, outcome) in zip(finishers, result.units) { finish(outcome) }
+        if notices.isEnabled { notices.changes(result.changes) }
         if events.isEnabled {
             for change in result.changes { events.publish(Mapping.event(change)) }
         }

@@ -17,10 +17,11 @@ final class Ingress: Sendable {
     private let counters: BrokerCounters
     private let config: BrokerConfig
     private let logger: Logger
+    private let notices: NoticeLog
     private let worker = WorkerThread(name: "compd-ingress")
 
     init(server: ReplyServer, core: Core, admin: AdminReader, replies: Replier, counters: BrokerCounters,
-         config: BrokerConfig, logger: Logger) {
+         config: BrokerConfig, logger: Logger, notices: NoticeLog) {
         self.server = server
         self.core = core
         self.admin = admin
@@ -28,6 +29,7 @@ final class Ingress: Sendable {
         self.counters = counters
         self.config = config
         self.logger = logger
+        self.notices = notices
     }
 
     /// Starts the receiving thread.
@@ -52,6 +54,7 @@ final class Ingress: Sendable {
                 continue
             }
             if let failures = backoff.succeeded() { logger.notice("receive recovered after \(failures) failures") }
+            notices.flush()
             guard let request else { continue }
             handle(request)
         }
@@ -140,20 +143,25 @@ final class Ingress: Sendable {
         let rejected = batch.records.count - incoming.count
         if rejected > 0 {
             counters.update { $0.recordsRejected += UInt64(rejected) }
-            logger.notice("records rejected", metadata: ["count": "\(rejected)", "of": "\(batch.records.count)"])
+            notices.rejected(batch.records, outcomes, at: outcomes.indices)
         }
         guard !incoming.isEmpty else {
             replies.send(requester, .ack(Ack(outcomes: outcomes.compactMap { $0 })))
             return
         }
-        submit(.records(incoming) { [replies, counters, outcomes, positions] result in
+        submit(.records(incoming) { [replies, counters, notices, outcomes, positions, records = batch.records] result in
             switch result {
             case .success(let results):
                 var all = outcomes
                 for (position, result) in zip(positions, results) { all[position] = Mapping.outcome(result) }
+                var rejected = false
                 counters.update { values in
-                    for result in results { Self.count(result, into: &values) }
+                    for result in results {
+                        Self.count(result, into: &values)
+                        if case .rejected = result { rejected = true }
+                    }
                 }
+                if rejected { notices.rejected(records, all, at: positions) }
                 replies.send(requester, .ack(Ack(outcomes: all.compactMap { $0 })))
             case .failure(let error):
                 replies.send(requester, Mapping.reply(error))

@@ -20,7 +20,7 @@ extension Journal {
         } catch {
             return .failure(.model(error))
         }
-        if next.key != current.key, try queries.openExecution(key: next.key, excluding: id) != nil {
+        if next.key != current.key, try openExecution(key: next.key, excluding: id) != nil {
             return .failure(.keyConflict)
         }
         try journal(body, recordId: nil, execution: next, previous: current, batch: &batch)

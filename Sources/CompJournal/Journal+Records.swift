@@ -3,8 +3,11 @@ import CompModel
 extension Journal {
     /// Applies one record: dedupe by id, then a leased result (fencing) or a report by key.
     func apply(_ record: IncomingRecord, batch: inout Batch) throws(JournalError) -> RecordResult {
-        // (1) Dedupe: the unique index also sees rows written earlier in this transaction.
-        if let first = try queries.executionId(ofRecord: record.id) { return .duplicate(first) }
+        // (1) Dedupe: the unique index also sees rows written earlier in this transaction; an id above every
+        // stored one is new for certain and needs no lookup.
+        if store.mayHaveRecord(record.id), let first = try queries.executionId(ofRecord: record.id) {
+            return .duplicate(first)
+        }
         let report = record.failure
             ?? FailureReport(error: ErrorInfo(code: "UNKNOWN", message: "no error given"), occurredAt: batch.now)
         if let lease = record.lease {
@@ -45,8 +48,8 @@ extension Journal {
     private func applyByKey(
         _ record: IncomingRecord, report: FailureReport, batch: inout Batch
     ) throws(JournalError) -> RecordResult {
-        // A miss in the open-key set is exact: no open execution has the key, SQLite need not be asked.
-        let open = store.openKeys.mayContain(record.key) ? try queries.openExecution(key: record.key) : nil
+        // The open-key map names the candidates; none means no open execution has the key.
+        let open = try openExecution(key: record.key)
         switch (record.kind, open) {
         case (.failure, let current?):
             return try applyInput(
@@ -88,5 +91,15 @@ extension Journal {
         }
         try journal(body, recordId: record.id, execution: next, previous: current, batch: &batch)
         return .accepted(current.id)
+    }
+}
+
+extension Journal {
+    /// The open execution of `key` (excluding one id), found through the open-key map and read by id.
+    func openExecution(key: ExecutionKey, excluding: ExecutionID? = nil) throws(JournalError) -> Execution? {
+        let hash = OpenKeys.fold(key)
+        guard let first = store.openKeys.firstCandidate(hash) else { return nil }
+        return try queries.openExecution(
+            key: key, first: first, others: store.openKeys.otherCandidates(hash), excluding: excluding)
     }
 }

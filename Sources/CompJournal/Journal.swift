@@ -62,6 +62,7 @@ public final class Journal: JournalConnection, BrokerStore {
         try Schema.migrate(connection)
         var store = Store(connection: connection)
         try store.loadOpenKeys()
+        try store.loadNewestRecordId()
         let lastSeq = try connection.scalarInt("SELECT max(seq) FROM journal") ?? 0
         let floor = try store.meta("seq_floor") ?? 0
         self.options = options

@@ -1,24 +1,28 @@
 import CompModel
 
-/// The key hashes of every open (FAILED, PREPARED or PARKED) execution, in memory, so a record whose key
-/// has no open execution skips the `executions_open_key` lookup: a miss is exact (no open execution has
-/// the key), a hit falls through to SQLite.
+/// Where the open (FAILED, PREPARED or PARKED) executions are, by key: each open execution's id under
+/// the folded hash of its key, in memory. It replaces the `executions_open_key` index (dropped in schema
+/// version 4): finding the open execution of a record's key is a map lookup and a read by id, and a new
+/// failure no longer inserts into a B-tree keyed by a random hash (at 1M stored that index was about half
+/// of the pages a group commit of new failures wrote).
 ///
-/// Each key's 64-bit `stableHash` is folded to 32 bits: 4 bytes a key, about 4 MB for 500k open. Folding
-/// only adds hits that SQLite then answers (about 1 in 10,000 at 500k open); a miss stays exact. Two open
-/// keys may share a folded hash, so `extra` counts the copies beyond the first and a removal only drops
-/// the hash with its last copy.
+/// Exact, not a filter: every open execution is here under its key's hash, and nothing else is. A hash
+/// names candidates, not the answer: two keys can share a folded hash, so the caller reads each candidate
+/// by id and compares its key.
+///
+/// Each key's 64-bit `stableHash` is folded to 32 bits; an entry costs about 12 bytes plus the dictionary's
+/// spare room (about 12 MB for 500k open). Ids sharing a hash beyond the first live in `more`.
 ///
 /// Kept in step by `Store.write` inside the writer's transaction. Every change is logged until the
 /// transaction ends, so a rollback (of a unit to its savepoint, or of the whole transaction) undoes it.
 /// Not `Sendable`: owned by the journal's writer thread.
 struct OpenKeys {
-    private var hashes: Set<UInt32> = []
-    private var extra: [UInt32: Int] = [:]
-    /// Changes since the transaction began: (hash, +1 inserted / −1 removed).
-    private var log: [(hash: UInt32, delta: Int8)] = []
+    private var first: [UInt32: ExecutionID] = [:]
+    private var more: [UInt32: [ExecutionID]] = [:]
+    /// Changes since the transaction began: (hash, id, inserted or removed).
+    private var log: [(hash: UInt32, id: ExecutionID, inserted: Bool)] = []
 
-    /// How many open executions the set holds.
+    /// How many open executions the map holds.
     private(set) var count = 0
 
     /// The folded hash of a key.
@@ -30,35 +34,41 @@ struct OpenKeys {
         return UInt32(truncatingIfNeeded: bits ^ (bits >> 32))
     }
 
-    /// Whether an open execution may have `key`: false is certain, true must be checked in SQLite.
-    func mayContain(_ key: ExecutionKey) -> Bool { hashes.contains(Self.fold(key)) }
+    /// The first open execution whose key has the folded hash `hash`, or nil when none has (certain).
+    func firstCandidate(_ hash: UInt32) -> ExecutionID? { first[hash] }
 
-    /// Reserves room for `capacity` hashes (before a load).
-    mutating func reserve(_ capacity: Int) { hashes.reserveCapacity(capacity) }
+    /// The other open executions whose keys share the folded hash (almost always none).
+    func otherCandidates(_ hash: UInt32) -> [ExecutionID] { more[hash] ?? [] }
 
-    /// Adds an open execution's key hash (not logged: for loading).
-    mutating func load(_ stableHash: Int64) { add(Self.fold(stableHash)) }
+    /// Whether an open execution may have `key`: false is certain.
+    func mayContain(_ key: ExecutionKey) -> Bool { first[Self.fold(key)] != nil }
+
+    /// Reserves room for `capacity` open executions (before a load).
+    mutating func reserve(_ capacity: Int) { first.reserveCapacity(capacity) }
+
+    /// Adds an open execution (not logged: for loading).
+    mutating func load(_ stableHash: Int64, id: ExecutionID) { add(Self.fold(stableHash), id) }
 
     /// Adds an open execution's key, logged for rollback.
-    mutating func insert(_ key: ExecutionKey) {
+    mutating func insert(_ key: ExecutionKey, id: ExecutionID) {
         let hash = Self.fold(key)
-        add(hash)
-        log.append((hash, 1))
+        add(hash, id)
+        log.append((hash, id, true))
     }
 
-    /// Removes an open execution's key (one copy), logged for rollback.
-    mutating func remove(_ key: ExecutionKey) {
+    /// Removes an open execution's key, logged for rollback.
+    mutating func remove(_ key: ExecutionKey, id: ExecutionID) {
         let hash = Self.fold(key)
-        drop(hash)
-        log.append((hash, -1))
+        guard drop(hash, id) else { return }
+        log.append((hash, id, false))
     }
 
-    /// The open execution's hash changed status or key: `previous` (nil for a new execution) to `next`.
+    /// An execution was written: `previous` (nil for a new execution) became `next` (same id).
     mutating func update(from previous: Execution?, to next: Execution) {
         let wasOpen = previous.map(\.isOpen) ?? false
         let keyChanged = previous.map { $0.key != next.key } ?? false
-        if let previous, wasOpen, !next.isOpen || keyChanged { remove(previous.key) }
-        if next.isOpen, !wasOpen || keyChanged { insert(next.key) }
+        if let previous, wasOpen, !next.isOpen || keyChanged { remove(previous.key, id: previous.id) }
+        if next.isOpen, !wasOpen || keyChanged { insert(next.key, id: next.id) }
     }
 
     /// The position of the log, to roll back to (a unit's savepoint).
@@ -67,39 +77,53 @@ struct OpenKeys {
     /// Undoes every change logged after `mark`.
     mutating func rollback(to mark: Int) {
         while log.count > mark, let change = log.popLast() {
-            if change.delta > 0 { drop(change.hash) } else { add(change.hash) }
+            if change.inserted { _ = drop(change.hash, change.id) } else { add(change.hash, change.id) }
         }
     }
 
     /// Forgets the log: the transaction committed.
     mutating func commit() { log.removeAll(keepingCapacity: true) }
 
-    /// Empties the set (before a rebuild); logged changes are forgotten too.
+    /// Empties the map (before a load); logged changes are forgotten too.
     mutating func removeAll() {
-        hashes.removeAll()
-        extra.removeAll()
+        first.removeAll()
+        more.removeAll()
         log.removeAll()
         count = 0
     }
 
-    /// Every folded hash with its number of copies, for tests comparing the set with the table.
-    var contents: [UInt32: Int] {
-        var result: [UInt32: Int] = [:]
-        for hash in hashes { result[hash] = 1 + (extra[hash] ?? 0) }
+    /// Every folded hash with its open executions' ids, sorted, for tests comparing the map with the table.
+    var contents: [UInt32: [ExecutionID]] {
+        var result: [UInt32: [ExecutionID]] = [:]
+        for (hash, id) in first { result[hash] = ([id] + (more[hash] ?? [])).sorted() }
         return result
     }
 
-    private mutating func add(_ hash: UInt32) {
+    private mutating func add(_ hash: UInt32, _ id: ExecutionID) {
         count += 1
-        if !hashes.insert(hash).inserted { extra[hash, default: 0] += 1 }
+        if first[hash] == nil {
+            first[hash] = id
+        } else {
+            more[hash, default: []].append(id)
+        }
     }
 
-    private mutating func drop(_ hash: UInt32) {
-        count -= 1
-        if let copies = extra[hash] {
-            extra[hash] = copies > 1 ? copies - 1 : nil
+    /// Removes `id` under `hash`; false when it was not there.
+    private mutating func drop(_ hash: UInt32, _ id: ExecutionID) -> Bool {
+        guard let head = first[hash] else { return false }
+        if head == id {
+            if var others = more[hash], !others.isEmpty {
+                first[hash] = others.removeLast()
+                more[hash] = others.isEmpty ? nil : others
+            } else {
+                first[hash] = nil
+            }
         } else {
-            hashes.remove(hash)
+            guard var others = more[hash], let index = others.firstIndex(of: id) else { return false }
+            others.remove(at: index)
+            more[hash] = others.isEmpty ? nil : others
         }
+        count -= 1
+        return true
     }
 }

@@ -50,14 +50,23 @@ struct Queries {
         return try executions(statement).first
     }
 
-    /// The open executions with a key hash (?1), through `executions_open_key`.
-    static let openKeySQL = "\(selectExecution) WHERE key_hash = ?1 AND \(Schema.isOpen)"
-
-    /// The open (FAILED, PREPARED or PARKED) execution of `key`, or nil; `excluding` skips one id.
-    func openExecution(key: ExecutionKey, excluding: ExecutionID? = nil) throws(JournalError) -> Execution? {
-        let statement = try connection.cached(HotStatement.openKeyLookup)
-        try statement.bind(key.stableHash, at: 1)
-        return try executions(statement).first { $0.key == key && $0.id != excluding }
+    /// The open (FAILED, PREPARED or PARKED) execution of `key` among `candidates` (the ids `OpenKeys` holds
+    /// under the key's hash), or nil; `excluding` skips one id. Each candidate is read by id and its key compared.
+    func openExecution(
+        key: ExecutionKey, first: ExecutionID?, others: [ExecutionID], excluding: ExecutionID? = nil
+    ) throws(JournalError) -> Execution? {
+        func check(_ id: ExecutionID) throws(JournalError) -> Execution? {
+            guard id != excluding, let execution = try execution(id), execution.isOpen, execution.key == key else {
+                return nil
+            }
+            return execution
+        }
+        guard let first else { return nil }
+        if let found = try check(first) { return found }
+        for id in others {
+            if let found = try check(id) { return found }
+        }
+        return nil
     }
 
     /// The dedupe lookup of a record id (?1), through `journal_record`.
@@ -68,7 +77,7 @@ struct Queries {
     func executionId(ofRecord recordId: RecordID) throws(JournalError) -> ExecutionID? {
         let statement = try connection.cached(HotStatement.recordLookup)
         defer { statement.reset() }
-        try statement.bind(blob: recordId.bytes, at: 1)
+        try statement.bind(recordId, at: 1)
         guard try statement.step() else { return nil }
         return statement.int64(0)
     }

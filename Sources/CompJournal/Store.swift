@@ -12,6 +12,11 @@ struct Store {
     var openKeys = OpenKeys()
     /// False while a rebuild replays the journal: the set is reloaded from the table afterwards instead.
     var tracksOpenKeys = true
+    /// No journal row has a record id above this one (nil: no row has an id). A record with a greater id is
+    /// new for certain, so the dedupe lookup is skipped: clients make time-ordered ids (UUIDv7, monotonic per
+    /// generator), so most new records are above it. It may be above every stored id (after a rollback or a
+    /// prune), which only costs lookups, never a missed duplicate.
+    private(set) var newestRecordId: RecordID?
 
     init(connection: Connection) { self.connection = connection }
 
@@ -20,18 +25,35 @@ struct Store {
         "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
     /// Appends one journal row.
-    func append(
+    mutating func append(
         seq: Int64, recordId: RecordID?, executionId: ExecutionID, at: Timestamp, body: EntryBody, summary: String
     ) throws(JournalError) {
         let statement = try connection.cached(HotStatement.appendEntry)
         try statement.bind(seq, at: 1)
-        if let recordId { try statement.bind(blob: recordId.bytes, at: 2) } else { try statement.bindNull(at: 2) }
+        if let recordId { try statement.bind(recordId, at: 2) } else { try statement.bindNull(at: 2) }
         try statement.bind(executionId, at: 3)
         try statement.bind(at.milliseconds, at: 4)
         try statement.bind(body.kind.rawValue, at: 5)
         try statement.bind(blob: body.encoded, at: 6)
         try statement.bind(summary, at: 7)
         try statement.run()
+        if let recordId, newestRecordId.map({ Self.isAbove(recordId, $0) }) ?? true { newestRecordId = recordId }
+    }
+
+    /// Whether a journal row may have `recordId`: false is certain (it is above every stored id).
+    func mayHaveRecord(_ recordId: RecordID) -> Bool {
+        guard let newestRecordId else { return false }
+        return !Self.isAbove(recordId, newestRecordId)
+    }
+
+    /// `a > b` in the order SQLite compares the stored blobs (memcmp of the big-endian bytes).
+    private static func isAbove(_ a: RecordID, _ b: RecordID) -> Bool { (a.high, a.low) > (b.high, b.low) }
+
+    /// Reads the greatest stored record id (through `journal_record`, one index probe).
+    mutating func loadNewestRecordId() throws(JournalError) {
+        let statement = try connection.prepare(
+            "SELECT record_id FROM journal WHERE record_id IS NOT NULL ORDER BY record_id DESC LIMIT 1")
+        newestRecordId = try statement.step() ? RecordID(bytes: statement.blob(0)) : nil
     }
 
     /// Writes an execution: INSERT when `previous` is nil, else UPDATE of what changed.
@@ -114,18 +136,27 @@ struct Store {
         openKeys.rollback(to: saved.keys)
     }
 
-    /// The open executions' key hashes, through `executions_open_key` (an index-only scan).
-    static let openKeyHashesSQL = "SELECT key_hash FROM executions WHERE \(Schema.isOpen)"
+    /// The open executions' ids and key hashes, one status at a time through its partial index (FAILED:
+    /// `executions_due`, PREPARED: `executions_lease`, PARKED: `executions_status`), so a start reads the open
+    /// entries, not the table: each index ends in `key_hash`, so these are index-only scans. `INDEXED BY` makes a
+    /// plan without the index an error instead of a full scan.
+    static let openKeyHashesSQL = [
+        "SELECT id, key_hash FROM executions INDEXED BY executions_due WHERE status = 1",
+        "SELECT id, key_hash FROM executions INDEXED BY executions_lease WHERE status = 2",
+        "SELECT id, key_hash FROM executions INDEXED BY executions_status WHERE status IN (4, 5) AND status = 4",
+    ]
 
     /// The number of open executions, from `status_counts`.
     static let openCountSQL = "SELECT coalesce(sum(count), 0) FROM status_counts WHERE \(Schema.isOpen)"
 
-    /// Replaces the open-key set with the open executions of the table.
+    /// Replaces the open-key map with the open executions of the table.
     mutating func loadOpenKeys() throws(JournalError) {
         openKeys.removeAll()
         openKeys.reserve(Int(try connection.scalarInt(Self.openCountSQL) ?? 0))
-        let statement = try connection.prepare(Self.openKeyHashesSQL)
-        while try statement.step() { openKeys.load(statement.int64(0)) }
+        for sql in Self.openKeyHashesSQL {
+            let statement = try connection.prepare(sql)
+            while try statement.step() { openKeys.load(statement.int64(1), id: statement.int64(0)) }
+        }
     }
 
     /// Persists a service's paused flag.

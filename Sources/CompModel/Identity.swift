@@ -27,8 +27,13 @@ public struct RecordID: Hashable, Sendable, CustomStringConvertible {
 
     /// The 16 bytes, big-endian.
     public var bytes: [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) }
-            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+        [UInt8](unsafeUninitializedCapacity: 16) { buffer, count in
+            for index in 0..<8 {
+                buffer[index] = UInt8(truncatingIfNeeded: high >> (56 - 8 * index))
+                buffer[index + 8] = UInt8(truncatingIfNeeded: low >> (56 - 8 * index))
+            }
+            count = 16
+        }
     }
 
     /// Creates a record id from its 128-bit value (the high half first, as on the wire).

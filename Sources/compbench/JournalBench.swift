@@ -136,8 +136,13 @@ struct Workload {
     let services = ["orders", "billing", "shipping", "mail"]
     let functions = ["reserve", "charge", "notify", "ship", "audit", "refund", "invoice", "track"]
     let payload: [UInt8] = Array(repeating: 0x61, count: 256)
+    /// Record ids as a client library makes them (monotonic UUIDv7).
+    let ids: RecordIDGenerator
 
-    init(seed: UInt64) { random = SplitMix64(seed: seed) }
+    init(seed: UInt64) {
+        random = SplitMix64(seed: seed)
+        ids = RecordIDGenerator(seed: seed)
+    }
 
     static func clock() -> Timestamp { WallClock.now() }
 
@@ -151,7 +156,7 @@ struct Workload {
 
     mutating func failure(_ key: ExecutionKey, now: Timestamp) -> IncomingRecord {
         IncomingRecord(
-            id: RecordID.timeOrdered(at: now, using: &random), kind: .failure, key: key,
+            id: ids.next(at: now), kind: .failure, key: key,
             correlationId: "order-\(String(random.next(), radix: 16))",
             failure: FailureReport(
                 error: ErrorInfo(code: "DB_DOWN", message: "connection refused by db-3:5432"), occurredAt: now),
@@ -159,7 +164,7 @@ struct Workload {
     }
 
     mutating func success(_ key: ExecutionKey, now: Timestamp) -> IncomingRecord {
-        IncomingRecord(id: RecordID.timeOrdered(at: now, using: &random), kind: .success, key: key)
+        IncomingRecord(id: ids.next(at: now), kind: .success, key: key)
     }
 
     /// Batches of new failures; returns how many records were committed.

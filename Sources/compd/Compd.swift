@@ -1,9 +1,6 @@
 import ArgumentParser
 import CompBroker
-import CompJournal
-import CompModel
 import CompTransport
-import CompWire
 import Foundation
 import Logging
 
@@ -13,57 +10,51 @@ struct Compd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compd",
         abstract: "The compensation broker: journals failures, schedules retries, pushes them to subscribers.",
+        usage: "compd [--config <file>] [--<setting> <value> ...]",
         discussion: """
-            Every option can also be set in a config file (--config FILE, lines of `name = value`, \
-            names as the long options without dashes, `#` comments) or in an environment variable \
-            COMPD_<NAME> (upper case, dashes as underscores, e.g. COMPD_MIN_BACKOFF=3s). \
-            Precedence: flag, then environment, then config file, then the default. \
-            Durations: 250ms, 3s, 5m, 2h, 1d.
+            Every setting below is set by its option, by the environment variable COMPD_<NAME> \
+            (upper case, dashes as underscores), or by a line `name = value` of the config file \
+            (--config FILE or COMPD_CONFIG; `#` starts a comment; names with dashes or underscores; \
+            an unknown name is refused). Precedence: option, then environment, then config file, then \
+            the default. `--listen` may repeat; its variable and file line take addresses separated by \
+            commas. A bad value stops compd with exit code 64 and a message naming the setting.
+
+            Example: compd --config /etc/compd/compd.conf --listen tcp://0.0.0.0:7450 \
+            --listen ipc:///run/compd/compd.sock
+
+            SETTINGS:
+            \(Setting.helpText)
             """,
         version: BuildVersion.text)
 
-    @Option(help: "Directory of the SQLite journal (default ./compd-data).")
-    var data: String?
-    @Option(help: "Request socket address (raw REP); repeat for several (default tcp://127.0.0.1:7450).")
-    var listen: [String] = []
-    @Option(help: "Event socket address (PUB), or `off` (default tcp://127.0.0.1:7451).")
-    var events: String?
-    @Option(help: "full: an ack means durable; normal: faster, may lose the last commits on power loss (default full).")
-    var sync: String?
-    @Option(help: "Config file of `name = value` lines.")
+    @Option(help: ArgumentHelp("Config file of `name = value` lines (or COMPD_CONFIG).", valueName: "file"))
     var config: String?
-    @Option(name: .customLong("max-retries"), help: "Default retries after the first failure (default 10).")
-    var maxRetries: String?
-    @Option(name: .customLong("min-backoff"), help: "Default first retry delay (default 180s).")
-    var minBackoff: String?
-    @Option(name: .customLong("max-backoff"), help: "Default cap on a retry delay (default 2h).")
-    var maxBackoff: String?
-    @Option(name: .customLong("execution-timeout"), help: "Default lease length of an attempt (default 120s).")
-    var executionTimeout: String?
-    @Option(help: "Default jitter in thousandths of a delay, 0...1000 (default 200).")
-    var jitter: String?
-    @Option(name: .customLong("in-flight"), help: "Commands of one service leased at once at most (default 1000).")
-    var inFlight: String?
-    @Option(name: .customLong("max-frame-bytes"), help: "Largest frame accepted and sent, 524288...4194304 (default 1048576).")
-    var maxFrameBytes: String?
-    @Option(help: "How long finished executions are kept, at least 24h (default 7d).")
-    var retention: String?
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (default info).")
-    var logLevel: String?
+
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var settings: [String] = []
 
     func run() async throws {
-        let settings = try Settings(flags: self)
-        let level = try settings.logLevel()
+        let settings: Settings
+        do {
+            settings = try Settings(arguments: self.settings, configPath: config,
+                                    environment: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("compd: \(error)\n".utf8))
+            throw ExitCode(64)
+        }
+        let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "compd")
-        let config = try settings.brokerConfig()
+        for name in settings.unknownVariables {
+            logger.warning("ignoring environment variable \(name): no setting has that name (see compd --help)")
+        }
         let broker: Broker
         do {
-            broker = try Broker(config: config, logger: logger)
+            broker = try Broker(config: settings.broker, logger: logger)
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(75)
@@ -76,4 +67,3 @@ struct Compd: AsyncParsableCommand {
         }
     }
 }
-

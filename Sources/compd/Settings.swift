@@ -1,105 +1,170 @@
-import ArgumentParser
 import CompBroker
 import CompJournal
 import CompModel
 import CompWire
+import Configuration
 import Foundation
 import Logging
 
-/// The merged view of flags, environment and config file, in that order of precedence.
+/// compd's settings, typed, read through swift-configuration from three providers in order of
+/// precedence: the command-line options, the environment (`COMPD_<NAME>`), the config file
+/// (`--config FILE` or `COMPD_CONFIG`); then the defaults of `BrokerConfig`.
 struct Settings {
-    private var values: [String: String] = [:]
-    private var listen: [String] = []
+    /// What the broker runs with.
+    let broker: BrokerConfig
+    /// The lowest level logged.
+    let logLevel: Logger.Level
+    /// Environment variables that start with `COMPD_` but name no setting (warned about, not refused:
+    /// the environment is inherited).
+    let unknownVariables: [String]
 
-    static let names = [
-        "data", "listen", "events", "sync", "max-retries", "min-backoff", "max-backoff",
-        "execution-timeout", "jitter", "in-flight", "max-frame-bytes", "retention", "log-level",
-    ]
+    /// Reads the settings.
+    ///
+    /// - Parameters:
+    ///   - arguments: the options compd's parser left for the settings (everything but `--config`).
+    ///   - configPath: `--config`, if given.
+    ///   - environment: the process environment.
+    /// - Throws: `SettingsError` naming the setting, its value and origin, and the rule it breaks.
+    init(arguments: [String], configPath: String?, environment: [String: String]) throws(SettingsError) {
+        let flags = try FlagValues(arguments)
+        let path = configPath ?? environment["COMPD_CONFIG"]
+        let file = try path.map { path throws(SettingsError) in try FileValues(path: path) }
+        let recorder = OriginRecorder()
+        let reader = ConfigReader(
+            providers: [
+                InMemoryProvider(name: "flags", values: flags.values),
+                EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: ["compd"]),
+                InMemoryProvider(name: "file", values: file?.values ?? [:]),
+            ],
+            accessReporter: recorder)
+        let source = SettingReader(reader: reader, recorder: recorder, configPath: path, fileLines: file?.lines ?? [:])
 
-    init(flags: Compd, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        let configPath = flags.config ?? environment["COMPD_CONFIG"]
-        if let configPath { values = try Self.readConfig(configPath) }
-        for name in Self.names {
-            let variable = "COMPD_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
-            if let value = environment[variable] { values[name] = value }
-        }
-        let flagValues: [String: String?] = [
-            "data": flags.data, "events": flags.events, "sync": flags.sync,
-            "max-retries": flags.maxRetries, "min-backoff": flags.minBackoff,
-            "max-backoff": flags.maxBackoff, "execution-timeout": flags.executionTimeout,
-            "jitter": flags.jitter, "in-flight": flags.inFlight, "max-frame-bytes": flags.maxFrameBytes,
-            "retention": flags.retention, "log-level": flags.logLevel,
-        ]
-        for (name, value) in flagValues { if let value { values[name] = value } }
-        if !flags.listen.isEmpty {
-            listen = flags.listen
-        } else if let joined = values["listen"] {
-            listen = joined.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        }
-    }
-
-    /// Reads `name = value` lines; `#` starts a comment.
-    static func readConfig(_ path: String) throws -> [String: String] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ValidationError("cannot read config file \(path)")
-        }
-        var result: [String: String] = [:]
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            let parts = trimmed.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, names.contains(parts[0]) else {
-                throw ValidationError("\(path):\(number + 1): expected `name = value` with a known name, got `\(trimmed)`")
-            }
-            result[parts[0]] = parts[1]
-        }
-        return result
-    }
-
-    func logLevel() throws -> Logger.Level {
-        guard let text = values["log-level"] else { return .info }
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            throw ValidationError("log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
-        return level
-    }
-
-    func brokerConfig() throws -> BrokerConfig {
         var config = BrokerConfig()
-        if let data = values["data"] { config.dataDirectory = data }
-        if !listen.isEmpty { config.listenAddresses = listen }
-        if let events = values["events"] { config.eventsAddress = events == "off" ? nil : events }
-        if let sync = values["sync"] {
-            guard let mode = SyncMode(rawValue: sync.lowercased()) else { throw ValidationError("sync must be full or normal") }
-            config.sync = mode
+        if let data: Text = try source.value(.data, valid: { !$0.value.isEmpty }) { config.dataDirectory = data.value }
+        if let listen = try source.list(.listen) { config.listenAddresses = listen }
+        if let events: Text = try source.value(.events, valid: { !$0.value.isEmpty }) {
+            config.eventsAddress = events.value == "off" ? nil : events.value
         }
+        if let sync: Sync = try source.value(.sync) { config.sync = sync.mode }
         var spec = config.defaultSpec
-        if let text = values["max-retries"] { spec.maxRetries = try integer("max-retries", text) }
-        if let text = values["min-backoff"] {
-            spec.minBackoff = try span("min-backoff", text)
-            if values["max-backoff"] == nil, spec.maxBackoff < spec.minBackoff { spec.maxBackoff = spec.minBackoff }
+        if let retries: Integer = try source.value(.maxRetries, valid: { (0...RetrySpec.maxRetriesLimit).contains($0.value) }) {
+            spec.maxRetries = retries.value
         }
-        if let text = values["max-backoff"] { spec.maxBackoff = try span("max-backoff", text) }
-        if let text = values["execution-timeout"] { spec.executionTimeout = try span("execution-timeout", text) }
-        if let text = values["jitter"] { spec.jitterPermille = try integer("jitter", text) }
+        let spanRange = TimeSpan.zero...RetrySpec.spanLimit
+        let minBackoff: Span? = try source.value(.minBackoff, valid: { spanRange.contains($0.span) })
+        let maxBackoff: Span? = try source.value(.maxBackoff, valid: { spanRange.contains($0.span) })
+        if let minBackoff {
+            spec.minBackoff = minBackoff.span
+            if maxBackoff == nil, spec.maxBackoff < spec.minBackoff { spec.maxBackoff = spec.minBackoff }
+        }
+        if let maxBackoff {
+            guard maxBackoff.span >= spec.minBackoff else { throw source.invalid(.maxBackoff) }
+            spec.maxBackoff = maxBackoff.span
+        }
+        if let timeout: Span = try source.value(.executionTimeout, valid: { (TimeSpan(milliseconds: 1)...RetrySpec.spanLimit).contains($0.span) }) {
+            spec.executionTimeout = timeout.span
+        }
+        if let jitter: Integer = try source.value(.jitter, valid: { (0...1000).contains($0.value) }) { spec.jitterPermille = jitter.value }
         config.defaultSpec = spec
-        if let text = values["in-flight"] { config.inFlightPerService = try integer("in-flight", text) }
-        if let text = values["max-frame-bytes"] { config.maxFrameBytes = try integer("max-frame-bytes", text) }
-        if let text = values["retention"] { config.retention = try span("retention", text) }
-        do { try config.validate() } catch { throw ValidationError("\(error)") }
-        return config
+        if let inFlight: Integer = try source.value(.inFlight, valid: { $0.value >= 1 }) { config.inFlightPerService = inFlight.value }
+        if let bytes: Integer = try source.value(.maxFrameBytes, valid: { (BrokerConfig.minFrameBytes...WireLimits.maxFrameBytes).contains($0.value) }) {
+            config.maxFrameBytes = bytes.value
+        }
+        if let retention: Span = try source.value(.retention, valid: { $0.span >= .seconds(24 * 3600) }) { config.retention = retention.span }
+        let level: Level? = try source.value(.logLevel)
+        do { try config.validate() } catch { throw SettingsError("\(error)") }
+        broker = config
+        logLevel = level?.level ?? .info
+        let known = Set(Setting.allCases.map(\.environmentName)).union(["COMPD_CONFIG"])
+        unknownVariables = environment.keys.filter { $0.hasPrefix("COMPD_") && !known.contains($0) }.sorted()
     }
+}
 
-    private func integer(_ name: String, _ text: String) throws -> Int {
-        guard let value = Int(text) else { throw ValidationError("\(name) must be an integer, got `\(text)`") }
+/// Typed reads of settings from the reader, each failure reported with the value, its origin and the
+/// setting's rule.
+private struct SettingReader {
+    let reader: ConfigReader
+    let recorder: OriginRecorder
+    let configPath: String?
+    let fileLines: [Setting: Int]
+
+    /// The setting's value converted by swift-configuration to `Value`, nil when no provider sets it.
+    ///
+    /// - Throws: `SettingsError` when the value does not convert or `valid` refuses it.
+    func value<Value: ExpressibleByConfigString>(_ setting: Setting, valid: (Value) -> Bool = { _ in true }) throws(SettingsError) -> Value? {
+        let value = reader.string(forKey: ConfigKey(setting.key.components), as: Value.self)
+        guard recorder.answer(for: setting) != nil else { return nil }
+        guard let value, valid(value) else { throw invalid(setting) }
         return value
     }
 
-    private func span(_ name: String, _ text: String) throws -> TimeSpan {
-        guard let ms = DurationText.milliseconds(text), ms <= UInt64(Int64.max) else {
-            throw ValidationError("\(name) must be a duration like 250ms, 3s, 5m, 2h, got `\(text)`")
-        }
-        return .milliseconds(Int64(ms))
+    /// A list setting: nil when no provider sets it.
+    ///
+    /// - Throws: `SettingsError` when the list is empty or holds an empty address.
+    func list(_ setting: Setting) throws(SettingsError) -> [String]? {
+        let values = reader.stringArray(forKey: ConfigKey(setting.key.components))
+        guard recorder.answer(for: setting) != nil else { return nil }
+        guard let values, !values.isEmpty, values.allSatisfy({ !$0.isEmpty }) else { throw invalid(setting) }
+        return values
     }
+
+    /// The error for the value that answered for `setting`.
+    func invalid(_ setting: Setting) -> SettingsError {
+        guard let answer = recorder.answer(for: setting) else {
+            return SettingsError("\(setting.rawValue) must be \(setting.rule)")
+        }
+        let origin: SettingOrigin = switch answer.provider {
+        case 0: .flag
+        case 1: .environment
+        default: .file(path: configPath ?? "", line: fileLines[setting] ?? 0)
+        }
+        return SettingsError("invalid \(setting.rawValue) `\(answer.text)` (from \(origin.describe(setting))): must be \(setting.rule)")
+    }
+}
+
+/// A string setting.
+private struct Text: ExpressibleByConfigString {
+    let value: String
+    init?(configString: String) { value = configString }
+    var description: String { value }
+}
+
+/// An integer setting (decimal digits, optionally signed).
+private struct Integer: ExpressibleByConfigString {
+    let value: Int
+    init?(configString: String) {
+        guard let value = Int(configString.trimmingCharacters(in: .whitespaces)) else { return nil }
+        self.value = value
+    }
+    var description: String { "\(value)" }
+}
+
+/// A duration setting, written as compctl and the protocol's tools write durations.
+private struct Span: ExpressibleByConfigString {
+    let span: TimeSpan
+    init?(configString: String) {
+        guard let ms = DurationText.milliseconds(configString), ms <= UInt64(Int64.max) else { return nil }
+        span = .milliseconds(Int64(ms))
+    }
+    var description: String { DurationText.format(milliseconds: UInt64(span.milliseconds)) }
+}
+
+/// A log level, any case.
+private struct Level: ExpressibleByConfigString {
+    let level: Logger.Level
+    init?(configString: String) {
+        guard let level = Logger.Level(rawValue: configString.lowercased()) else { return nil }
+        self.level = level
+    }
+    var description: String { level.rawValue }
+}
+
+/// A sync mode, any case.
+private struct Sync: ExpressibleByConfigString {
+    let mode: SyncMode
+    init?(configString: String) {
+        guard let mode = SyncMode(rawValue: configString.lowercased()) else { return nil }
+        self.mode = mode
+    }
+    var description: String { mode.rawValue }
 }

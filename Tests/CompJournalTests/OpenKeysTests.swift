@@ -4,16 +4,16 @@ import Testing
 @testable import CompJournal
 
 struct OpenKeysTests {
-    /// The folded key hashes of the open executions in the table, with their copies.
-    private func tableKeys(_ fixture: TestJournal) throws -> [UInt32: Int] {
+    /// The open executions of the table: their ids by the folded hash of their key, sorted.
+    private func tableKeys(_ fixture: TestJournal) throws -> [UInt32: [ExecutionID]] {
         let statement = try fixture.journal.connection.prepare(
-            "SELECT key_hash FROM executions WHERE \(Schema.isOpen)")
-        var result: [UInt32: Int] = [:]
-        while try statement.step() { result[OpenKeys.fold(statement.int64(0)), default: 0] += 1 }
+            "SELECT key_hash, id FROM executions WHERE \(Schema.isOpen) ORDER BY id")
+        var result: [UInt32: [ExecutionID]] = [:]
+        while try statement.step() { result[OpenKeys.fold(statement.int64(0)), default: []].append(statement.int64(1)) }
         return result
     }
 
-    @Test("the open-key set matches the table after a random workload, a rebuild and a reopen")
+    @Test("the open-key map matches the table after a random workload, a rebuild and a reopen")
     func matchesTable() throws {
         let fixture = try TestJournal()
         try RebuildTests().runWorkload(fixture, seed: 11, steps: 300)
@@ -86,18 +86,35 @@ struct OpenKeysTests {
     func collisions() {
         var keys = OpenKeys()
         let a = ExecutionKey(service: "s", processor: "p", function: "f", eventId: "a")
-        keys.load(a.stableHash)
-        keys.load(a.stableHash)  // a second open key with the same folded hash
-        keys.remove(a)
-        #expect(keys.mayContain(a))
+        let hash = OpenKeys.fold(a)
+        keys.load(a.stableHash, id: 7)
+        keys.load(a.stableHash, id: 9)  // a second open key with the same folded hash
+        keys.remove(a, id: 7)
+        #expect(keys.firstCandidate(hash) == 9 && keys.otherCandidates(hash).isEmpty)
         #expect(keys.count == 1)
         keys.rollback(to: 0)
-        #expect(keys.contents == [OpenKeys.fold(a): 2])
-        keys.remove(a)
-        keys.remove(a)
-        #expect(!keys.mayContain(a))
+        #expect(keys.contents == [hash: [7, 9]])
+        keys.remove(a, id: 9)
+        #expect(keys.firstCandidate(hash) == 7)
+        keys.remove(a, id: 7)
+        keys.remove(a, id: 7)  // not there: no change, nothing logged
+        #expect(!keys.mayContain(a) && keys.count == 0)
         keys.commit()
         keys.rollback(to: 0)
         #expect(!keys.mayContain(a))
+    }
+
+    @Test("two open executions whose keys share a folded hash are each found by their own key")
+    func sharedHashLookup() throws {
+        let fixture = try TestJournal()
+        let a = try fixture.create(fixture.failure("a"))
+        let b = try fixture.create(fixture.failure("b"))
+        // Put b under a's hash too, as a folded-hash collision would: the lookup must compare keys.
+        let hashA = OpenKeys.fold(fixture.key("a"))
+        fixture.journal.store.openKeys.load(fixture.key("a").stableHash, id: b)
+        #expect(fixture.journal.store.openKeys.otherCandidates(hashA).contains(b) || fixture.journal.store.openKeys.firstCandidate(hashA) == b)
+        #expect(try fixture.journal.openExecution(key: fixture.key("a"))?.id == a)
+        #expect(try fixture.journal.openExecution(key: fixture.key("b"))?.id == b)
+        #expect(try fixture.journal.openExecution(key: fixture.key("a"), excluding: a) == nil)
     }
 }

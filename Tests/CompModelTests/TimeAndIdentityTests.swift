@@ -96,4 +96,20 @@ struct RecordIDGeneratorTests {
         #expect(Set(ids).count == 4000)
         #expect(ids.allSatisfy { $0.high >> 16 == UInt64(time.milliseconds) })
     }
+
+    @Test("ids increase within a millisecond and when the clock steps back; the successor carries across its fields")
+    func monotonic() {
+        let generator = RecordIDGenerator(seed: 3)
+        let time = Timestamp(milliseconds: 1_700_000_000_000)
+        var ids = (0..<1000).map { _ in generator.next(at: time) }
+        ids.append(generator.next(at: Timestamp(milliseconds: time.milliseconds - 5_000)))
+        #expect(zip(ids, ids.dropFirst()).allSatisfy { ($0.high, $0.low) < ($1.high, $1.low) })
+
+        let lowFull = RecordID(high: 0x0000_0001_0000_7ABC, low: 0xBFFF_FFFF_FFFF_FFFF)
+        #expect(RecordIDGenerator.successor(of: lowFull) == RecordID(high: 0x0000_0001_0000_7ABD, low: 0x8000_0000_0000_0000))
+        let bothFull = RecordID(high: 0x0000_0001_0000_7FFF, low: 0xBFFF_FFFF_FFFF_FFFF)
+        let next = RecordIDGenerator.successor(of: bothFull)
+        #expect(next == RecordID(high: 0x0000_0001_0001_7000, low: 0x8000_0000_0000_0000))
+        #expect(next.high & 0xF000 == 0x7000 && next.low >> 62 == 0b10)  // version 7, RFC variant
+    }
 }

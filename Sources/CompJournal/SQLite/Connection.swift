@@ -106,7 +106,8 @@ final class Connection {
             prepared.reset()
             return prepared
         }
-        let prepared = try Statement(connection: self, sql: statement.sql, persistent: true)
+        // Every caller of a hot statement binds each of its parameters on each use.
+        let prepared = try Statement(connection: self, sql: statement.sql, persistent: true, clearsBindings: false)
         hot[statement.rawValue] = prepared
         return prepared
     }

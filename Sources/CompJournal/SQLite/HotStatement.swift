@@ -2,7 +2,7 @@
 /// instead of hashing their SQL text (the text of an execution INSERT is some 600 bytes; hashing it for
 /// each of several statements per record was about 4 % of a group commit's instructions in callgrind).
 enum HotStatement: Int, CaseIterable {
-    case appendEntry, insertExecution, updateExecution, recordLookup, openKeyLookup, executionById
+    case appendEntry, insertExecution, updateExecution, recordLookup, executionById
 
     /// The statement's SQL.
     var sql: String {
@@ -11,7 +11,6 @@ enum HotStatement: Int, CaseIterable {
         case .insertExecution: ExecutionRow.insertSQL
         case .updateExecution: ExecutionRow.updateSQL
         case .recordLookup: Queries.recordSQL
-        case .openKeyLookup: Queries.openKeySQL
         case .executionById: Queries.executionSQL
         }
     }

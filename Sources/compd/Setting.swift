@@ -1,0 +1,141 @@
+import CompBroker
+import CompModel
+import CompWire
+
+/// One compd setting. This enum is the one list of setting names: the long option (`--max-retries`),
+/// the environment variable (`COMPD_MAX_RETRIES`), the config file's name (`max-retries` or
+/// `max_retries`), `compd --help` and the error messages all come from it.
+enum Setting: String, CaseIterable {
+    case data
+    case listen
+    case events
+    case sync
+    case maxRetries = "max-retries"
+    case minBackoff = "min-backoff"
+    case maxBackoff = "max-backoff"
+    case executionTimeout = "execution-timeout"
+    case jitter
+    case inFlight = "in-flight"
+    case maxFrameBytes = "max-frame-bytes"
+    case retention
+    case logLevel = "log-level"
+
+    /// The setting a name from the command line or the config file spells: dashes or underscores,
+    /// any case (`max-retries`, `max_retries`, `MAX_RETRIES`).
+    init?(spelling: String) {
+        self.init(rawValue: spelling.lowercased().replacingOccurrences(of: "_", with: "-"))
+    }
+
+    /// The long option.
+    var flag: String { "--" + rawValue }
+
+    /// The environment variable (what swift-configuration's environment provider looks up for the
+    /// key prefixed with `compd`).
+    var environmentName: String { "COMPD_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
+
+    /// Whether the setting takes several values (repeated, or separated by commas).
+    var isList: Bool { self == .listen }
+
+    /// The placeholder of the value in the help.
+    var valueName: String {
+        switch self {
+        case .data: "dir"
+        case .listen, .events: "address"
+        case .sync: "full|normal"
+        case .maxRetries, .inFlight: "count"
+        case .minBackoff, .maxBackoff, .executionTimeout, .retention: "duration"
+        case .jitter: "permille"
+        case .maxFrameBytes: "bytes"
+        case .logLevel: "level"
+        }
+    }
+
+    /// What the setting does, for the help.
+    var summary: String {
+        switch self {
+        case .data: "Directory of the SQLite journal."
+        case .listen: "Request socket address (raw REP); repeat the option, or separate addresses with commas, to listen on several."
+        case .events: "Event socket address (PUB), or `off`."
+        case .sync: "full: an ack means durable; normal: faster, may lose the last commits on power loss."
+        case .maxRetries: "Default retries after the first failure."
+        case .minBackoff: "Default first retry delay (raising it lifts a lower default max-backoff)."
+        case .maxBackoff: "Default cap on a retry delay."
+        case .executionTimeout: "Default lease length of an attempt."
+        case .jitter: "Default jitter in thousandths of a delay."
+        case .inFlight: "Commands of one service leased at once at most."
+        case .maxFrameBytes: "Largest frame accepted and sent."
+        case .retention: "How long finished executions are kept."
+        case .logLevel: "Lowest level logged to standard error."
+        }
+    }
+
+    /// What a valid value is, for the help and the error messages.
+    var rule: String {
+        let durations = "a duration such as 250ms, 3s, 5m, 2h or 1d"
+        let spanLimit = DurationText.format(milliseconds: UInt64(RetrySpec.spanLimit.milliseconds))
+        return switch self {
+        case .data: "a non-empty path"
+        case .listen, .events: "a nanomsg address such as tcp://127.0.0.1:7450 or ipc:///tmp/compd.ipc"
+            + (self == .events ? ", or off" : "")
+        case .sync: "full or normal"
+        case .maxRetries: "an integer in 0...\(RetrySpec.maxRetriesLimit)"
+        case .minBackoff: "\(durations), at most \(spanLimit)"
+        case .maxBackoff: "\(durations), at most \(spanLimit), and not below min-backoff"
+        case .executionTimeout: "\(durations), at least 1ms and at most \(spanLimit)"
+        case .jitter: "an integer in 0...1000"
+        case .inFlight: "an integer of at least 1"
+        case .maxFrameBytes: "an integer in \(BrokerConfig.minFrameBytes)...\(WireLimits.maxFrameBytes)"
+        case .retention: "\(durations), at least 24h (the dedupe window)"
+        case .logLevel: "one of trace, debug, info, notice, warning, error, critical"
+        }
+    }
+
+    /// The value used when no source sets the setting, as a user would write it.
+    var defaultText: String {
+        let config = BrokerConfig()
+        let spec = config.defaultSpec
+        func format(_ span: TimeSpan) -> String { DurationText.format(milliseconds: UInt64(span.milliseconds)) }
+        return switch self {
+        case .data: config.dataDirectory
+        case .listen: config.listenAddresses.joined(separator: ",")
+        case .events: config.eventsAddress ?? "off"
+        case .sync: config.sync.rawValue
+        case .maxRetries: "\(spec.maxRetries)"
+        case .minBackoff: format(spec.minBackoff)
+        case .maxBackoff: format(spec.maxBackoff)
+        case .executionTimeout: format(spec.executionTimeout)
+        case .jitter: "\(spec.jitterPermille)"
+        case .inFlight: "\(config.inFlightPerService)"
+        case .maxFrameBytes: "\(config.maxFrameBytes)"
+        case .retention: format(config.retention)
+        case .logLevel: "info"
+        }
+    }
+
+    /// The settings as `compd --help` lists them: option, value, summary, rule, default, variable;
+    /// wrapped to fit 80 columns (the help does not indent wrapped lines).
+    static var helpText: String {
+        Setting.allCases.map { setting in
+            (["  \(setting.flag) <\(setting.valueName)>"]
+                + wrap(setting.summary, indent: 8)
+                + wrap("Valid: \(setting.rule). Default: \(setting.defaultText). Environment: \(setting.environmentName).",
+                       indent: 8)).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    /// `text` in lines of at most 78 columns, each indented by `indent` spaces.
+    private static func wrap(_ text: String, indent: Int) -> [String] {
+        let pad = String(repeating: " ", count: indent)
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty, indent + line.count + 1 + word.count > 78 {
+                lines.append(pad + line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(pad + line) }
+        return lines
+    }
+}
