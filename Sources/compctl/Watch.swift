@@ -1,6 +1,7 @@
 import ArgumentParser
 import CompClient
 import CompModel
+import CompTransport
 import CompWire
 import Foundation
 
@@ -9,7 +10,7 @@ struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the broker's state changes as they happen (best effort).")
 
-    @Option(help: "The broker's event address.") var events = "tcp://127.0.0.1:7451"
+    @Option(help: "The broker's event address: tcp://HOST:PORT (or HOST:PORT) or ipc:///path.") var events = "tcp://127.0.0.1:7451"
     @Option(help: "Only events of this service.") var service: String?
     /// The event kinds the broker publishes (PROTOCOL.md section 5.1; `stale` publishes none) and
     /// the service events `pause` and `resume`.
@@ -28,6 +29,7 @@ struct Watch: ParsableCommand {
     @Flag(help: "Print JSON lines.") var json = false
 
     func validate() throws {
+        if let problem = TransportAddress.problem(with: events) { throw ValidationError("--events: \(problem)") }
         _ = try parseDuration(duration, "--for")
         if let status, Names.statusCode(status) == nil {
             throw ValidationError("unknown status `\(status)`; use FAILED, PREPARED, SUCCEEDED, PARKED or DISCARDED")

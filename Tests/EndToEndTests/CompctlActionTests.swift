@@ -182,6 +182,9 @@ struct CompctlActionTests {
         #expect(bad.status == 64)
         #expect(bad.err.contains("unknown kind `parked` (a park is not a kind: use --status PARKED)"), "\(bad.err)")
         #expect(bad.err.contains("pause, resume"))
+        let badAddress = try compctl(["watch", "--events", "7451"])
+        #expect(badAddress.status == 64)
+        #expect(badAddress.err.contains("--events: expected tcp://HOST:PORT or ipc:///path"), "\(badAddress.err)")
         let (directory, broker) = try started()
         defer { directory.remove() }
         let watcher = Locked<(status: Int32, out: String, err: String, hung: Bool)?>(nil)
