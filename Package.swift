@@ -42,13 +42,13 @@ let package = Package(
 
         // Thin executables.
         .executableTarget(name: "compd", dependencies: [
-            "CompBroker",
+            "CompBroker", "CompTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "compctl", dependencies: [
-            "CompClient", "CompWire", "CompModel",
+            "CompClient", "CompWire", "CompModel", "CompTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "Subprocess", package: "swift-subprocess"),
