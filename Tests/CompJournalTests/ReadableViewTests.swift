@@ -179,3 +179,38 @@ struct ReadableViewTests {
         #expect(try journal.execution(1)?.status == .parked)
     }
 }
+
+/// docs/STORE.md kept in step with the schema.
+struct StoreDocumentTests {
+    @Test("docs/STORE.md names every table, column, index and view of a fully migrated journal")
+    func documentsEverything() throws {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/", !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+            url.deleteLastPathComponent()
+        }
+        let document = try String(contentsOf: url.appendingPathComponent("docs/STORE.md"), encoding: .utf8)
+
+        let fixture = try TestJournal()
+        let connection = fixture.journal.connection
+        var names: [String] = []
+        let objects = try connection.prepare(
+            "SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+        var tables: [String] = []
+        while try objects.step() {
+            names.append(objects.text(1))
+            if objects.text(0) == "table" || objects.text(0) == "view" { tables.append(objects.text(1)) }
+        }
+        for table in tables {
+            let columns = try connection.prepare("SELECT name FROM pragma_table_info('\(table)')")
+            while try columns.step() { names.append("\(table).\(columns.text(0))") }
+        }
+        #expect(names.count > 40)  // the schema was read
+        let missing = names.filter { name in
+            let parts = name.split(separator: ".")
+            // A column is documented as `column` in its table's section; an object as `name`.
+            return !document.contains("`\(parts.last ?? "")`")
+        }
+        #expect(missing.isEmpty, "not in docs/STORE.md: \(missing)")
+        #expect(document.contains("schema version \(Schema.latestVersion)"))
+    }
+}
