@@ -134,7 +134,77 @@ enum Schema {
             DROP INDEX executions_status;
             CREATE INDEX executions_status ON executions(status, id, key_hash) WHERE status IN (4, 5);
             """),
+        // Views for people reading the file with the `sqlite3` shell (docs/STORE.md): codes as words, times as
+        // ISO 8601 UTC text. Nothing in compd reads them; they cost nothing on writes. The words are the ones
+        // `ExecutionStatus`, `ParkReason`, `Recoverability` and `EntryKind` print (ReadableViewTests pins each).
+        Migration(version: 5, sql: """
+            CREATE VIEW executions_readable AS
+            SELECT
+                id,
+                service,
+                processor,
+                function,
+                event_id,
+                correlation_id,
+                CASE status
+                    WHEN 1 THEN 'FAILED' WHEN 2 THEN 'PREPARED' WHEN 3 THEN 'SUCCEEDED' WHEN 4 THEN 'PARKED'
+                    WHEN 5 THEN 'DISCARDED' ELSE 'status ' || status
+                END AS status,
+                CASE park_reason
+                    WHEN 1 THEN 'exhausted' WHEN 2 THEN 'unrecoverable' WHEN 3 THEN 'deadline' WHEN 4 THEN 'manual'
+                    ELSE 'reason ' || park_reason
+                END AS park_reason,
+                CASE recoverable
+                    WHEN 0 THEN 'unknown' WHEN 1 THEN 'recoverable' WHEN 2 THEN 'unrecoverable'
+                    ELSE 'recoverable ' || recoverable
+                END AS recoverable,
+                CASE marked_by_operator WHEN 0 THEN 'no' ELSE 'yes' END AS marked_by_operator,
+                retries,
+                max_retries,
+                returns,
+                min_backoff_ms,
+                max_backoff_ms,
+                execution_timeout_ms,
+                jitter_permille,
+                \(isoText("deadline")) AS deadline,
+                \(isoText("next_retry_at")) AS next_retry_at,
+                lease_token,
+                lease_holder,
+                \(isoText("lease_granted_at")) AS lease_granted_at,
+                \(isoText("lease_until")) AS lease_until,
+                error_code,
+                error_message,
+                error_detail,
+                length(payload) AS payload_bytes,
+                \(isoText("created_at")) AS created_at,
+                \(isoText("updated_at")) AS updated_at
+            FROM executions;
+
+            CREATE VIEW journal_readable AS
+            SELECT
+                seq,
+                \(isoText("at")) AS at,
+                CASE kind
+                    WHEN 1 THEN 'failure' WHEN 2 THEN 'success' WHEN 3 THEN 'failure-result'
+                    WHEN 4 THEN 'success-result' WHEN 5 THEN 'stale' WHEN 6 THEN 'leased' WHEN 7 THEN 'extended'
+                    WHEN 8 THEN 'timeout' WHEN 9 THEN 'retry' WHEN 10 THEN 'apply-spec' WHEN 11 THEN 'mark'
+                    WHEN 12 THEN 'change-function' WHEN 13 THEN 'park' WHEN 14 THEN 'discard' WHEN 15 THEN 'returned'
+                    ELSE 'kind ' || kind
+                END AS kind,
+                execution_id,
+                CASE WHEN record_id IS NOT NULL THEN lower(hex(record_id)) END AS record_id,  -- hex(NULL) is ''
+                summary
+            FROM journal;
+            """),
     ]
+
+    /// The SQL that shows `column`, milliseconds since the Unix epoch, as `Timestamp.iso8601` does
+    /// (`2023-11-14T22:13:20.123Z`), exactly (integer arithmetic, no floating point); NULL stays NULL, and so
+    /// does a time before 1970 or after 9999 (a time no execution has). Part of migration 5: never change it.
+    static func isoText(_ column: String) -> String {
+        "CASE WHEN \(column) BETWEEN 0 AND 253402300799999 THEN "
+            + "strftime('%Y-%m-%dT%H:%M:%S', \(column) / 1000, 'unixepoch') || printf('.%03dZ', \(column) % 1000) END"
+    }
 
     /// The open statuses (FAILED, PREPARED, PARKED) as the partial indexes and the queries that use them
     /// spell it. Not `status IN (1, 2, 4)`: SQLite evaluates an IN list of three or more constants through

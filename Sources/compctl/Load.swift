@@ -81,6 +81,21 @@ struct LoadPlan: Sendable {
     var subscribers: Int
     var backoffMs: UInt64
     var drainTimeoutMs: Int64
+
+    /// The lines printed on stderr once the broker at `broker` answered, before the first record: which broker
+    /// is loaded and with what, and that every record lands in that broker's journal.
+    func banner(broker: String) -> String {
+        let amount = count.map { "\($0) records" } ?? "\(Double(durationMs ?? 0) / 1000) s"
+        let pace = rate.map { "at \(Int($0)) records/s" } ?? "as fast as acknowledged"
+        let loop = subscribers > 0 ? ", \(subscribers) subscribers running the retries" : ""
+        return """
+            compctl load: loading the broker at \(broker): \(amount) \(pace), \(connections) connections, batches \
+            of \(batch), service `\(service)`, \(Int((failureRatio * 100).rounded())) % new failures\(loop)
+            compctl load: every record goes into that broker's journal; load a compd of its own \
+            (its own --data and --listen), not the one you operate
+
+            """
+    }
 }
 
 /// Latency percentiles in milliseconds.

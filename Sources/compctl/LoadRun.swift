@@ -81,6 +81,7 @@ struct LoadRun {
         // Fail fast when nobody answers.
         let probe = try options.connect()
         _ = try probe.request(.heartbeat(Heartbeat(sentAt: WallClock.now().milliseconds)))
+        FileHandle.standardError.write(Data(plan.banner(broker: options.broker).utf8))
 
         for index in 0..<plan.subscribers {
             let connection = try BrokerConnection(address: options.broker, timeoutMilliseconds: timeoutMs)
