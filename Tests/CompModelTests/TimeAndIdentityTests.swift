@@ -54,6 +54,18 @@ struct ClockTests {
     }
 }
 
+struct KeyHashTests {
+    @Test("the stored key hash is FNV-1a over the four parts, each ended by a zero byte, from native and bridged text alike")
+    func stable() {
+        let key = ExecutionKey(service: "orders", processor: "main", function: "ship", eventId: "e-1 é")
+        #expect(key.stableHash == -1_638_598_928_711_267_012)  // computed independently (Python)
+        // A string without contiguous UTF-8 (a Substring's characters re-joined lazily) hashes the same.
+        let lazy = String(decoding: Array("e-1 é".utf8), as: UTF8.self)
+        #expect(ExecutionKey(service: "orders", processor: "main", function: "ship", eventId: lazy).stableHash
+            == key.stableHash)
+    }
+}
+
 struct RecordIDTests {
     @Test("a time-ordered id has the UUIDv7 layout and round-trips through its 128-bit value and bytes")
     func uuid7() throws {
