@@ -15,7 +15,8 @@ struct Load: ParsableCommand {
             not hold. With --subscribers N, failures are due 100 ms after their acknowledgement and N \
             subscriber instances fetch, succeed and report them: the summary adds compensations/s and \
             dispatch lag (from the due time to delivery). Latency is measured from the intended send \
-            time when --rate paces the load (no coordinated omission), from the send otherwise.
+            time when --rate paces the load (no coordinated omission), from the send otherwise. Paced \
+            connections send at evenly spread instants, not all at once.
             """)
 
     @Option(help: "Request sockets sending in parallel.") var connections = 4

@@ -104,7 +104,9 @@ struct LoadRun {
             let quota = share
             Thread {
                 defer { senders.leave() }
-                runSender(connection, quota: quota, started: started, state: state, stop: stopSending)
+                runSender(
+                    connection, quota: quota, started: started, phase: Double(index) / Double(plan.connections),
+                    state: state, stop: stopSending)
             }.start()
         }
 
@@ -173,7 +175,13 @@ struct LoadRun {
         FileHandle.standardError.write(Data((line + "   ").utf8))
     }
 
-    private func runSender(_ connection: BrokerConnection, quota: Int?, started: Int64, state: LoadState, stop: StopFlag) {
+    /// One connection's send loop. `phase` (0..<1) offsets its paced schedule by that share of its interval
+    /// between batches, so paced connections send at evenly spread instants, as independent clients do;
+    /// phase-locked connections sent every batch at the same instant, and the broker's answer to those bursts
+    /// (not the rate) set the latency.
+    private func runSender(
+        _ connection: BrokerConnection, quota: Int?, started: Int64, phase: Double, state: LoadState, stop: StopFlag
+    ) {
         var generator = SplitMix64.seededFromSystem()
         let padding = [UInt8](repeating: 0x5A, count: Swift.max(0, plan.recordBytes - 120))
         let spec = RetrySpecPatch(
@@ -182,6 +190,7 @@ struct LoadRun {
         let perConnectionRate = plan.rate.map { $0 / Double(plan.connections) }
         let reporter = Reporter(connection: connection, attempts: 1, batchSize: plan.batch)
         var intended = Double(started) * 1000  // µs
+        if let perConnectionRate { intended += phase * Double(plan.batch) / perConnectionRate * 1_000_000 }
         var sent = 0
         while !stop.isSet {
             var size = plan.batch
