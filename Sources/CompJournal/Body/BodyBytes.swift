@@ -11,7 +11,8 @@
 struct BodyWriter {
     private(set) var bytes: [UInt8] = []
 
-    init() { bytes.reserveCapacity(64) }
+    /// - Parameter capacity: the bytes to reserve (an estimate; growing past it costs a copy).
+    init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
 
     mutating func u8(_ value: UInt8) { bytes.append(value) }
 
@@ -31,7 +32,9 @@ struct BodyWriter {
     mutating func string(_ value: String) {
         let utf8 = value.utf8
         uvarint(UInt64(utf8.count))
-        bytes.append(contentsOf: utf8)
+        if utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     mutating func data(_ value: [UInt8]) {

@@ -108,9 +108,19 @@ enum EntryBody: Equatable {
 
     // MARK: Encoding
 
+    /// Room for the encoded body: a creating failure carries the key, correlation id, error text and payload
+    /// (growing from a small buffer copied it three times); the others are small.
+    private var estimatedBytes: Int {
+        guard case .failure(let report, let creation?) = self else { return 64 }
+        let key = creation.key
+        return 96 + creation.payload.count + key.service.utf8.count + key.processor.utf8.count
+            + key.function.utf8.count + key.eventId.utf8.count + creation.correlationId.utf8.count
+            + report.error.code.utf8.count + report.error.message.utf8.count + report.error.detail.utf8.count
+    }
+
     /// The compact binary body.
     var encoded: [UInt8] {
-        var writer = BodyWriter()
+        var writer = BodyWriter(capacity: estimatedBytes)
         switch self {
         case .failure(let report, let creation):
             writer.u8(creation == nil ? 0 : 1)
