@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 /// What README.md tells a new user, checked against real compd and compctl processes: the example config
-/// file names every setting, the exit codes, and the line `compctl load` prints about the broker it loads.
+/// file names every setting, the exit codes, the line `compctl load` prints about the broker it loads,
+/// and the walk-through's answers (list header and legend, not found, a failure without an error code).
 /// (That compd accepts the example file as it is: CompdSettingsTests.)
 struct ReadmeClaimTests {
     private var exampleConfig: String { packageRoot.appendingPathComponent("compd.conf.example").path }
@@ -92,5 +93,44 @@ struct ReadmeClaimTests {
         ])
         #expect(nobody.status != 0)
         #expect(!nobody.err.contains("loading the broker"))
+    }
+
+    @Test("README's walk-through shows what compctl prints: list header and legend, ids, not found (exit 3), --error-code required (exit 64)")
+    func walkThroughAnswers() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let report = try compctl([
+            "report", "failure", "--broker", broker.listen, "--service", "orders", "--processor", "billing",
+            "--function", "charge", "--event-id", "evt-1", "--correlation-id", "order-42", "--error-code", "DB_DOWN",
+            "--error-message", "connection refused", "--min-backoff", "3s", "--max-retries", "4",
+        ])
+        #expect(report.status == 0)
+        #expect(report.out.contains("accepted: execution 1"))
+        #expect(readme.contains("accepted: execution 1"))
+
+        let list = try compctl(["list", "--broker", broker.listen, "--status", "FAILED"])
+        #expect(list.status == 0)
+        let lines = list.out.split(separator: "\n").map(String.init)
+        try #require(lines.count == 3, "header, one row, legend: \(list.out)")
+        #expect(readme.contains(lines[0] + "\n"), "README's list header differs from `\(lines[0])`")
+        #expect(lines[1].hasPrefix("1   FAILED  0/4          orders/billing/charge       evt-1  correlation=order-42  next="))
+        #expect(readme.contains("1   FAILED  0/4          orders/billing/charge       evt-1  correlation=order-42  next="))
+        #expect(readme.contains(lines[2] + "\n"), "README's list legend differs from `\(lines[2])`")
+
+        let missing = try compctl(["show", "99", "--broker", broker.listen])
+        #expect(missing.status == 3)
+        #expect(missing.err.contains("compctl: execution 99 not found"))
+        #expect(readme.contains("compctl: execution 99 not found"))
+
+        let anonymous = try compctl([
+            "report", "failure", "--broker", broker.listen, "--service", "orders", "--processor", "billing",
+            "--function", "charge", "--event-id", "evt-9",
+        ])
+        #expect(anonymous.status == 64)
+        #expect(anonymous.err.contains("--error-code"))
+        #expect(broker.stop(signal: SIGINT) == 0)
     }
 }
