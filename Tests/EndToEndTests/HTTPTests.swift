@@ -39,7 +39,7 @@ struct HTTPTests {
         defer { directory.remove() }
         let (broker, base) = try await startBroker(directory)
         let before = try PrometheusText(try await httpGet(base + "/metrics").body)
-        let result = try compctl(["load", "--broker", broker.listen, "--count", "1000"])
+        let result = try compctl(["load", "--broker", broker.listen, "--max", "--count", "1000"])
         #expect(result.status == 0, "\(result.out)\(result.err)")
         let response = try await httpGet(base + "/metrics")
         #expect(response.status == 200)
