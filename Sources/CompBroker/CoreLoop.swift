@@ -67,9 +67,9 @@ final class CoreLoop {
         let at = clock()
         var units: [[JournalCommand]] = []
         var finishers: [(UnitOutcome) -> Void] = []
-        var records = 0
-        for work in batch { records += work.recordCount }
         for work in batch { accept(work, at: at, units: &units, finishers: &finishers) }
+        var records = 0  // records in this commit (not those refused at once): one check per unit
+        for unit in units { if case .record? = unit.first { records += unit.count } }
         let steps = machine.plan(at: at)
         let requestUnits = units.count
         units += steps.map(unit)
