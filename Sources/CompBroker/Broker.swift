@@ -22,6 +22,10 @@ public final class Broker: Sendable {
     private let ingress: Ingress
     private let checkpointer: CheckpointerService
     private let group: ServiceGroup
+    private let counters: BrokerCounters
+    private let metrics: BrokerMetrics
+    /// What readiness probes read: journal health, sockets bound, shutdown begun.
+    public let health: BrokerHealth
 
     /// Locks the data directory, opens the journal and binds the sockets; serves nothing until `run()`.
     ///
@@ -29,9 +33,12 @@ public final class Broker: Sendable {
     ///   - config: the settings.
     ///   - logger: where the broker logs.
     ///   - signals: whether SIGTERM and SIGINT shut the broker down gracefully (compd: yes; tests: no).
+    ///   - services: more services for the group (compd's HTTP server), made with the broker's probes;
+    ///     they start first and stop last, so probes see the shutdown.
     /// - Throws: `BrokerError` when the configuration is invalid, the directory is locked by another
     ///   compd, the database cannot be opened, or an address cannot be bound.
-    public init(config: BrokerConfig, logger: Logger, handleSignals: Bool = true) throws(BrokerError) {
+    public init(config: BrokerConfig, logger: Logger, handleSignals: Bool = true,
+                services makeServices: (BrokerProbes) -> [any Service] = { _ in [] }) throws(BrokerError) {
         try config.validate()
         self.config = config
         self.logger = logger
@@ -51,13 +58,19 @@ public final class Broker: Sendable {
             throw .transport("\(error)")
         }
         let counters = BrokerCounters()
+        let metrics = BrokerMetrics()
+        let health = BrokerHealth()
+        health.markSocketsBound()
+        self.counters = counters
+        self.metrics = metrics
+        self.health = health
         let events = EventSink(publisher: publisher)
         let notices = NoticeLog(logger: logger)
         core = Core()
         do {
             try core.start { [config, logger] in
                 try CoreLoop(store: try Journal(options: options), config: config, counters: counters, events: events,
-                             logger: logger, notices: notices, clock: BrokerClock.moment)
+                             logger: logger, notices: notices, clock: BrokerClock.moment, metrics: metrics, health: health)
             }
         } catch {
             server.close()
@@ -65,24 +78,28 @@ public final class Broker: Sendable {
             throw .storage("\(path): \(error)")
         }
         do {
-            checkpointer = CheckpointerService(checkpointer: try JournalCheckpointer(path: path))
+            checkpointer = CheckpointerService(checkpointer: try JournalCheckpointer(path: path) { metrics.checkpointed($0) })
         } catch {
             core.stop()
             server.close()
             publisher?.close()
             throw .storage("\(path): \(error)")
         }
-        let replies = Replier(server: server, logger: logger)
+        let replies = Replier(server: server, logger: logger, metrics: metrics)
         admin = AdminReader(
             open: { try JournalReader(path: path) }, core: core, counters: counters, config: config,
             startedAt: BrokerClock.wall(), logger: logger)
         ingress = Ingress(server: server, core: core, admin: admin, replies: replies, counters: counters,
-                          config: config, logger: logger, notices: notices)
-        let services: [any Service] = [
+                          config: config, logger: logger, notices: notices, metrics: metrics)
+        let probes = BrokerProbes(health: health) { [admin, counters, metrics, core, config, health] in
+            await Self.refreshGauges(admin: admin, counters: counters, metrics: metrics, core: core, config: config, health: health)
+        }
+        let services: [any Service] = makeServices(probes) + [
             checkpointer,
             ThreadService(name: "admin", start: { [admin] in admin.start() }, stop: { [admin] in admin.stop() }),
             ThreadService(name: "core", start: {}, stop: { [core] in core.stop() }),
             ThreadService(name: "ingress", start: { [ingress] in ingress.start() }, stop: { [ingress] in ingress.stop() }),
+            ThreadService(name: "readiness", start: {}, stop: { [health] in health.markShuttingDown() }),
         ]
         group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -116,6 +133,30 @@ public final class Broker: Sendable {
     /// A span as the settings write it (`3m`, `7d`).
     private static func text(_ span: TimeSpan) -> String {
         DurationText.format(milliseconds: UInt64(clamping: span.milliseconds))
+    }
+
+    /// Sets the metrics read from state the broker keeps rather than counted as they happen: executions
+    /// by status and park reason (the journal's status counts, read on the admin thread, never a count
+    /// over the table), records queued for the core, leases in flight per service, and the journal and
+    /// WAL file sizes. Call before exporting the metrics.
+    ///
+    /// Once shutdown has begun the status counts are not read (the admin thread is stopping) and keep
+    /// their last values.
+    private static func refreshGauges(admin: AdminReader, counters: BrokerCounters, metrics: BrokerMetrics, core: Core,
+                                      config: BrokerConfig, health: BrokerHealth) async {
+        var counts: [CompWire.StatusCount]?
+        if health.readiness != .notReady(BrokerHealth.shuttingDownReason) {
+            let reply: Message = await withCheckedContinuation { continuation in
+                admin.submit(.query(.statsRequest(StatsRequest())) { continuation.resume(returning: $0) })
+            }
+            if case .statsReply(let stats) = reply { counts = stats.counts }
+        }
+        let (_, services) = counters.snapshot()
+        func size(_ path: String) -> Int64 {
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+        }
+        metrics.setGauges(counts: counts, inFlight: services.mapValues(\.inFlight), queuedRecords: core.queuedRecords,
+                          journalBytes: size(config.databasePath), walBytes: size(config.databasePath + "-wal"))
     }
 
     /// Starts the graceful shutdown `run()` is waiting for.

@@ -76,6 +76,9 @@ final class Core: Sendable {
         }
     }
 
+    /// Records queued for the core and not yet taken.
+    var queuedRecords: Int { inbox.queuedRecords }
+
     /// Journals records; one result per record.
     func record(_ records: [IncomingRecord]) async -> Result<[RecordResult], CoreError> {
         await perform { .records(records, $0) }

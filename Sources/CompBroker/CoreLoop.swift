@@ -1,5 +1,6 @@
 import CompJournal
 import CompModel
+import Dispatch
 import Logging
 
 /// The core thread's state: the store, the decision machine and the completions of held fetches.
@@ -15,13 +16,19 @@ final class CoreLoop {
     /// Notice lines for parks, lease expiries and operator actions (rate-limited).
     let notices: NoticeLog
     let clock: @Sendable () -> Moment
+    let metrics: BrokerMetrics
+    /// Where readiness probes read whether the journal commits.
+    let health: BrokerHealth
+    /// What `health` was last told about the journal.
+    private var publishedDegraded = false
 
     /// The most records applied in one transaction.
     static let maxRecordsPerCommit = 5_000
 
     /// Builds the loop's state from the store: paused services, the lease index and the earliest expiry.
     init(store: any BrokerStore, config: BrokerConfig, counters: BrokerCounters, events: EventSink,
-         logger: Logger, notices: NoticeLog? = nil, clock: @escaping @Sendable () -> Moment) throws(JournalError) {
+         logger: Logger, notices: NoticeLog? = nil, clock: @escaping @Sendable () -> Moment,
+         metrics: BrokerMetrics = BrokerMetrics(), health: BrokerHealth = BrokerHealth()) throws(JournalError) {
         self.store = store
         self.config = config
         self.counters = counters
@@ -29,6 +36,8 @@ final class CoreLoop {
         self.logger = logger
         self.notices = notices ?? NoticeLog(logger: logger)
         self.clock = clock
+        self.metrics = metrics
+        self.health = health
         let at = clock()
         machine = DispatchMachine(
             config: .init(inFlightPerService: config.inFlightPerService,
@@ -59,26 +68,51 @@ final class CoreLoop {
         var units: [[JournalCommand]] = []
         var finishers: [(UnitOutcome) -> Void] = []
         for work in batch { accept(work, at: at, units: &units, finishers: &finishers) }
+        var records = 0  // records in this commit (not those refused at once): one check per unit
+        for unit in units { if case .record? = unit.first { records += unit.count } }
         let steps = machine.plan(at: at)
         let requestUnits = units.count
         units += steps.map(unit)
-        if !units.isEmpty { commit(units, requestUnits: requestUnits, steps: steps, finishers: finishers, at: at) }
+        if !units.isEmpty {
+            recordDispatchLag(steps, at: at)
+            commit(units, requestUnits: requestUnits, records: records, steps: steps, finishers: finishers, at: at)
+        }
         apply(machine.tick(at: clock()))
         prune(at: clock())
         publishServices()
+        publishHealth()
     }
 
-    private func commit(_ units: [[JournalCommand]], requestUnits: Int, steps: [DispatchMachine.Step],
+    /// For each lease step, how late the oldest due command the core knew of for that service is.
+    private func recordDispatchLag(_ steps: [DispatchMachine.Step], at: Moment) {
+        for step in steps {
+            guard case .lease(_, let service, _, _, _) = step, let due = machine.dueHint[service] else { continue }
+            metrics.dispatched(lagMilliseconds: machine.journalNow(at).milliseconds - due.milliseconds)
+        }
+    }
+
+    /// Tells readiness probes when the journal starts or stops failing (one atomic store per change).
+    private func publishHealth() {
+        let degraded = machine.health.failures > 0
+        guard degraded != publishedDegraded else { return }
+        publishedDegraded = degraded
+        health.setJournalDegraded(degraded)
+    }
+
+    private func commit(_ units: [[JournalCommand]], requestUnits: Int, records: Int, steps: [DispatchMachine.Step],
                         finishers: [(UnitOutcome) -> Void], at: Moment) {
         let now = machine.journalNow(at)
         let result: GroupCommit
+        let started = DispatchTime.now().uptimeNanoseconds
         do {
             result = try store.commit(units, now: now)
         } catch {
+            metrics.commitFailed()
             apply(machine.commitFailed("\(error)", at: at))
             for finish in finishers { finish(.failed(error)) }
             return
         }
+        metrics.committed(nanoseconds: DispatchTime.now().uptimeNanoseconds &- started, records: records)
         let outcomes = zip(steps, result.units.dropFirst(requestUnits)).map { step, outcome in
             Self.stepOutcome(step, outcome)
         }

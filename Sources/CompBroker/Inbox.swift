@@ -35,6 +35,9 @@ final class Inbox: Sendable {
         return refusal
     }
 
+    /// Records queued now.
+    var queuedRecords: Int { state.withLock { $0.records } }
+
     /// Takes work from the front: at least one item if any, then more while the records stay within
     /// `maxRecords`. `finished` is true when the inbox is closed and now empty.
     func take(maxRecords: Int) -> (batch: [CoreWork], finished: Bool) {

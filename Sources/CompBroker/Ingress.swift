@@ -18,10 +18,11 @@ final class Ingress: Sendable {
     private let config: BrokerConfig
     private let logger: Logger
     private let notices: NoticeLog
+    private let metrics: BrokerMetrics
     private let worker = WorkerThread(name: "compd-ingress")
 
     init(server: ReplyServer, core: Core, admin: AdminReader, replies: Replier, counters: BrokerCounters,
-         config: BrokerConfig, logger: Logger, notices: NoticeLog) {
+         config: BrokerConfig, logger: Logger, notices: NoticeLog, metrics: BrokerMetrics) {
         self.server = server
         self.core = core
         self.admin = admin
@@ -30,6 +31,7 @@ final class Ingress: Sendable {
         self.config = config
         self.logger = logger
         self.notices = notices
+        self.metrics = metrics
     }
 
     /// Starts the receiving thread.
@@ -128,6 +130,7 @@ final class Ingress: Sendable {
     }
 
     private func records(_ batch: RecordBatch, _ requester: Requester) {
+        let received = DispatchTime.now().uptimeNanoseconds
         var outcomes = [RecordOutcome?](repeating: nil, count: batch.records.count)
         var incoming: [IncomingRecord] = []
         var positions: [Int] = []
@@ -141,41 +144,49 @@ final class Ingress: Sendable {
             }
         }
         let rejected = batch.records.count - incoming.count
+        var early = BrokerMetrics.RecordTally()
         if rejected > 0 {
             counters.update { $0.recordsRejected += UInt64(rejected) }
             notices.rejected(batch.records, outcomes, at: outcomes.indices)
+            for (record, outcome) in zip(batch.records, outcomes) where outcome != nil { early.add(record.kind, outcome: 4) }
+            metrics.count(early)
         }
         guard !incoming.isEmpty else {
             replies.send(requester, .ack(Ack(outcomes: outcomes.compactMap { $0 })))
+            metrics.acknowledged(nanoseconds: DispatchTime.now().uptimeNanoseconds &- received)
             return
         }
-        submit(.records(incoming) { [replies, counters, notices, outcomes, positions, records = batch.records] result in
+        submit(.records(incoming) { [replies, counters, notices, metrics, outcomes, positions, records = batch.records] result in
             switch result {
             case .success(let results):
                 var all = outcomes
                 for (position, result) in zip(positions, results) { all[position] = Mapping.outcome(result) }
                 var rejected = false
+                var tally = BrokerMetrics.RecordTally()
                 counters.update { values in
-                    for result in results {
-                        Self.count(result, into: &values)
+                    for (position, result) in zip(positions, results) {
+                        tally.add(records[position].kind, outcome: Self.count(result, into: &values))
                         if case .rejected = result { rejected = true }
                     }
                 }
+                metrics.count(tally)
                 if rejected { notices.rejected(records, all, at: positions) }
                 replies.send(requester, .ack(Ack(outcomes: all.compactMap { $0 })))
+                metrics.acknowledged(nanoseconds: DispatchTime.now().uptimeNanoseconds &- received)
             case .failure(let error):
                 replies.send(requester, Mapping.reply(error))
             }
         }, requester)
     }
 
-    private static func count(_ result: RecordResult, into values: inout BrokerCounters.Values) {
+    /// Counts `result`; returns its outcome's index for `BrokerMetrics.RecordTally`.
+    private static func count(_ result: RecordResult, into values: inout BrokerCounters.Values) -> Int {
         switch result {
-        case .accepted: values.recordsAccepted += 1
-        case .notHeld: values.successesNotHeld += 1
-        case .duplicate: values.recordsDuplicate += 1
-        case .stale: values.recordsStale += 1
-        case .rejected: values.recordsRejected += 1
+        case .accepted: values.recordsAccepted += 1; return 0
+        case .notHeld: values.successesNotHeld += 1; return 1
+        case .duplicate: values.recordsDuplicate += 1; return 2
+        case .stale: values.recordsStale += 1; return 3
+        case .rejected: values.recordsRejected += 1; return 4
         }
     }
 

@@ -12,10 +12,13 @@ struct Requester: Sendable {
 struct Replier: Sendable {
     let server: ReplyServer
     let logger: Logger
+    /// Counts error replies by code.
+    let metrics: BrokerMetrics
 
     /// Sends `message` as the reply to `requester`. A reply to a peer that went away is dropped
     /// by nanomsg; a send error is logged, never thrown: the requester resends on its timeout.
     func send(_ requester: Requester, _ message: Message) {
+        if case .error(let reply) = message { metrics.errorSent(reply.code) }
         let bytes = FrameCodec.encode(Frame(requestId: requester.requestId, message: Self.bounded(message)))
         do {
             try server.reply(to: requester.route, body: bytes)

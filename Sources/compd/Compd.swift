@@ -3,6 +3,9 @@ import CompBroker
 import CompTransport
 import Foundation
 import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
 
 /// `compd`: the compensation broker.
 @main
@@ -52,18 +55,38 @@ struct Compd: AsyncParsableCommand {
         for name in settings.unknownVariables {
             logger.warning("ignoring environment variable \(name): no setting has that name (see compd --help)")
         }
+        let registry = PrometheusCollectorRegistry()
+        if settings.http != nil { MetricsSystem.bootstrap(Self.metricsFactory(registry)) }
         let broker: Broker
         do {
-            broker = try Broker(config: settings.broker, logger: logger)
+            broker = try Broker(config: settings.broker, logger: logger) { probes in
+                settings.http.map { [HTTPService(address: $0, probes: probes, registry: registry, logger: logger)] } ?? []
+            }
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(75)
         }
         do {
             try await broker.run()
+        } catch let error as HTTPBindError {
+            logger.critical("\(error)")
+            throw ExitCode(75)
         } catch {
             logger.critical("stopped on error: \(error)")
             throw ExitCode(70)
         }
+    }
+
+    /// swift-prometheus as the metrics backend, with histogram buckets that resolve sub-millisecond
+    /// commits and acknowledgements and group commits of one to thousands of records.
+    private static func metricsFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        ]
+        factory.valueHistogramBuckets["compd_records_per_commit"] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]
+        return factory
     }
 }

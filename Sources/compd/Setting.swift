@@ -9,6 +9,7 @@ enum Setting: String, CaseIterable {
     case data
     case listen
     case events
+    case http
     case sync
     case maxRetries = "max-retries"
     case minBackoff = "min-backoff"
@@ -40,7 +41,7 @@ enum Setting: String, CaseIterable {
     var valueName: String {
         switch self {
         case .data: "dir"
-        case .listen, .events: "address"
+        case .listen, .events, .http: "address"
         case .sync: "full|normal"
         case .maxRetries, .inFlight: "count"
         case .minBackoff, .maxBackoff, .executionTimeout, .retention: "duration"
@@ -56,6 +57,7 @@ enum Setting: String, CaseIterable {
         case .data: "Directory of the SQLite journal."
         case .listen: "Request socket address (raw REP); repeat the option, or separate addresses with commas, to listen on several."
         case .events: "Event socket address (PUB), or `off`."
+        case .http: "HTTP address (health, readiness, metrics), or `off`; loopback only until HTTP tokens exist."
         case .sync: "full: an ack means durable; normal: faster, may lose the last commits on power loss."
         case .maxRetries: "Default retries after the first failure."
         case .minBackoff: "Default first retry delay (raising it lifts a lower default max-backoff)."
@@ -77,6 +79,7 @@ enum Setting: String, CaseIterable {
         case .data: "a non-empty path"
         case .listen, .events: "a nanomsg address such as tcp://127.0.0.1:7450 or ipc:///tmp/compd.ipc"
             + (self == .events ? ", or off" : "")
+        case .http: "host:port on a loopback address (127.0.0.1:7480, [::1]:7480, localhost:7480), or off"
         case .sync: "full or normal"
         case .maxRetries: "an integer in 0...\(RetrySpec.maxRetriesLimit)"
         case .minBackoff: "\(durations), at most \(spanLimit)"
@@ -99,6 +102,7 @@ enum Setting: String, CaseIterable {
         case .data: config.dataDirectory
         case .listen: config.listenAddresses.joined(separator: ",")
         case .events: config.eventsAddress ?? "off"
+        case .http: HTTPAddress.defaultAddress.description
         case .sync: config.sync.rawValue
         case .maxRetries: "\(spec.maxRetries)"
         case .minBackoff: format(spec.minBackoff)

@@ -12,6 +12,8 @@ import Logging
 struct Settings {
     /// What the broker runs with.
     let broker: BrokerConfig
+    /// Where the HTTP side listens; nil when it is off.
+    let http: HTTPAddress?
     /// The lowest level logged.
     let logLevel: Logger.Level
     /// Environment variables that start with `COMPD_` but name no setting (warned about, not refused:
@@ -45,6 +47,17 @@ struct Settings {
         if let events: Text = try source.value(.events, valid: { !$0.value.isEmpty }) {
             config.eventsAddress = events.value == "off" ? nil : events.value
         }
+        var http: HTTPAddress? = HTTPAddress.defaultAddress
+        if let text: Text = try source.value(.http, valid: { $0.value == "off" || HTTPAddress($0.value) != nil }) {
+            http = text.value == "off" ? nil : HTTPAddress(text.value)
+        }
+        if let http, !http.isLoopback {
+            throw SettingsError("""
+                refusing http \(http): not a loopback address. Until HTTP tokens exist, compd serves HTTP only \
+                on loopback (127.0.0.0/8, ::1, localhost); use --http 127.0.0.1:PORT, or --http off
+                """)
+        }
+        self.http = http
         if let sync: Sync = try source.value(.sync) { config.sync = sync.mode }
         var spec = config.defaultSpec
         if let retries: Integer = try source.value(.maxRetries, valid: { (0...RetrySpec.maxRetriesLimit).contains($0.value) }) {

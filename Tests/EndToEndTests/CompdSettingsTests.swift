@@ -178,7 +178,8 @@ final class SettingsBroker {
         logPath = directory.path + "/compd.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: try builtProduct("compd"))
-        process.arguments = ["--data", directory.path + "/data", "--listen", listen, "--events", events] + arguments
+        let http = arguments.contains { $0.hasPrefix("--http") } || environment["COMPD_HTTP"] != nil ? [] : ["--http", "off"]
+        process.arguments = ["--data", directory.path + "/data", "--listen", listen, "--events", events] + http + arguments
         process.environment = compdEnvironment(environment)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardError = log

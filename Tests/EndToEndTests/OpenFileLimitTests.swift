@@ -17,7 +17,7 @@ struct OpenFileLimitEndToEndTests {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         // The shell lowers only the soft limit, then becomes compd.
         process.arguments = ["-c", "ulimit -Sn 64 && exec \"$0\" \"$@\"", try builtProduct("compd"),
-                             "--data", directory.path, "--listen", listen, "--events", events]
+                             "--data", directory.path, "--listen", listen, "--events", events, "--http", "off"]
         let log = FileHandle(forWritingAtPath: "/dev/null")
         process.standardError = log
         process.standardOutput = log

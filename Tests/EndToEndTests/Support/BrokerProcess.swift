@@ -74,7 +74,9 @@ final class BrokerProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try builtProduct("compd"))
         process.arguments =
-            ["--data", dataDirectory, "--listen", listen, "--events", events, "--log-level", "info"] + extraArguments
+            ["--data", dataDirectory, "--listen", listen, "--events", events, "--log-level", "info"]
+            + (extraArguments.contains { $0.hasPrefix("--http") } ? [] : ["--http", "off"])  // many run at once
+            + extraArguments
         if !FileManager.default.fileExists(atPath: logURL.path) {
             FileManager.default.createFile(atPath: logURL.path, contents: nil)
         }

@@ -1,0 +1,75 @@
+import CompBroker
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// The HTTP listener could not start (most often: the address is in use). compd exits with 75.
+struct HTTPBindError: Error, CustomStringConvertible {
+    let address: HTTPAddress
+    let underlying: any Error
+
+    var description: String { "cannot listen for HTTP on \(address): \(underlying)" }
+}
+
+/// compd's HTTP side as a service of the broker's group: `GET /healthz`, `GET /readyz` and
+/// `GET /metrics` (Prometheus text from `registry`). It starts first and stops last, so `/readyz`
+/// answers 503 while the rest of the broker shuts down.
+struct HTTPService: Service, CustomStringConvertible {
+    let address: HTTPAddress
+    let probes: BrokerProbes
+    let registry: PrometheusCollectorRegistry
+    let logger: Logger
+
+    var description: String { "http" }
+
+    /// The router of the probe and metrics endpoints; any other path is 404.
+    static func router(probes: BrokerProbes, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: MetricsMiddleware())
+        router.get("healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        router.get("readyz") { _, _ in
+            let (status, text): (HTTPResponse.Status, String) = switch probes.health.readiness {
+            case .ready: (.ok, "ready")
+            case .notReady(let reason): (.serviceUnavailable, "not ready: \(reason)")
+            }
+            return Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
+        }
+        router.get("metrics") { _, _ in
+            await probes.refreshGauges()
+            var bytes: [UInt8] = []
+            registry.emit(into: &bytes)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        return router
+    }
+
+    /// Serves until the group's graceful shutdown.
+    ///
+    /// - Throws: `HTTPBindError` when the listener cannot start; what the server threw after that.
+    func run() async throws {
+        let running = RunningFlag()
+        let app = Application(
+            router: Self.router(probes: probes, registry: registry),
+            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil),
+            onServerRunning: { _ in running.value.store(true, ordering: .relaxed) },
+            logger: logger)
+        do {
+            try await app.run()
+        } catch {
+            guard running.value.load(ordering: .relaxed) else { throw HTTPBindError(address: address, underlying: error) }
+            throw error
+        }
+    }
+}
+
+/// Set once the HTTP listener is bound (by `onServerRunning`, on a NIO thread).
+private final class RunningFlag: Sendable {
+    let value = Atomic<Bool>(false)
+}
