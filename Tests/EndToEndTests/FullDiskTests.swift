@@ -14,19 +14,15 @@ struct FullDiskTests {
         defer { base.remove() }
         let mountPoint = base.path + "/disk"
         let logs = base.path + "/logs"
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-        guard run("/bin/mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", mountPoint]) == 0 else {
-            throw TestFailure("cannot mount a tmpfs on \(mountPoint)")
-        }
-        defer { _ = run("/bin/umount", ["-l", mountPoint]) }
+        let disk = try SmallDisk(at: mountPoint)
+        defer { disk.unmount() }
         let broker = BrokerProcess(dataDirectory: mountPoint + "/data", logDirectory: logs)
         try broker.start()
         let reporter = Reporter(connection: try broker.connect(), attempts: 1)
         #expect(try reporter.send([failureRecord(eventId: "before")]).first?.status == .accepted)
 
-        let filler = mountPoint + "/filler"
-        fill(filler)
+        let filler = disk.fill()
         var failures = 0
         for index in 0..<300 {
             do {
@@ -51,23 +47,5 @@ struct FullDiskTests {
         #expect(recovered)
         #expect(eventually(10) { broker.log.contains("journal recovered after") })
         #expect(broker.stop() == 0)
-    }
-
-    /// Writes `path` until the file system is full.
-    private func fill(_ path: String) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { return }
-        defer { close(descriptor) }
-        let chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while chunk.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) > 0 {}
-    }
-
-    private func run(_ executable: String, _ arguments: [String]) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        do { try process.run() } catch { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 }

@@ -62,11 +62,8 @@ struct HTTPTests {
         let base = try TemporaryDirectory()
         defer { base.remove() }
         let mountPoint = base.path + "/disk"
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        guard runTool("/bin/mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", mountPoint]) == 0 else {
-            throw TestFailure("cannot mount a tmpfs on \(mountPoint)")
-        }
-        defer { _ = runTool("/bin/umount", ["-l", mountPoint]) }
+        let disk = try SmallDisk(at: mountPoint)
+        defer { disk.unmount() }
         let port = try freeLoopbackPort()
         let broker = BrokerProcess(dataDirectory: mountPoint + "/data", extraArguments: ["--http", "127.0.0.1:\(port)"],
                                    logDirectory: base.path)
@@ -76,8 +73,7 @@ struct HTTPTests {
         let reporter = Reporter(connection: try broker.connect(), attempts: 1)
         #expect(try reporter.send([failureRecord(eventId: "before")]).first?.status == .accepted)
 
-        let filler = mountPoint + "/filler"
-        fillDisk(filler)
+        let filler = disk.fill()
         for index in 0..<50 {
             _ = try? reporter.send([failureRecord(eventId: "full-\(index)", payload: [UInt8](repeating: 1, count: 4000))])
         }
@@ -149,24 +145,6 @@ struct HTTPTests {
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         } == 0
-    }
-
-    /// Writes `path` until the file system is full.
-    private func fillDisk(_ path: String) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { return }
-        defer { close(descriptor) }
-        let chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while chunk.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) > 0 {}
-    }
-
-    private func runTool(_ executable: String, _ arguments: [String]) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        do { try process.run() } catch { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 }
 
