@@ -37,17 +37,14 @@ struct Store {
         try statement.bind(blob: body.encoded, at: 6)
         try statement.bind(summary, at: 7)
         try statement.run()
-        if let recordId, newestRecordId.map({ Self.isAbove(recordId, $0) }) ?? true { newestRecordId = recordId }
+        if let recordId, newestRecordId.map({ recordId > $0 }) ?? true { newestRecordId = recordId }
     }
 
     /// Whether a journal row may have `recordId`: false is certain (it is above every stored id).
     func mayHaveRecord(_ recordId: RecordID) -> Bool {
         guard let newestRecordId else { return false }
-        return !Self.isAbove(recordId, newestRecordId)
+        return recordId <= newestRecordId
     }
-
-    /// `a > b` in the order SQLite compares the stored blobs (memcmp of the big-endian bytes).
-    private static func isAbove(_ a: RecordID, _ b: RecordID) -> Bool { (a.high, a.low) > (b.high, b.low) }
 
     /// Reads the greatest stored record id (through `journal_record`, one index probe).
     mutating func loadNewestRecordId() throws(JournalError) {

@@ -2,7 +2,7 @@
 public typealias ExecutionID = Int64
 
 /// A client-made 16-byte record identifier; a resend carries the same id and is a duplicate.
-public struct RecordID: Hashable, Sendable, CustomStringConvertible {
+public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The high 8 bytes, big-endian.
     public var high: UInt64
     /// The low 8 bytes, big-endian.
@@ -40,6 +40,10 @@ public struct RecordID: Hashable, Sendable, CustomStringConvertible {
     public init(_ value: UInt128) {
         self.init(high: UInt64(truncatingIfNeeded: value >> 64), low: UInt64(truncatingIfNeeded: value))
     }
+
+    /// Ordered by `high`, then `low`: the order of the 16 big-endian bytes, as SQLite compares the stored blobs
+    /// (memcmp), and the order time-ordered ids are made in.
+    public static func < (lhs: RecordID, rhs: RecordID) -> Bool { (lhs.high, lhs.low) < (rhs.high, rhs.low) }
 
     /// The 128-bit value (`high` in the upper half).
     public var value: UInt128 { UInt128(high) << 64 | UInt128(low) }

@@ -26,7 +26,7 @@ public final class RecordIDGenerator: Sendable {
     public func next(at time: Timestamp = WallClock.now()) -> RecordID {
         state.withLock { state in
             var id = RecordID.timeOrdered(at: time, using: &state.random)
-            if let last = state.last, (id.high, id.low) <= (last.high, last.low) { id = Self.successor(of: last) }
+            if let last = state.last, id <= last { id = Self.successor(of: last) }
             state.last = id
             return id
         }

@@ -18,6 +18,21 @@ struct ReadableViewTests {
         return result
     }
 
+    /// A connection to a new, fully migrated journal file in a temporary folder (removed by the caller).
+    private func migratedConnection() throws -> (Connection, String) {
+        let folder = NSTemporaryDirectory() + "compjournal-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let connection = try Connection(
+            path: folder + "/journal.db", readOnly: false, create: true, busyTimeoutMilliseconds: 100)
+        do {
+            try Schema.migrate(connection)
+        } catch {
+            connection.close()
+            throw error
+        }
+        return (connection, folder)
+    }
+
     @Test("executions_readable shows status, park reason, recoverability and mark as words, times as ISO 8601 UTC")
     func executionsView() throws {
         let fixture = try TestJournal()
@@ -82,13 +97,11 @@ struct ReadableViewTests {
 
     @Test("every status, park reason, recoverability and journal kind code has the word the model prints")
     func everyCode() throws {
-        let folder = NSTemporaryDirectory() + "compjournal-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let connection = try Connection(
-            path: folder + "/journal.db", readOnly: false, create: true, busyTimeoutMilliseconds: 100)
-        defer { connection.close() }
-        try Schema.migrate(connection)
+        let (connection, folder) = try migratedConnection()
+        defer {
+            connection.close()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
 
         var expected: [[String?]] = []
         for (index, status) in ExecutionStatus.allCases.enumerated() {
@@ -121,13 +134,11 @@ struct ReadableViewTests {
 
     @Test("the views' ISO text equals Timestamp.iso8601 across the years 1970 to 9999, to the millisecond")
     func isoTimes() throws {
-        let folder = NSTemporaryDirectory() + "compjournal-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let connection = try Connection(
-            path: folder + "/journal.db", readOnly: false, create: true, busyTimeoutMilliseconds: 100)
-        defer { connection.close() }
-        try Schema.migrate(connection)
+        let (connection, folder) = try migratedConnection()
+        defer {
+            connection.close()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
 
         var random = SplitMix64(seed: 7)
         var times: [Int64] = [0, 999, 1000, 951_782_400_000, 253_402_300_799_999]  // incl. 2000-02-29

@@ -115,7 +115,7 @@ struct RecordIDGeneratorTests {
         let time = Timestamp(milliseconds: 1_700_000_000_000)
         var ids = (0..<1000).map { _ in generator.next(at: time) }
         ids.append(generator.next(at: Timestamp(milliseconds: time.milliseconds - 5_000)))
-        #expect(zip(ids, ids.dropFirst()).allSatisfy { ($0.high, $0.low) < ($1.high, $1.low) })
+        #expect(zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 })
 
         let lowFull = RecordID(high: 0x0000_0001_0000_7ABC, low: 0xBFFF_FFFF_FFFF_FFFF)
         #expect(RecordIDGenerator.successor(of: lowFull) == RecordID(high: 0x0000_0001_0000_7ABD, low: 0x8000_0000_0000_0000))
