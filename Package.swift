@@ -43,14 +43,21 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "CompClient", dependencies: ["CompWire", "CompModel", "CompTransport"]),
+        // compd's HTTP side: probes, metrics, the JSON API and the console.
+        .target(name: "CompHTTP", dependencies: [
+            "CompBroker", "CompWire",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
 
         // Thin executables.
         .executableTarget(name: "compd", dependencies: [
-            "CompBroker", "CompTransport",
+            "CompBroker", "CompHTTP", "CompTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

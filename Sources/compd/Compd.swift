@@ -1,5 +1,6 @@
 import ArgumentParser
 import CompBroker
+import CompHTTP
 import CompTransport
 import Foundation
 import Logging

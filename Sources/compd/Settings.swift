@@ -1,4 +1,5 @@
 import CompBroker
+import CompHTTP
 import CompJournal
 import CompModel
 import CompWire

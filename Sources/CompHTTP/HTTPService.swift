@@ -6,27 +6,35 @@ import ServiceLifecycle
 import Synchronization
 
 /// The HTTP listener could not start (most often: the address is in use). compd exits with 75.
-struct HTTPBindError: Error, CustomStringConvertible {
-    let address: HTTPAddress
-    let underlying: any Error
+public struct HTTPBindError: Error, CustomStringConvertible {
+    public let address: HTTPAddress
+    public let underlying: any Error
 
-    var description: String { "cannot listen for HTTP on \(address): \(underlying)" }
+    public var description: String { "cannot listen for HTTP on \(address): \(underlying)" }
 }
 
 /// compd's HTTP side as a service of the broker's group: `GET /healthz`, `GET /readyz` and
 /// `GET /metrics` (Prometheus text from `registry`). It starts first and stops last, so `/readyz`
 /// answers 503 while the rest of the broker shuts down.
-struct HTTPService: Service, CustomStringConvertible {
+public struct HTTPService: Service, CustomStringConvertible {
     let address: HTTPAddress
     let probes: BrokerProbes
     let registry: PrometheusCollectorRegistry
     let logger: Logger
 
-    var description: String { "http" }
+    /// The HTTP side on `address`, reading the broker through `probes` and exporting `registry`.
+    public init(address: HTTPAddress, probes: BrokerProbes, registry: PrometheusCollectorRegistry, logger: Logger) {
+        self.address = address
+        self.probes = probes
+        self.registry = registry
+        self.logger = logger
+    }
+
+    public var description: String { "http" }
 
     /// The router of the probe and metrics endpoints; any other path is 404.
-    static func router(probes: BrokerProbes, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
-        let router = Router()
+    static func router(probes: BrokerProbes, registry: PrometheusCollectorRegistry) -> Router<HTTPContext> {
+        let router = Router(context: HTTPContext.self)
         router.add(middleware: MetricsMiddleware())
         router.get("healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
@@ -53,7 +61,7 @@ struct HTTPService: Service, CustomStringConvertible {
     /// Serves until the group's graceful shutdown.
     ///
     /// - Throws: `HTTPBindError` when the listener cannot start; what the server threw after that.
-    func run() async throws {
+    public func run() async throws {
         let running = RunningFlag()
         let app = Application(
             router: Self.router(probes: probes, registry: registry),

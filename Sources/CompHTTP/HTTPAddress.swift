@@ -1,22 +1,22 @@
 import Foundation
 
 /// The address the HTTP side listens on: a host (an IPv4 or IPv6 literal, or `localhost`) and a port.
-struct HTTPAddress: Equatable, CustomStringConvertible {
+public struct HTTPAddress: Equatable, Sendable, CustomStringConvertible {
     /// The host as given (IPv6 without brackets).
-    let host: String
-    let port: Int
+    public let host: String
+    public let port: Int
 
     /// compd's default: `127.0.0.1:7480`.
-    static let defaultAddress = HTTPAddress(host: "127.0.0.1", port: 7480)
+    public static let defaultAddress = HTTPAddress(host: "127.0.0.1", port: 7480)
 
-    init(host: String, port: Int) {
+    public init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
 
     /// Parses `host:port` or `[ipv6]:port`; nil when the text is not one (port 1...65535; the host an
     /// IP literal or a name of letters, digits, dots and dashes).
-    init?(_ text: String) {
+    public init?(_ text: String) {
         let host: Substring
         let portText: Substring
         if text.hasPrefix("[") {
@@ -40,7 +40,7 @@ struct HTTPAddress: Equatable, CustomStringConvertible {
     }
 
     /// Whether the host is a loopback address (127.0.0.0/8, ::1) or `localhost`.
-    var isLoopback: Bool {
+    public var isLoopback: Bool {
         if host.lowercased() == "localhost" { return true }
         var v4 = in_addr()
         if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
@@ -51,7 +51,7 @@ struct HTTPAddress: Equatable, CustomStringConvertible {
         return false
     }
 
-    var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     private static func isIPv6(_ host: String) -> Bool {
         var address = in6_addr()
