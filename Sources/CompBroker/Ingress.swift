@@ -209,14 +209,14 @@ final class Ingress: Sendable {
             replies.send(requester, error: .invalidField, "ActionRequest.target: pause and resume take a service; other actions take an execution or a filter")
         case (let action, .execution(let id)):
             switch Mapping.action(action, force: request.force) {
-            case .success(let operation)?: submit(.operate([id], operation, answer), requester)
+            case .success(let operation)?: submit(.operate([id], operation, actor: request.actor, answer), requester)
             case .failure(let code)?: replies.send(requester, error: code, Self.invalidAction(request))
             case nil: break
             }
         case (let action, .filter(let wireFilter)):
             switch (Mapping.action(action, force: request.force), Mapping.filter(wireFilter)) {
             case (.success(let operation)?, .success(let filter)):
-                admin.submit(.bulk(BulkAction(filter: filter, action: operation, done: answer)))
+                admin.submit(.bulk(BulkAction(filter: filter, action: operation, actor: request.actor, done: answer)))
             case (.failure(let code)?, _):
                 replies.send(requester, error: code, Self.invalidAction(request))
             case (_, .failure(let code)):
