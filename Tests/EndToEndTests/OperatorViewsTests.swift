@@ -85,6 +85,16 @@ struct OperatorViewsTests {
         let bad = try compctl(["list", "--since", "yesterday"] + at)
         #expect(bad.status == 64)
         #expect(bad.err.contains("--since must be an RFC 3339 time"), "\(bad.err)")
+        let badHint = try compctl(["list", "--recoverable", "maybe"] + at)
+        #expect(badHint.status == 64)
+        #expect(badHint.err.contains("--recoverable must be unknown, recoverable or unrecoverable"), "\(badHint.err)")
+        do {
+            _ = try broker.admin().list(Filter(), cursor: 5, limit: 10, sort: .nextRetry)
+            Issue.record("a next-retry page after a cursor without its key was answered")
+        } catch {
+            #expect((error as? ClientError)?.brokerCode == .invalidField)
+            #expect("\(error)".contains("ListRequest.cursorKey"), "\(error)")
+        }
         let badSort = try compctl(["list", "--sort", "oldest"] + at)
         #expect(badSort.status == 64)
         #expect(badSort.err.contains("--sort must be newest or next-retry"), "\(badSort.err)")
