@@ -9,6 +9,7 @@ public struct FailureOverview: Sendable, Hashable {
         public var service: String
         public var counts: [Int]
 
+        /// Creates a series.
         public init(service: String, counts: [Int]) {
             self.service = service
             self.counts = counts
@@ -20,6 +21,7 @@ public struct FailureOverview: Sendable, Hashable {
         public var code: String
         public var count: Int
 
+        /// Creates a count.
         public init(code: String, count: Int) {
             self.code = code
             self.count = count
@@ -44,6 +46,7 @@ public struct FailureOverview: Sendable, Hashable {
     /// The codes of the whole window, most failures first (ties by code), at most `topCodes`.
     public var topDay: [CodeCount]
 
+    /// Creates an overview from its parts.
     public init(since: Timestamp, series: [Series], topHour: [CodeCount], topDay: [CodeCount]) {
         self.since = since
         self.series = series

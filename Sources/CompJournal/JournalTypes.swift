@@ -252,6 +252,7 @@ public struct ListPosition: Sendable, Hashable {
     /// The sort key of the row at the position: its next retry for `.nextRetry`; nil for `.newest`.
     public var key: Timestamp?
 
+    /// Creates a position after execution `id` (with its sort key for `.nextRetry`).
     public init(id: ExecutionID, key: Timestamp? = nil) {
         self.id = id
         self.key = key
@@ -281,6 +282,7 @@ public struct FailureCount: Sendable, Hashable {
     public var code: String
     public var count: Int
 
+    /// Creates a count.
     public init(bucket: Timestamp, service: String, code: String, count: Int) {
         self.bucket = bucket
         self.service = service

@@ -706,6 +706,7 @@ public struct ServiceSeries: Hashable, Sendable {
     public var service: String
     /// One count per bucket of the overview, oldest first.
     public var counts: [UInt64]
+    /// Creates a series.
     public init(service: String, counts: [UInt64]) {
         self.service = service
         self.counts = counts
@@ -716,6 +717,7 @@ public struct ServiceSeries: Hashable, Sendable {
 public struct ErrorCount: Hashable, Sendable {
     public var code: String
     public var count: UInt64
+    /// Creates a count.
     public init(code: String, count: UInt64) {
         self.code = code
         self.count = count
@@ -736,6 +738,7 @@ public struct Overview: Hashable, Sendable {
     public var topErrorsHour: [ErrorCount]
     /// At most 10 codes, most failures first (ties by code).
     public var topErrorsDay: [ErrorCount]
+    /// Creates an overview.
     public init(bucketMs: UInt64, since: Int64, series: [ServiceSeries], topErrorsHour: [ErrorCount], topErrorsDay: [ErrorCount]) {
         self.bucketMs = bucketMs
         self.since = since
