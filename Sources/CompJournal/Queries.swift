@@ -181,11 +181,25 @@ struct Queries {
         case after(Timestamp, ExecutionID)
     }
 
-    /// The list page for a WHERE clause from `whereClause` (the limit is ?30).
-    static func listSQL(_ whereSQL: String, leased: Bool = false) -> String {
-        leased
-            ? "SELECT \(ExecutionRow.columns) FROM executions INDEXED BY executions_lease\(whereSQL) ORDER BY id DESC LIMIT ?30"
-            : "\(selectExecution)\(whereSQL) ORDER BY id DESC LIMIT ?30"
+    /// The list page for a WHERE clause from `whereClause` (the limit is ?30), through `index` when given (its
+    /// partial predicate must follow from the clause).
+    static func listSQL(_ whereSQL: String, index: String? = nil) -> String {
+        let from = index.map { "executions INDEXED BY \($0)" } ?? "executions"
+        return "SELECT \(ExecutionRow.columns) FROM \(from)\(whereSQL) ORDER BY id DESC LIMIT ?30"
+    }
+
+    /// Up to this many FAILED executions, a FAILED list newest first reads them through `executions_due` and sorts
+    /// (the cost grows with the FAILED set, not the table); above it, it walks the table newest first by id and
+    /// stops at the page, which is quick when FAILED executions are that many.
+    static let smallFailedSet = 50_000
+
+    /// The index a newest-first list of `filter` reads through, or nil to walk the table by id: PREPARED executions
+    /// are few (in flight, bounded by the per-service caps), so their index; FAILED ones through theirs while few.
+    func listIndex(_ filter: ExecutionFilter) throws(JournalError) -> String? {
+        if filter.statuses == [.prepared] { return "executions_lease" }
+        guard filter.statuses == [.failed] || (filter.nextRetryBefore != nil && filter.statuses.isEmpty) else { return nil }
+        let failed = try connection.scalarInt("SELECT coalesce(sum(count), 0) FROM status_counts WHERE status = 1") ?? 0
+        return failed <= Self.smallFailedSet ? "executions_due" : nil
     }
 
     /// The page of one service's FAILED executions by next retry, for a WHERE clause from `whereClause` with a
@@ -201,9 +215,8 @@ struct Queries {
     func list(filter: ExecutionFilter, before cursor: ExecutionID?, limit: Int) throws(JournalError) -> ExecutionPage {
         guard limit > 0 else { return ExecutionPage(executions: [], nextCursor: nil) }
         let clause = Self.whereClause(filter, before: cursor)
-        // One extra row tells whether another page follows. PREPARED executions are few (in flight, bounded by the
-        // per-service caps): read them through their index and sort, rather than walk the table by id.
-        let statement = try connection.cached(Self.listSQL(clause.sql, leased: filter.statuses == [.prepared]))
+        // One extra row tells whether another page follows.
+        let statement = try connection.cached(Self.listSQL(clause.sql, index: try listIndex(filter)))
         try clause.bind(statement)
         try statement.bind(limit + 1, at: 30)
         var rows = try executions(statement)

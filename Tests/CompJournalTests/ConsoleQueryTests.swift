@@ -109,6 +109,34 @@ struct ConsoleQueryTests {
         #expect(try fixture.journal.matchingIds(filter: ExecutionFilter(recoverable: .recoverable), limit: 10) == [a])
     }
 
+    @Test("a FAILED list newest first gives the same pages through the due index (few FAILED) and by id (many)")
+    func failedListBothPaths() throws {
+        let fixture = try TestJournal()
+        var ids: [ExecutionID] = []
+        for index in 0..<7 {
+            ids.append(try fixture.create(fixture.failure("e\(index)", service: index % 2 == 0 ? "a" : "b")))
+            fixture.advance(seconds: 1)
+        }
+        _ = try fixture.operate(ids[3], .park)
+        func pages() throws -> [[ExecutionID]] {
+            var result: [[ExecutionID]] = []
+            var cursor: ExecutionID?
+            repeat {
+                let page = try fixture.journal.list(filter: ExecutionFilter(statuses: [.failed]), before: cursor, limit: 4)
+                result.append(page.executions.map(\.id))
+                cursor = page.nextCursor
+            } while cursor != nil
+            return result
+        }
+        #expect(try fixture.journal.queries.listIndex(ExecutionFilter(statuses: [.failed])) == "executions_due")
+        let throughIndex = try pages()
+        #expect(throughIndex == [[ids[6], ids[5], ids[4], ids[2]], [ids[1], ids[0]]])
+        // Pretend the FAILED set is large: the list walks the table by id instead, with the same answer.
+        try fixture.journal.connection.execute("UPDATE status_counts SET count = \(Queries.smallFailedSet + 1) WHERE status = 1")
+        #expect(try fixture.journal.queries.listIndex(ExecutionFilter(statuses: [.failed])) == nil)
+        #expect(try pages() == throughIndex)
+    }
+
     // MARK: Next retry order
 
     @Test("the list by next retry holds FAILED executions of every service, earliest due first, in keyset pages")
@@ -230,7 +258,7 @@ struct ConsoleQueryTests {
         let connection = fixture.journal.connection
         func listPlan(_ filter: ExecutionFilter) throws -> [String] {
             let clause = Queries.whereClause(filter, before: 99)
-            return try plan(connection, Queries.listSQL(clause.sql, leased: filter.statuses == [.prepared]))
+            return try plan(connection, Queries.listSQL(clause.sql, index: try fixture.journal.queries.listIndex(filter)))
         }
         // To retry and due now: one range of executions_due per service, in its order (no sort).
         for filter in [ExecutionFilter(statuses: [.failed], service: "orders"),
@@ -244,6 +272,13 @@ struct ConsoleQueryTests {
         let services = try plan(connection, Queries.failedServicesSQL)
         #expect(services.contains { $0.contains("executions_due") }, "\(services)")
         #expect(!scansTable(services), "\(services)")
+        // To retry newest first (while FAILED executions are few, as here) and due by: the due index, sorted.
+        for filter in [ExecutionFilter(statuses: [.failed]), ExecutionFilter(nextRetryBefore: fixture.now),
+                       ExecutionFilter(statuses: [.failed], errorCode: "X")] {
+            let lines = try listPlan(filter)
+            #expect(lines.contains { $0.contains("executions_due") }, "\(lines)")
+            #expect(!scansTable(lines), "\(lines)")
+        }
         // Executing: the lease index. Parked by reason and discarded: the status index.
         let executing = try listPlan(ExecutionFilter(statuses: [.prepared]))
         #expect(executing.contains { $0.contains("executions_lease") }, "\(executing)")
