@@ -88,7 +88,7 @@ enum APIRequests {
     /// action, and a missing one that must.
     static func action(_ fields: ActionFields) throws(APIProblem) -> (AdminAction, force: Bool) {
         let action = fields.action
-        if fields.force != nil, action != .retry { throw .invalidField("force", "only with action retry") }
+        if fields.force == true, action != .retry { throw .invalidField("force", "true only with action retry") }
         if fields.recoverable != nil, action != .mark { throw .invalidField("recoverable", "only with action mark") }
         if fields.spec != nil, action != .applySpec { throw .invalidField("spec", "only with action applySpec") }
         if fields.function != nil, action != .changeFunction { throw .invalidField("function", "only with action changeFunction") }

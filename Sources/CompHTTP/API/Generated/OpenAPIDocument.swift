@@ -2130,5 +2130,6 @@ enum OpenAPIDocument {
     }
   }
 }
+
 """#
 }
