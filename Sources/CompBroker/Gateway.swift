@@ -65,14 +65,14 @@ public struct BrokerGateway: Sendable {
             refuse(.invalidField, "ActionRequest.target: pause and resume take a service; other actions take an execution or a filter")
         case (let action, .execution(let id)):
             switch Mapping.action(action, force: request.force) {
-            case .success(let operation)?: submit(.operate([id], operation, answer), reply)
+            case .success(let operation)?: submit(.operate([id], operation, actor: request.actor, answer), reply)
             case .failure(let code)?: refuse(code, Self.invalidAction(request))
             case nil: refuse(.invalidField, "ActionRequest.action: pause and resume take a service")
             }
         case (let action, .filter(let wireFilter)):
             switch (Mapping.action(action, force: request.force), Mapping.filter(wireFilter)) {
             case (.success(let operation)?, .success(let filter)):
-                admin.submit(.bulk(BulkAction(filter: filter, action: operation, done: answer)))
+                admin.submit(.bulk(BulkAction(filter: filter, action: operation, actor: request.actor, done: answer)))
             case (.failure(let code)?, _):
                 refuse(code, Self.invalidAction(request))
             case (_, .failure(let code)):
