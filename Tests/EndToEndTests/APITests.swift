@@ -74,6 +74,73 @@ struct APITests {
         #expect(api.broker.stop() == 0)
     }
 
+    @Test("the console's filters and sort: recoverable, created since/until, due before, next-retry order with its own cursor")
+    func consoleFiltersAndSort() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let api = try await APIBroker.start(directory)
+        let before = nowMs()
+        // Due in 1 h, 2 h, 3 h (the spec's min backoff), one reported recoverable.
+        let late = try seed(api.broker, [failureRecord(eventId: "h3", spec: quickSpec(maxRetries: 5, minBackoffMs: 3_600_000 * 3))])
+        let early = try seed(api.broker, [failureRecord(eventId: "h1", recoverable: 1, spec: quickSpec(maxRetries: 5, minBackoffMs: 3_600_000))])
+        let middle = try seed(api.broker, [failureRecord(eventId: "h2", spec: quickSpec(maxRetries: 5, minBackoffMs: 3_600_000 * 2))])
+        func at(_ ms: Int64) -> String {
+            let text = Date(timeIntervalSince1970: Double(ms) / 1000).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            return text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+        }
+        #expect(ids(try await api.get("/api/v1/executions?recoverable=recoverable")) == early)
+        #expect(ids(try await api.get("/api/v1/executions?since=\(at(before - 60_000))")).count == 3)
+        #expect(ids(try await api.get("/api/v1/executions?until=\(at(before - 60_000))")).isEmpty)
+        let due = try await api.get("/api/v1/executions?dueBefore=\(at(nowMs() + 3_600_000 * 2 + 600_000))")
+        #expect(Set(ids(due)) == Set(early + middle), "\(due.text)")
+
+        // By next retry, one per page: 1 h, 2 h, 3 h.
+        var order: [Int64] = []
+        var cursor: String?
+        repeat {
+            let page = try await api.get("/api/v1/executions?sort=nextRetry&limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            #expect(page.status == 200, "\(page.text)")
+            order += ids(page)
+            cursor = page.json["nextCursor"] as? String
+        } while cursor != nil && order.count < 5
+        #expect(order == early + middle + late)
+        expectProblem(try await api.get("/api/v1/executions?sort=nextRetry&cursor=12"), 400, "invalid_query", field: "cursor")
+        expectProblem(try await api.get("/api/v1/executions?sort=soonest"), 400, "invalid_query", field: "sort")
+        expectProblem(try await api.get("/api/v1/executions?recoverable=maybe"), 400, "invalid_query", field: "recoverable")
+
+        let dry = try await api.post("/api/v1/actions", ["action": "park", "filter": ["recoverable": "unknown"], "dryRun": true])
+        #expect(dry.json["count"] as? Int == 2, "\(dry.text)")
+        #expect(api.broker.stop() == 0)
+    }
+
+    @Test("an action through the API is recorded with its author http:<caller>; stats carry the due-now count and the overview")
+    func actorAndOverview() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let api = try await APIBroker.start(directory)
+        let ids = try seed(api.broker, [failureRecord(service: "orders", eventId: "a", correlationId: "order-a", code: "DB_DOWN"),
+                                        failureRecord(service: "billing", eventId: "b", code: "CARD")])
+        #expect(try await api.post("/api/v1/executions/\(ids[0])/actions", ["action": "park"]).status == 200)
+        let shown = try await api.get("/api/v1/executions/\(ids[0])")
+        let history = try #require(shown.json["history"] as? [[String: Any]])
+        #expect(history.contains { $0["actor"] as? String == "http:local" }, "\(shown.text)")
+        #expect(history.first?["actor"] == nil, "a record row has no author")
+        let timeline = try await api.get("/api/v1/timeline/order-a")
+        let entries = try #require(timeline.json["entries"] as? [[String: Any]])
+        #expect(entries.contains { $0["actor"] as? String == "http:local" }, "\(timeline.text)")
+
+        let stats = try await api.get("/api/v1/stats")
+        let views = try #require(stats.json["views"] as? [String: Any])
+        #expect(views["dueNow"] is Int, "\(stats.text)")
+        let overview = try #require(stats.json["overview"] as? [String: Any], "\(stats.text)")
+        #expect((overview["bucketMs"] as? Int ?? 0) > 0)
+        let series = try #require(overview["series"] as? [[String: Any]])
+        #expect(Set(series.compactMap { $0["service"] as? String }) == ["orders", "billing"])
+        let top = try #require(overview["topErrorsHour"] as? [[String: Any]])
+        #expect(Set(top.compactMap { $0["code"] as? String }) == ["DB_DOWN", "CARD"])
+        #expect(api.broker.stop() == 0)
+    }
+
     @Test("show returns the execution, its history and its payload as UTF-8 text or base64; an unknown id is 404")
     func showWithPayload() async throws {
         let directory = try TemporaryDirectory()
@@ -317,8 +384,15 @@ struct APITests {
             _ = try? reporter.send([failureRecord(eventId: "full-\(index)", payload: [UInt8](repeating: 1, count: 4000))])
         }
         #expect(await poll(30) { (try? await httpGet(api.base + "/readyz"))?.status == 503 })
-        let refused = try await api.post("/api/v1/executions/\(ids[0])/actions", ["action": "park"])
-        expectProblem(refused, 503, "storage_failure")
+        // While the disk stays full an action fails to commit sooner or later (a small one may still fit).
+        var refused: APIAnswer?
+        for index in 0..<200 where refused == nil {
+            let answer = try await api.post("/api/v1/executions/\(ids[0])/actions", ["action": index % 2 == 0 ? "park" : "retry"])
+            #expect(answer.status == 200 || answer.status == 503, "\(answer.text)")
+            if answer.status == 503 { refused = answer }
+            _ = try? reporter.send([failureRecord(eventId: "more-\(index)", payload: [UInt8](repeating: 1, count: 4000))])
+        }
+        expectProblem(try #require(refused, "no action failed while the disk was full"), 503, "storage_failure")
         try FileManager.default.removeItem(atPath: filler)
         #expect(await poll(30) { (try? await api.post("/api/v1/executions/\(ids[ids.count - 1])/actions", ["action": "discard"]))?.status == 200 })
         #expect(broker.stop() == 0)

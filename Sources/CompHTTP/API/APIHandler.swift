@@ -25,23 +25,17 @@ struct APIHandler: APIProtocol {
                 errorCode: query.errorCode, recoverable: query.recoverable, since: query.since, until: query.until,
                 dueBefore: query.dueBefore),
             from: .query)
-        if let sort = query.sort, sort != .newest { throw APIProblem.invalidQuery("sort", "nextRetry is not supported by this broker yet") }
+        let sort: ListSort = query.sort == .nextRetry ? .nextRetry : .newest
         let limit = query.limit ?? 50
         guard (1...Int64(WireLimits.maxListItems)).contains(limit) else {
             throw APIProblem.invalidQuery("limit", "must be in 1...\(WireLimits.maxListItems)")
         }
-        var cursor: Int64 = 0
-        if let text = query.cursor {
-            guard let value = Int64(text), value > 0 else {
-                throw APIProblem.invalidQuery("cursor", "must be the nextCursor of a previous page")
-            }
-            cursor = value
-        }
-        let reply = try await list(ListRequest(filter: filter, cursor: cursor, limit: UInt16(limit)))
+        let (cursor, key) = try APIRequests.cursor(query.cursor, sort: sort)
+        let reply = try await list(ListRequest(filter: filter, cursor: cursor, limit: UInt16(limit), sort: sort, cursorKey: key))
         var executions: [Schemas.Execution] = []
         for view in reply.executions { executions.append(try APIMapping.execution(view)) }
         return .ok(.init(body: .json(Schemas.ExecutionPage(
-            executions: executions, nextCursor: reply.nextCursor == 0 ? nil : String(reply.nextCursor)))))
+            executions: executions, nextCursor: APIRequests.cursor(reply, sort: sort)))))
     }
 
     func getExecution(_ input: Operations.GetExecution.Input) async throws -> Operations.GetExecution.Output {
@@ -86,7 +80,8 @@ struct APIHandler: APIProtocol {
         guard case .json(let body) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported_media_type", "send application/json") }
         let (action, force) = try APIRequests.action(APIRequests.ActionFields(
             action: body.action, force: body.force, recoverable: body.recoverable, spec: body.spec, function: body.function))
-        let reply = try await act(ActionRequest(action: action, target: .execution(input.path.id), force: force))
+        let reply = try await act(ActionRequest(action: action, target: .execution(input.path.id), force: force,
+                                                actor: APICaller.actor))
         return .ok(.init(body: .json(APIMapping.result(reply))))
     }
 
@@ -107,7 +102,7 @@ struct APIHandler: APIProtocol {
         if body.dryRun == true {
             return .ok(.init(body: .json(.DryRunResult(try await dryRun(filter)))))
         }
-        let reply = try await act(ActionRequest(action: action, target: .filter(filter), force: force))
+        let reply = try await act(ActionRequest(action: action, target: .filter(filter), force: force, actor: APICaller.actor))
         return .ok(.init(body: .json(.ActionResult(APIMapping.result(reply)))))
     }
 
@@ -126,7 +121,7 @@ struct APIHandler: APIProtocol {
         guard let service = try APIRequests.name(service, "service", APIProblem.invalidQuery) else {
             throw APIProblem.invalidQuery("service", "must not be empty")
         }
-        return APIMapping.result(try await act(ActionRequest(action: action, target: .service(service))))
+        return APIMapping.result(try await act(ActionRequest(action: action, target: .service(service), actor: APICaller.actor)))
     }
 
     /// What compctl's `--dry-run` finds: every execution the filter matches, read a page at a time

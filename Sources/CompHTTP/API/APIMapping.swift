@@ -73,7 +73,7 @@ enum APIMapping {
 
     static func history(_ entry: HistoryEntry) -> Schemas.HistoryEntry {
         Schemas.HistoryEntry(seq: entry.seq, at: date(entry.at), kind: entry.kind, recordId: entry.recordId.map(recordId),
-                             summary: entry.summary, actor: nil)
+                             summary: entry.summary, actor: entry.actor)
     }
 
     /// A payload: its text when it is UTF-8, else base64.
@@ -97,7 +97,7 @@ enum APIMapping {
             executions: executions,
             entries: reply.entries.map {
                 Schemas.TimelineEntry(executionId: $0.executionId, seq: $0.entry.seq, at: date($0.entry.at), kind: $0.entry.kind,
-                                      recordId: $0.entry.recordId.map(recordId), summary: $0.entry.summary, actor: nil)
+                                      recordId: $0.entry.recordId.map(recordId), summary: $0.entry.summary, actor: $0.entry.actor)
             },
             omittedExecutions: Int64(reply.omittedExecutions ?? 0), omittedEntries: Int64(reply.omittedEntries ?? 0))
     }
@@ -120,7 +120,7 @@ enum APIMapping {
             }
         }
         let views = Schemas.Views(
-            toRetry: byStatus[.failed] ?? 0, dueNow: nil, executing: byStatus[.prepared] ?? 0,
+            toRetry: byStatus[.failed] ?? 0, dueNow: reply.dueNow.map { Int64(clamping: $0) }, executing: byStatus[.prepared] ?? 0,
             parked: Schemas.ParkedViews(exhausted: parked[.exhausted] ?? 0, unrecoverable: parked[.unrecoverable] ?? 0,
                                         deadline: parked[.deadline] ?? 0, manual: parked[.manual] ?? 0),
             succeeded: byStatus[.succeeded] ?? 0, discarded: byStatus[.discarded] ?? 0)
@@ -131,7 +131,15 @@ enum APIMapping {
                 stale: Int64(clamping: reply.recordsStale), rejected: Int64(clamping: reply.recordsRejected),
                 successesNotHeld: Int64(clamping: reply.successesNotHeld)),
             commandsDispatched: Int64(clamping: reply.commandsDispatched), leasesExpired: Int64(clamping: reply.leasesExpired),
-            uptimeMs: Int64(clamping: reply.uptimeMs), overview: nil)
+            uptimeMs: Int64(clamping: reply.uptimeMs), overview: reply.overview.map(overview))
+    }
+
+    static func overview(_ overview: Overview) -> Schemas.Overview {
+        Schemas.Overview(
+            bucketMs: Int64(clamping: overview.bucketMs), since: date(overview.since),
+            series: overview.series.map { Schemas.ServiceSeries(service: $0.service, counts: $0.counts.map { Int64(clamping: $0) }) },
+            topErrorsHour: overview.topErrorsHour.map { Schemas.ErrorCount(code: $0.code, count: Int64(clamping: $0.count)) },
+            topErrorsDay: overview.topErrorsDay.map { Schemas.ErrorCount(code: $0.code, count: Int64(clamping: $0.count)) })
     }
 
     static func result(_ reply: ActionReply) -> Schemas.ActionResult {

@@ -1,3 +1,4 @@
+import CompWire
 import Foundation
 import Hummingbird
 
@@ -15,6 +16,11 @@ enum APICaller {
 
     /// The caller of the request being handled.
     static var effective: Caller { resolve(current) }
+
+    /// The author recorded with the caller's actions: `http:<name>`, cut to the protocol's actor length.
+    static var actor: String {
+        WireText.truncated("http:" + effective.name, toUTF8Bytes: WireLimits.maxActorBytes)
+    }
 }
 
 /// Everything under `/api` that the generated routes do not do themselves: the request body collected up

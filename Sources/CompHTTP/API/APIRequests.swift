@@ -58,11 +58,6 @@ enum APIRequests {
     /// The wire filter for `fields`.
     static func filter(_ fields: FilterFields, from source: Source) throws(APIProblem) -> Filter {
         let check = source.problem
-        // Fields the wire cannot carry yet: refused by name rather than ignored.
-        for (field, isSet) in [("recoverable", fields.recoverable != nil), ("since", fields.since != nil),
-                               ("until", fields.until != nil), ("dueBefore", fields.dueBefore != nil)] where isSet {
-            throw check(field, "not supported by this broker yet")
-        }
         var statuses: [UInt8] = []
         for status in fields.status ?? [] where !statuses.contains(APIMapping.wire(status)) {
             statuses.append(APIMapping.wire(status))
@@ -72,7 +67,35 @@ enum APIRequests {
             service: try name(fields.service, "service", check), processor: try name(fields.processor, "processor", check),
             function: try name(fields.function, "function", check), eventId: try name(fields.eventId, "eventId", check),
             correlationId: try name(fields.correlationId, "correlationId", check),
-            errorCode: try name(fields.errorCode, "errorCode", check))
+            errorCode: try name(fields.errorCode, "errorCode", check),
+            recoverable: fields.recoverable.map(APIMapping.wire),
+            createdAfter: fields.since.map(APIMapping.milliseconds), createdBefore: fields.until.map(APIMapping.milliseconds),
+            nextRetryBefore: fields.dueBefore.map(APIMapping.milliseconds))
+    }
+
+    /// A list cursor as the API hands it out: the last id (newest first), or the last row's next retry
+    /// time and id (`<ms>_<id>`, by next retry). Opaque to clients.
+    static func cursor(_ reply: ListReply, sort: ListSort) -> String? {
+        guard reply.nextCursor != 0 else { return nil }
+        switch sort {
+        case .newest: return String(reply.nextCursor)
+        case .nextRetry: return "\(reply.nextCursorKey ?? 0)_\(reply.nextCursor)"
+        }
+    }
+
+    /// The wire cursor (and sort key) of an API cursor for `sort`.
+    static func cursor(_ text: String?, sort: ListSort) throws(APIProblem) -> (cursor: Int64, key: Int64?) {
+        guard let text else { return (0, nil) }
+        let invalid = APIProblem.invalidQuery("cursor", "must be the nextCursor of a previous page with the same sort")
+        switch sort {
+        case .newest:
+            guard let id = Int64(text), id > 0 else { throw invalid }
+            return (id, nil)
+        case .nextRetry:
+            let parts = text.split(separator: "_", omittingEmptySubsequences: false)
+            guard parts.count == 2, let key = Int64(parts[0]), let id = Int64(parts[1]), id > 0 else { throw invalid }
+            return (id, key)
+        }
     }
 
     /// The fields of an action, from either body.
