@@ -17,7 +17,7 @@ enum API {
                      body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         try APIHandler(gateway: gateway).registerHandlers(
-            on: router, configuration: Configuration(dateTranscoder: MillisecondDateTranscoder(), jsonEncodingOptions: []),
+            on: router, configuration: Configuration(dateTranscoder: MillisecondDateTranscoder(), jsonEncodingOptions: [.sortedKeys]),
             middlewares: [ProblemMiddleware(parameters: ParameterCheck(document: OpenAPIDocument.json))])
     }
 }
