@@ -359,6 +359,8 @@ struct APITests {
         expectProblem(try await api.request("POST", "/api/v1/executions/\(id)/actions", raw: Data("{not json".utf8)), 400, "invalid_body")
         expectProblem(try await api.request("POST", "/api/v1/executions/\(id)/actions", raw: Data("discard".utf8), contentType: "text/plain"),
                       415, "unsupported_media_type")
+        let html = try await api.request("GET", "/api/v1/stats", accept: "text/html")
+        expectProblem(html, 406, "not_acceptable")
         #expect(try await execution(api, id)["status"] as? String == "failed", "nothing changed")
         #expect(api.broker.stop() == 0)
     }

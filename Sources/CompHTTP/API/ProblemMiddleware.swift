@@ -38,15 +38,17 @@ struct ProblemMiddleware: ServerMiddleware {
             return (error as? APIProblem) ?? internalError(error)
         }
         if let problem = serverError.underlyingError as? APIProblem { return problem }
-        guard serverError.operationInput == nil else { return internalError(serverError.underlyingError) }
-        // The request could not be turned into the operation's input: bad input.
+        // A content type the request sends or accepts that the operation does not have: bad input, found
+        // while reading the request or (Accept) while writing the answer.
         let status = serverError.httpStatus
         if status == .unsupportedMediaType {
             return APIProblem(status, "unsupported_media_type", "send the body as application/json")
         }
         if status == .notAcceptable {
-            return APIProblem(status, "not_acceptable", "this endpoint answers application/json")
+            return APIProblem(status, "not_acceptable", "this endpoint answers application/json (or problem+json); accept it")
         }
+        guard serverError.operationInput == nil else { return internalError(serverError.underlyingError) }
+        // The request could not be turned into the operation's input: bad input.
         let field = Self.field(of: serverError)
         let detail = Self.describe(serverError)
         if let field, urlParameters.contains(field), method == .get || !field.contains(".") && field != "action" {
