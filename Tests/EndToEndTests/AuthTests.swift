@@ -64,10 +64,10 @@ struct AuthTests {
         }
         let page = try await httpExchange("GET", base + "/executions?status=failed")
         #expect(page.status == 303)
-        #expect(page.header("Location") == "/login?next=%2Fexecutions%3Fstatus%3Dfailed", "\(page.headers)")
+        #expect(page.header("Location") == "/login?next=/executions%3Fstatus%3Dfailed", "\(page.headers)")
         let root = try await httpExchange("GET", base + "/", headers: bearer(Self.newToken()))
         #expect(root.status == 303)
-        #expect(root.header("Location") == "/login?next=%2F")
+        #expect(root.header("Location") == "/login?next=/")
         #expect(try await httpExchange("GET", base + "/healthz").status == 200)
         #expect(try await httpExchange("GET", base + "/readyz").status == 200)
         let metrics = try await httpExchange("GET", base + "/metrics", headers: bearer(viewer))
@@ -112,7 +112,7 @@ struct AuthTests {
         let (broker, base) = try await startBroker(directory, extra: ["--http-tokens", directory.path + "/tokens"])
         let form = ["Content-Type": "application/x-www-form-urlencoded"]
 
-        let page = try await httpExchange("GET", base + "/login?next=%2Fexecutions%3Fstatus%3Dfailed")
+        let page = try await httpExchange("GET", base + "/login?next=/executions%3Fstatus%3Dfailed")
         #expect(page.status == 200)
         #expect(page.header("Content-Type")?.hasPrefix("text/html") == true)
         #expect(page.body.contains(#"name="token""#) && page.body.contains(#"action="/login""#), "\(page.body)")
