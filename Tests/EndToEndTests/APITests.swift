@@ -141,6 +141,34 @@ struct APITests {
         #expect(api.broker.stop() == 0)
     }
 
+    @Test("with HTTP tokens the API acts for the token's caller: whoami names it, a viewer's action is 403, an operator's is recorded as http:<name>")
+    func callerFromTokens() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let viewer = String(repeating: "v", count: 40)
+        let operatorToken = String(repeating: "o", count: 40)
+        let tokens = directory.path + "/tokens"
+        #expect(FileManager.default.createFile(atPath: tokens, contents: Data("bob viewer \(viewer)\nalice operator \(operatorToken)\n".utf8),
+                                               attributes: [.posixPermissions: 0o600]))
+        let api = try await APIBroker.start(directory, extra: ["--http-tokens", tokens])
+        let id = try seed(api.broker, [failureRecord(eventId: "t")])[0]
+
+        let bob = try await api.request("GET", "/api/v1/whoami", token: viewer)
+        #expect(bob.json["name"] as? String == "bob" && bob.json["role"] as? String == "viewer", "\(bob.text)")
+        let alice = try await api.request("GET", "/api/v1/whoami", token: operatorToken)
+        #expect(alice.json["name"] as? String == "alice" && alice.json["role"] as? String == "operator", "\(alice.text)")
+        #expect(try await api.request("GET", "/api/v1/executions/\(id)", token: viewer).status == 200, "a viewer reads")
+        expectProblem(try await api.request("POST", "/api/v1/executions/\(id)/actions", json: ["action": "park"], token: viewer), 403, "forbidden")
+        expectProblem(try await api.get("/api/v1/stats"), 401, "unauthenticated")
+
+        let parked = try await api.request("POST", "/api/v1/executions/\(id)/actions", json: ["action": "park"], token: operatorToken)
+        #expect(parked.status == 200, "\(parked.text)")
+        let shown = try await api.request("GET", "/api/v1/executions/\(id)", token: viewer)
+        let history = try #require(shown.json["history"] as? [[String: Any]])
+        #expect(history.contains { $0["actor"] as? String == "http:alice" }, "\(shown.text)")
+        #expect(api.broker.stop() == 0)
+    }
+
     @Test("show returns the execution, its history and its payload as UTF-8 text or base64; an unknown id is 404")
     func showWithPayload() async throws {
         let directory = try TemporaryDirectory()

@@ -41,12 +41,13 @@ struct APIBroker {
 
     /// One request; `json` is encoded as the body (or `raw` sent as is).
     func request(_ method: String, _ path: String, json: Any? = nil, raw: Data? = nil,
-                 contentType: String = "application/json", accept: String? = nil) async throws -> APIAnswer {
+                 contentType: String = "application/json", accept: String? = nil, token: String? = nil) async throws -> APIAnswer {
         guard let url = URL(string: base + path) else { throw TestFailure("not a URL: \(base + path)") }
         var request = URLRequest(url: url)
         request.httpMethod = method
         request.timeoutInterval = 30
         if let accept { request.setValue(accept, forHTTPHeaderField: "Accept") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let json {
             request.httpBody = try JSONSerialization.data(withJSONObject: json)
             request.setValue(contentType, forHTTPHeaderField: "Content-Type")
