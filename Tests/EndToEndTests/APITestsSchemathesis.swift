@@ -36,7 +36,10 @@ struct APITestsSchemathesis {
         process.arguments = [
             "--config-file", packageRoot.appendingPathComponent("openapi/schemathesis.toml").path,
             "run", api.base + "/api/openapi.json", "--url", api.base, "--checks", "all",
-            "--max-examples", "25", "--exclude-path", "/api/v1/feed", "--no-color", "--workers", "2",
+            "--max-examples", "20", "--exclude-path", "/api/v1/feed", "--no-color",
+            // One worker: with two threads, hypothesis's lambda descriptions (ast.parse) crashed Python 3.11 once
+            // ("AST constructor recursion depth mismatch"), a tool error rather than a finding.
+            "--workers", "1",
         ]
         let logURL = URL(fileURLWithPath: directory.path + "/schemathesis.log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
