@@ -44,6 +44,8 @@ public final class BrokerHealth: Sendable {
 public struct BrokerProbes: Sendable {
     /// Readiness.
     public let health: BrokerHealth
+    /// The broker's events as they happen, for the HTTP feed (bounded per listener; never slows the core).
+    public let events: EventTap
     /// Sets the gauges read from the broker's state (executions by status and park reason from the
     /// journal's status counts, queued records, leases in flight, journal and WAL size); call before
     /// exporting the metrics.
