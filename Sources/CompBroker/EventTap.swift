@@ -144,6 +144,15 @@ public final class EventTap: Sendable {
         return state.closed ? .ready(nil) : .wait
     }
 
+    /// What listener `id` can read now without waiting, at most `max` items.
+    fileprivate func ready(_ id: Int, max: Int) -> [TapItem] {
+        state.withLock { state in
+            var items: [TapItem] = []
+            while items.count < max, case .ready(.some(let item)) = Self.take(id, from: &state) { items.append(item) }
+            return items
+        }
+    }
+
     /// Forgets listener `id` and its queue.
     fileprivate func drop(_ id: Int) {
         let waiter = state.withLock { state -> CheckedContinuation<TapItem?, Never>? in
@@ -167,6 +176,9 @@ public final class TapListener: Sendable, AsyncSequence, AsyncIteratorProtocol {
 
     /// The next item; nil when the tap has closed or the task was cancelled.
     public func next() async -> TapItem? { await tap.next(id) }
+
+    /// The items that can be read now without waiting, at most `max` (none when there are none).
+    public func ready(max: Int) -> [TapItem] { tap.ready(id, max: max) }
 
     public func makeAsyncIterator() -> TapListener { self }
 

@@ -55,6 +55,7 @@ public struct HTTPService: Service, CustomStringConvertible {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
+        Console.addRoutes(to: router, probes: probes, stats: nil)
         return router
     }
 
