@@ -39,7 +39,10 @@ struct Feed: Sendable {
             status: .ok,
             headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store",
                       .xAccelBuffering: "no"],
-            body: ResponseBody { writer in try await feed.run(&writer) })
+            body: ResponseBody { writer in
+                try await feed.run(&writer)
+                try await writer.finish(nil)
+            })
     }
 
     /// What woke the loop.
