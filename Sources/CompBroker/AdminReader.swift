@@ -30,10 +30,13 @@ struct BulkAction: Sendable {
     /// What the slices so far did.
     var total = ActionOutcome(matched: 0, changed: 0, failures: [])
     var done: Completion<ActionOutcome>
+    /// Who asked (stored with the rows the action writes).
+    var actor: String?
 
-    init(filter: ExecutionFilter, action: OperatorAction, done: @escaping Completion<ActionOutcome>) {
+    init(filter: ExecutionFilter, action: OperatorAction, actor: String? = nil, done: @escaping Completion<ActionOutcome>) {
         self.filter = filter
         self.action = action
+        self.actor = actor
         self.done = done
     }
 }
@@ -120,7 +123,7 @@ final class AdminReader: Sendable {
             return bulk.done(.failure(.storageFailure("\(error)")))
         }
         guard let last = ids.last else { return bulk.done(.success(bulk.total)) }
-        let refusal = core.submit(.operate(ids, bulk.action) { [self] result in
+        let refusal = core.submit(.operate(ids, bulk.action, actor: bulk.actor) { [self] result in
             switch result {
             case .success(let outcome):
                 var next = bulk
@@ -155,9 +158,14 @@ final class AdminReader: Sendable {
                 case .success(let value): filter = value
                 case .failure(let code): return error(code, "invalid filter")
                 }
-                let page = try reader.list(
-                    filter: filter, before: request.cursor > 0 ? request.cursor : nil, limit: Int(request.limit))
-                return .listReply(Self.fit(page, maxFrameBytes: config.maxFrameBytes))
+                let order: ExecutionOrder
+                let position: ListPosition?
+                switch Mapping.listPosition(request) {
+                case .success(let value): (order, position) = value
+                case .failure(let refusal): return error(.invalidField, refusal.message)
+                }
+                let page = try reader.list(filter: filter, order: order, after: position, limit: Int(request.limit))
+                return .listReply(Self.fit(page, maxFrameBytes: config.maxFrameBytes, order: order))
             case .showRequest(let request):
                 guard let execution = try reader.execution(request.executionId) else {
                     return error(.unknownExecution, "no execution has id \(request.executionId)")
@@ -180,18 +188,20 @@ final class AdminReader: Sendable {
     }
 
     /// A list reply that fits in one frame: fewer items and a cursor at the last one when the page is too big.
-    static func fit(_ page: ExecutionPage, maxFrameBytes: Int) -> ListReply {
-        var bytes = ReplySizing.emptyListBytes
+    static func fit(_ page: ExecutionPage, maxFrameBytes: Int, order: ExecutionOrder = .newest) -> ListReply {
+        // With a next-retry order the reply may carry `nextCursorKey` (a tag of 6 + 8 bytes).
+        var bytes = ReplySizing.emptyListBytes + (order == .nextRetry ? TaggedSectionSize.entryHeader + 8 : 0)
         var views: [ExecutionView] = []
         for execution in page.executions {
             let view = Mapping.view(execution)
             bytes += ReplySizing.viewBytes(view)
-            if bytes > maxFrameBytes, !views.isEmpty {
-                return ListReply(executions: views, nextCursor: views[views.count - 1].id)
+            if bytes > maxFrameBytes, let last = views.last {
+                return ListReply(executions: views, nextCursor: last.id, nextCursorKey: order == .nextRetry ? last.nextRetryAt : nil)
             }
             views.append(view)
         }
-        return ListReply(executions: views, nextCursor: page.nextCursor ?? 0)
+        return ListReply(executions: views, nextCursor: page.nextCursor ?? 0,
+                         nextCursorKey: page.nextCursor == nil ? nil : page.nextCursorKey?.milliseconds)
     }
 
     /// The execution and one page of its history after `historyAfter`, oldest first, as much as fits in
@@ -278,7 +288,9 @@ final class AdminReader: Sendable {
             recordsStale: values.recordsStale, recordsRejected: values.recordsRejected,
             successesNotHeld: values.successesNotHeld, commandsDispatched: values.commandsDispatched,
             leasesExpired: values.leasesExpired,
-            uptimeMs: UInt64(clamping: BrokerClock.wall().since(startedAt).milliseconds))
+            uptimeMs: UInt64(clamping: BrokerClock.wall().since(startedAt).milliseconds),
+            dueNow: UInt64(try reader.dueCount(now: BrokerClock.wall(), limit: Int(StatsReply.dueNowLimit))),
+            overview: Mapping.overview(try reader.failureOverview(now: BrokerClock.wall())))
     }
 
     private func error(_ code: ErrorCode, _ text: String) -> Message {

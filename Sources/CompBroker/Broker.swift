@@ -90,9 +90,10 @@ public final class Broker: Sendable {
         admin = AdminReader(
             open: { try JournalReader(path: path) }, core: core, counters: counters, config: config,
             startedAt: BrokerClock.wall(), logger: logger)
-        ingress = Ingress(server: server, core: core, admin: admin, replies: replies, counters: counters,
+        let gateway = BrokerGateway(core: core, admin: admin)
+        ingress = Ingress(server: server, core: core, gateway: gateway, replies: replies, counters: counters,
                           config: config, logger: logger, notices: notices, metrics: metrics)
-        let probes = BrokerProbes(health: health, events: tap) { [admin, counters, metrics, core, config, health] in
+        let probes = BrokerProbes(health: health, gateway: gateway, events: tap) { [admin, counters, metrics, core, config, health] in
             await Self.refreshGauges(admin: admin, counters: counters, metrics: metrics, core: core, config: config, health: health)
         }
         let services: [any Service] = makeServices(probes) + [

@@ -40,10 +40,13 @@ public final class BrokerHealth: Sendable {
     }
 }
 
-/// What the HTTP side reads from a broker: readiness, and the gauges set at scrape time.
+/// What the HTTP side reads from a broker: readiness, the gauges set at scrape time, and the gateway
+/// its API sends operator requests through.
 public struct BrokerProbes: Sendable {
     /// Readiness.
     public let health: BrokerHealth
+    /// Operator requests (list, show, stats, timeline, actions), answered as the nanomsg ingress answers them.
+    public let gateway: BrokerGateway
     /// The broker's events as they happen, for the HTTP feed (bounded per listener; never slows the core).
     public let events: EventTap
     /// Sets the gauges read from the broker's state (executions by status and park reason from the

@@ -48,7 +48,7 @@ extension CoreLoop {
                 case .failure(let error): done(.failure(error))
                 }
             }
-        case .operate(let ids, let action, let done):
+        case .operate(let ids, let action, let actor, let done):
             var commands: [JournalCommand] = []
             var operated: [ExecutionID] = []
             var refusals: [ActionRefusal] = []
@@ -56,7 +56,7 @@ extension CoreLoop {
                 for id in ids {
                     switch try input(action, for: id) {
                     case .success(let input):
-                        commands.append(.operate(id, input))
+                        commands.append(.operate(id, input, actor: actor))
                         operated.append(id)
                     case .failure(let refusal):
                         refusals.append(refusal)

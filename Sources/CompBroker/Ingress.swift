@@ -7,12 +7,12 @@ import Logging
 import Synchronization
 
 /// The receiving thread of the request socket: decodes frames, answers what needs no state (hello,
-/// heartbeat, malformed frames) at once, maps requests to typed work for the core or the admin
-/// reader, and maps their typed results back to wire replies.
+/// heartbeat, malformed frames) at once, maps subscriber requests to typed work for the core and
+/// their typed results back to wire replies, and hands operator requests to the `BrokerGateway`.
 final class Ingress: Sendable {
     private let server: ReplyServer
     private let core: Core
-    private let admin: AdminReader
+    private let gateway: BrokerGateway
     private let replies: Replier
     private let counters: BrokerCounters
     private let config: BrokerConfig
@@ -21,11 +21,11 @@ final class Ingress: Sendable {
     private let metrics: BrokerMetrics
     private let worker = WorkerThread(name: "compd-ingress")
 
-    init(server: ReplyServer, core: Core, admin: AdminReader, replies: Replier, counters: BrokerCounters,
+    init(server: ReplyServer, core: Core, gateway: BrokerGateway, replies: Replier, counters: BrokerCounters,
          config: BrokerConfig, logger: Logger, notices: NoticeLog, metrics: BrokerMetrics) {
         self.server = server
         self.core = core
-        self.admin = admin
+        self.gateway = gateway
         self.replies = replies
         self.counters = counters
         self.config = config
@@ -119,10 +119,8 @@ final class Ingress: Sendable {
                     replies.send(requester, Mapping.reply(error))
                 }
             }, requester)
-        case .actionRequest(let request):
-            action(request, requester)
-        case .listRequest, .showRequest, .statsRequest, .timelineRequest:
-            admin.submit(.query(frame.message) { [replies] reply in replies.send(requester, reply) })
+        case .listRequest, .showRequest, .statsRequest, .timelineRequest, .actionRequest:
+            gateway.submit(frame.message) { [replies] reply in replies.send(requester, reply) }
         case .helloReply, .heartbeatReply, .ack, .commands, .leaseReply, .listReply, .showReply,
             .actionReply, .statsReply, .timelineReply, .event, .serviceEvent, .error:
             replies.send(requester, error: .unexpectedMessage, "\(frame.message.type) is not a request")
@@ -188,50 +186,6 @@ final class Ingress: Sendable {
         case .stale: values.recordsStale += 1; return 3
         case .rejected: values.recordsRejected += 1; return 4
         }
-    }
-
-    private func action(_ request: ActionRequest, _ requester: Requester) {
-        let replies = self.replies
-        let answer: Completion<ActionOutcome> = { result in
-            switch result {
-            case .success(let outcome): replies.send(requester, Mapping.reply(outcome))
-            case .failure(let error): replies.send(requester, Mapping.reply(error))
-            }
-        }
-        switch (request.action, request.target) {
-        case (.pause, .service(let service)), (.resume, .service(let service)):
-            guard !service.isEmpty else {
-                replies.send(requester, error: .invalidField, "ActionRequest.target.service: must not be empty")
-                return
-            }
-            submit(.setPaused(service, request.action == .pause, answer), requester)
-        case (.pause, _), (.resume, _), (_, .service):
-            replies.send(requester, error: .invalidField, "ActionRequest.target: pause and resume take a service; other actions take an execution or a filter")
-        case (let action, .execution(let id)):
-            switch Mapping.action(action, force: request.force) {
-            case .success(let operation)?: submit(.operate([id], operation, answer), requester)
-            case .failure(let code)?: replies.send(requester, error: code, Self.invalidAction(request))
-            case nil: break
-            }
-        case (let action, .filter(let wireFilter)):
-            switch (Mapping.action(action, force: request.force), Mapping.filter(wireFilter)) {
-            case (.success(let operation)?, .success(let filter)):
-                admin.submit(.bulk(BulkAction(filter: filter, action: operation, done: answer)))
-            case (.failure(let code)?, _):
-                replies.send(requester, error: code, Self.invalidAction(request))
-            case (_, .failure(let code)):
-                replies.send(requester, error: code, "ActionRequest.target.filter: a status or park reason out of range")
-            case (nil, _):
-                break
-            }
-        }
-    }
-
-    /// The `field: rule` message for an action Mapping refused.
-    private static func invalidAction(_ request: ActionRequest) -> String {
-        if request.force, request.action != .retryNow { return "ActionRequest.force: only with retryNow" }
-        if case .changeFunction = request.action { return "AdminAction.changeFunction.function: must not be empty" }
-        return "AdminAction.mark.recoverable: must be 0...2"
     }
 
     private func submit(_ work: CoreWork, _ requester: Requester) {

@@ -191,7 +191,7 @@ enum Mapping {
         HistoryEntry(
             seq: entry.seq, at: entry.at.milliseconds, kind: entry.kind,
             recordId: entry.recordId.map { UInt128($0.high) << 64 | UInt128($0.low) },
-            summary: entry.summary)
+            summary: entry.summary, actor: entry.actor)
     }
 
     /// A wire filter as a journal filter, or the code to refuse it with.
@@ -206,11 +206,52 @@ enum Mapping {
             guard let parsed = ParkReason(rawValue: raw) else { return .failure(.invalidField) }
             reason = parsed
         }
+        var recoverable: Recoverability?
+        if let raw = filter.recoverable {
+            guard let parsed = Recoverability(rawValue: raw) else { return .failure(.invalidField) }
+            recoverable = parsed
+        }
         return .success(
             ExecutionFilter(
                 statuses: statuses, parkReason: reason, service: filter.service,
                 processor: filter.processor, function: filter.function, eventId: filter.eventId,
-                correlationId: filter.correlationId, errorCode: filter.errorCode))
+                correlationId: filter.correlationId, errorCode: filter.errorCode, recoverable: recoverable,
+                createdAfter: filter.createdAfter.map { Timestamp(milliseconds: $0) },
+                createdBefore: filter.createdBefore.map { Timestamp(milliseconds: $0) },
+                nextRetryBefore: filter.nextRetryBefore.map { Timestamp(milliseconds: $0) }))
+    }
+
+    /// The journal's order and start position of a list request, or the `field: rule` to refuse it with
+    /// (`invalid_field`).
+    static func listPosition(_ request: ListRequest) -> Result<(ExecutionOrder, ListPosition?), Refusal> {
+        guard request.cursor >= 0 else { return .failure(Refusal("ListRequest.cursor: must not be negative")) }
+        switch request.sort {
+        case .newest:
+            return .success((.newest, request.cursor > 0 ? ListPosition(id: request.cursor) : nil))
+        case .nextRetry:
+            guard request.cursor > 0 else { return .success((.nextRetry, nil)) }
+            guard let key = request.cursorKey else {
+                return .failure(Refusal("ListRequest.cursorKey: required with sort nextRetry and a cursor"))
+            }
+            return .success((.nextRetry, ListPosition(id: request.cursor, key: Timestamp(milliseconds: key))))
+        }
+    }
+
+    /// A request field that breaks a rule: `field: rule` (PROTOCOL.md section 8.2).
+    struct Refusal: Error, Equatable {
+        var message: String
+        init(_ message: String) { self.message = message }
+    }
+
+    /// The failure overview on the wire: hour buckets, one series per service, the top codes.
+    static func overview(_ overview: FailureOverview) -> Overview {
+        Overview(
+            bucketMs: UInt64(clamping: FailureOverview.bucket.milliseconds), since: overview.since.milliseconds,
+            series: overview.series.prefix(WireLimits.maxSmallList).map {
+                ServiceSeries(service: $0.service, counts: $0.counts.map { UInt64(clamping: $0) })
+            },
+            topErrorsHour: overview.topHour.map { ErrorCount(code: $0.code, count: UInt64(clamping: $0.count)) },
+            topErrorsDay: overview.topDay.map { ErrorCount(code: $0.code, count: UInt64(clamping: $0.count)) })
     }
 
     /// The core's action for a wire action; nil for service-level actions (pause, resume).

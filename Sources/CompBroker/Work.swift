@@ -61,8 +61,9 @@ enum CoreWork: Sendable {
     case fetch(FetchArrival, Completion<[Execution]>)
     /// Extend a lease; the new deadline.
     case extend(ExecutionID, token: UInt64, by: TimeSpan, Completion<Timestamp>)
-    /// An operator action on these executions (one slice, at most `Core.maxIdsPerSlice`).
-    case operate([ExecutionID], OperatorAction, Completion<ActionOutcome>)
+    /// An operator action on these executions (one slice, at most `Core.maxIdsPerSlice`), asked by `actor`
+    /// (stored with the rows it writes; nil is stored as `Journal.unknownActor`).
+    case operate([ExecutionID], OperatorAction, actor: String? = nil, Completion<ActionOutcome>)
     /// Pause or resume a service.
     case setPaused(String, Bool, Completion<ActionOutcome>)
 
@@ -78,7 +79,7 @@ enum CoreWork: Sendable {
         case .records(_, let done): done(.failure(error))
         case .fetch(_, let done): done(.failure(error))
         case .extend(_, _, _, let done): done(.failure(error))
-        case .operate(_, _, let done): done(.failure(error))
+        case .operate(_, _, _, let done): done(.failure(error))
         case .setPaused(_, _, let done): done(.failure(error))
         }
     }

@@ -110,9 +110,12 @@ public final class AdminClient: Sendable {
     /// Creates an admin client on `connection`.
     public init(connection: BrokerConnection) { self.connection = connection }
 
-    /// One page of executions, newest first.
-    public func list(_ filter: Filter, cursor: Int64 = 0, limit: Int = 100) throws(ClientError) -> ListReply {
-        let reply = try connection.request(.listRequest(ListRequest(filter: filter, cursor: cursor, limit: UInt16(clamping: limit))))
+    /// One page of executions, newest first (or by next retry: pass the previous reply's `nextCursor` and
+    /// `nextCursorKey` as `cursor` and `cursorKey`).
+    public func list(_ filter: Filter, cursor: Int64 = 0, limit: Int = 100, sort: ListSort = .newest,
+                     cursorKey: Int64? = nil) throws(ClientError) -> ListReply {
+        let reply = try connection.request(.listRequest(ListRequest(
+            filter: filter, cursor: cursor, limit: UInt16(clamping: limit), sort: sort, cursorKey: cursorKey)))
         guard case .listReply(let page) = reply else { throw .protocolViolation("expected a list reply") }
         return page
     }
@@ -149,9 +152,10 @@ public final class AdminClient: Sendable {
         return shown
     }
 
-    /// Carries out an operator action.
-    public func act(_ action: AdminAction, on target: ActionTarget, force: Bool = false) throws(ClientError) -> ActionReply {
-        let reply = try connection.request(.actionRequest(ActionRequest(action: action, target: target, force: force)))
+    /// Carries out an operator action; `actor` (who asks, at most 128 bytes) goes into the history.
+    public func act(_ action: AdminAction, on target: ActionTarget, force: Bool = false,
+                    actor: String? = nil) throws(ClientError) -> ActionReply {
+        let reply = try connection.request(.actionRequest(ActionRequest(action: action, target: target, force: force, actor: actor)))
         guard case .actionReply(let result) = reply else { throw .protocolViolation("expected an action reply") }
         return result
     }

@@ -13,9 +13,9 @@ public struct HTTPBindError: Error, CustomStringConvertible {
     public var description: String { "cannot listen for HTTP on \(address): \(underlying)" }
 }
 
-/// compd's HTTP side as a service of the broker's group: `GET /healthz`, `GET /readyz` and
-/// `GET /metrics` (Prometheus text from `registry`). It starts first and stops last, so `/readyz`
-/// answers 503 while the rest of the broker shuts down.
+/// compd's HTTP side as a service of the broker's group: `GET /healthz`, `GET /readyz`, `GET /metrics`
+/// (Prometheus text from `registry`) and the JSON API under `/api` (see `API`). It starts first and stops
+/// last, so `/readyz` answers 503 while the rest of the broker shuts down.
 public struct HTTPService: Service, CustomStringConvertible {
     let address: HTTPAddress
     let probes: BrokerProbes
@@ -32,8 +32,8 @@ public struct HTTPService: Service, CustomStringConvertible {
 
     public var description: String { "http" }
 
-    /// The router of the probe and metrics endpoints; any other path is 404.
-    static func router(probes: BrokerProbes, registry: PrometheusCollectorRegistry) -> Router<HTTPContext> {
+    /// The router of the probe and metrics endpoints and the API; any other path is 404.
+    static func router(probes: BrokerProbes, registry: PrometheusCollectorRegistry) throws -> Router<HTTPContext> {
         let router = Router(context: HTTPContext.self)
         router.add(middleware: MetricsMiddleware())
         router.get("healthz") { _, _ in
@@ -55,7 +55,8 @@ public struct HTTPService: Service, CustomStringConvertible {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
-        Console.addRoutes(to: router, probes: probes, stats: nil)
+        try API.register(on: router, gateway: probes.gateway)
+        Console.addRoutes(to: router, probes: probes, stats: { [gateway = probes.gateway] in await FeedStats.json(gateway: gateway) })
         return router
     }
 
@@ -65,7 +66,7 @@ public struct HTTPService: Service, CustomStringConvertible {
     public func run() async throws {
         let running = RunningFlag()
         let app = Application(
-            router: Self.router(probes: probes, registry: registry),
+            router: try Self.router(probes: probes, registry: registry),
             configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil),
             onServerRunning: { _ in running.value.store(true, ordering: .relaxed) },
             logger: logger)

@@ -94,6 +94,12 @@ public protocol BrokerQueries: AnyObject {
     /// The first `limit` journal rows of one execution, oldest first, starting after seq `after`
     /// (nil: from the start).
     func history(of id: ExecutionID, after: Int64?, limit: Int) throws(JournalError) -> [JournalEntry]
+    /// A page of executions matching `filter` in `order`, after `position` (nil: the first page).
+    func list(filter: ExecutionFilter, order: ExecutionOrder, after position: ListPosition?, limit: Int) throws(JournalError) -> ExecutionPage
+    /// FAILED executions due at `now` (paused services included), counted up to `limit`.
+    func dueCount(now: Timestamp, limit: Int) throws(JournalError) -> Int
+    /// Failed attempts of the last day per service and hour, and the top error codes.
+    func failureOverview(now: Timestamp) throws(JournalError) -> FailureOverview
     /// One keyset page of ids matching `filter`, newest first, strictly older than `before`
     /// (nil: from the newest).
     func matchingIds(filter: ExecutionFilter, before: ExecutionID?, limit: Int) throws(JournalError) -> [ExecutionID]

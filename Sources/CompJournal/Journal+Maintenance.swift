@@ -54,6 +54,9 @@ extension Journal {
         try store.write(next, previous: current)
     }
 
+    /// How long `failure_counts` rows are kept: two days, twice the overview's window.
+    static let failureCountsKept = TimeSpan.seconds(2 * 24 * 3600)
+
     /// How many executions one prune transaction deletes at most: small enough that the writer's lock is
     /// held briefly, large enough that the per-transaction cost (fsync) is spread.
     static let pruneBatchSize = 256
@@ -110,6 +113,9 @@ extension Journal {
                         select.optionalInt64(2).flatMap { ParkReason(rawValue: UInt8(truncatingIfNeeded: $0)) }))
                 }
                 select.reset()
+                let oldCounts = try connection.cached("DELETE FROM failure_counts WHERE bucket < ?1")
+                try oldCounts.bind(now.milliseconds - Self.failureCountsKept.milliseconds, at: 1)
+                try oldCounts.run()
                 guard !victims.isEmpty else { return 0 }
                 for (id, status, reason) in victims { try store.delete(id, status: status, parkReason: reason) }
                 try store.flushCounts()

@@ -6,10 +6,10 @@ extension Journal {
     /// Only operator inputs are accepted (`ExecutionInput.isOperatorAction`); any other input is refused as
     /// `.model(.notAllowed)`. A function change to a key that another open execution has is a `.keyConflict`.
     func operate(
-        _ id: ExecutionID, _ input: ExecutionInput, batch: inout Batch
+        _ id: ExecutionID, _ input: ExecutionInput, actor: String, batch: inout Batch
     ) throws(JournalError) -> Result<Execution, JournalRejection> {
         guard let current = try queries.execution(id) else { return .failure(.unknownExecution) }
-        if input == .forceRetry { return try forceRetry(current, batch: &batch) }
+        if input == .forceRetry { return try forceRetry(current, actor: actor, batch: &batch) }
         guard let body = EntryBody(operatorInput: input) else {
             return .failure(.model(.notAllowed(input: input.name, status: current.status)))
         }
@@ -23,14 +23,16 @@ extension Journal {
         if next.key != current.key, try openExecution(key: next.key, excluding: id) != nil {
             return .failure(.keyConflict)
         }
-        try journal(body, recordId: nil, execution: next, previous: current, batch: &batch)
+        try journal(body, recordId: nil, execution: next, previous: current, actor: actor, batch: &batch)
         return .success(next)
     }
 
     /// A forced retry: for a PREPARED execution, the lease is first returned (a `returned` row: the
     /// token is fenced, the attempt not counted, due now), then retried (a `retry` row); otherwise a
     /// plain retry. Written as these existing rows, a rebuild from the journal replays it exactly.
-    private func forceRetry(_ current: Execution, batch: inout Batch) throws(JournalError) -> Result<Execution, JournalRejection> {
+    private func forceRetry(
+        _ current: Execution, actor: String, batch: inout Batch
+    ) throws(JournalError) -> Result<Execution, JournalRejection> {
         var previous = current
         if current.status == .prepared, let lease = current.lease {
             var returned = current
@@ -40,7 +42,9 @@ extension Journal {
             } catch {
                 return .failure(.model(error))
             }
-            try journal(.returned(token: lease.token), recordId: nil, execution: returned, previous: current, batch: &batch)
+            try journal(
+                .returned(token: lease.token), recordId: nil, execution: returned, previous: current, actor: actor,
+                batch: &batch)
             previous = returned
         }
         var next = previous
@@ -50,7 +54,7 @@ extension Journal {
         } catch {
             return .failure(.model(error))
         }
-        try journal(.retry, recordId: nil, execution: next, previous: previous, batch: &batch)
+        try journal(.retry, recordId: nil, execution: next, previous: previous, actor: actor, batch: &batch)
         return .success(next)
     }
 }

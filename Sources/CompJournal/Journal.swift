@@ -220,8 +220,8 @@ public final class Journal: JournalConnection, BrokerStore {
             return .expired(try expireLeases(limit: limit, batch: &batch))
         case .extendLease(let id, let token, let span):
             return .extended(try extendLease(id, token: token, by: span, batch: &batch))
-        case .operate(let id, let input):
-            return .operated(try operate(id, input, batch: &batch))
+        case .operate(let id, let input, let actor):
+            return .operated(try operate(id, input, actor: actor ?? Journal.unknownActor, batch: &batch))
         case .setPaused(let service, let isPaused):
             try store.setPaused(service: service, paused: isPaused)
             if isPaused { paused.insert(service) } else { paused.remove(service) }
@@ -236,12 +236,16 @@ public final class Journal: JournalConnection, BrokerStore {
     /// projection, and records the state change. Returns the row's seq.
     @discardableResult
     func journal(
-        _ body: EntryBody, recordId: RecordID?, execution: Execution, previous: Execution?, batch: inout Batch
+        _ body: EntryBody, recordId: RecordID?, execution: Execution, previous: Execution?, actor: String? = nil,
+        batch: inout Batch
     ) throws(JournalError) -> Int64 {
         let seq = nextSeq
         try store.append(
             seq: seq, recordId: recordId, executionId: execution.id, at: batch.now, body: body,
-            summary: Summary.line(body, after: execution, seq: seq))
+            summary: Summary.line(body, after: execution, seq: seq), actor: actor)
+        if let code = body.failedAttemptCode(after: execution) {
+            store.countFailure(at: batch.now, service: execution.key.service, code: code)
+        }
         try store.write(execution, previous: previous)
         nextSeq += 1
         batch.changes.append(StateChange(seq: seq, at: batch.now, kind: body.kind.name, execution: execution))
@@ -258,6 +262,9 @@ public final class Journal: JournalConnection, BrokerStore {
             summary: Summary.line(body, after: nil, seq: seq))
         nextSeq += 1
     }
+
+    /// The actor stored when an operator action names none (a client older than `ActionRequest.actor`).
+    public static let unknownActor = "unknown"
 
     /// The services whose dispatch is paused (from memory; no query).
     public func pausedServices() -> Set<String> { paused }

@@ -44,6 +44,32 @@ public class JournalConnection {
         try queries.list(filter: filter, before: cursor, limit: limit)
     }
 
+    /// A page of executions matching `filter` in `order`, after `position` (nil: the first page).
+    ///
+    /// - Parameters:
+    ///   - filter: what must match.
+    ///   - order: `.newest` (decreasing id) or `.nextRetry` (FAILED only, earliest next retry first).
+    ///   - position: the previous page's last row (`nextCursor`, and `nextCursorKey` for `.nextRetry`), or nil.
+    ///   - limit: the page size.
+    public func list(
+        filter: ExecutionFilter, order: ExecutionOrder, after position: ListPosition?, limit: Int
+    ) throws(JournalError) -> ExecutionPage {
+        switch order {
+        case .newest: try queries.list(filter: filter, before: position?.id, limit: limit)
+        case .nextRetry: try queries.listByNextRetry(filter: filter, after: position, limit: limit)
+        }
+    }
+
+    /// FAILED executions due at `now` (paused services included), counted up to `limit`.
+    public func dueCount(now: Timestamp, limit: Int) throws(JournalError) -> Int {
+        try queries.dueCount(now: now, limit: limit)
+    }
+
+    /// Failed attempts of the last day per service and hour, and the top error codes (`failure_counts`).
+    public func failureOverview(now: Timestamp) throws(JournalError) -> FailureOverview {
+        FailureOverview(rows: try queries.failureCounts(since: FailureOverview.since(now)), now: now)
+    }
+
     /// One keyset page of the ids matching `filter`, newest first (for bulk operator actions).
     ///
     /// - Parameters:

@@ -89,8 +89,9 @@ public enum JournalCommand: Sendable {
     case expireLeases(limit: Int)
     /// Extend a lease (the holder asks for more time).
     case extendLease(ExecutionID, token: UInt64, by: TimeSpan)
-    /// An operator action on one execution (retryNow, applySpec, mark, changeFunction, park, discard).
-    case operate(ExecutionID, ExecutionInput)
+    /// An operator action on one execution (retryNow, applySpec, mark, changeFunction, park, discard);
+    /// `actor` (who asked) is stored with the rows it writes.
+    case operate(ExecutionID, ExecutionInput, actor: String? = nil)
     /// Pause or resume dispatch for a service (persisted).
     case setPaused(service: String, paused: Bool)
 }
@@ -181,14 +182,18 @@ public struct JournalEntry: Hashable, Sendable {
     public var recordId: RecordID?
     /// One human-readable line.
     public var summary: String
+    /// Who did it: set on rows of operator actions (since schema version 6).
+    public var actor: String?
 
-    public init(seq: Int64, at: Timestamp, executionId: ExecutionID, kind: String, recordId: RecordID?, summary: String) {
+    public init(seq: Int64, at: Timestamp, executionId: ExecutionID, kind: String, recordId: RecordID?, summary: String,
+                actor: String? = nil) {
         self.seq = seq
         self.at = at
         self.executionId = executionId
         self.kind = kind
         self.recordId = recordId
         self.summary = summary
+        self.actor = actor
     }
 }
 
@@ -203,11 +208,20 @@ public struct ExecutionFilter: Hashable, Sendable {
     public var eventId: String?
     public var correlationId: String?
     public var errorCode: String?
+    /// The execution's recoverable value.
+    public var recoverable: Recoverability?
+    /// Created at or after this time.
+    public var createdAfter: Timestamp?
+    /// Created before this time.
+    public var createdBefore: Timestamp?
+    /// FAILED with the next retry at or before this time ("due by").
+    public var nextRetryBefore: Timestamp?
 
     public init(
         statuses: Set<ExecutionStatus> = [], parkReason: ParkReason? = nil, service: String? = nil,
         processor: String? = nil, function: String? = nil, eventId: String? = nil,
-        correlationId: String? = nil, errorCode: String? = nil
+        correlationId: String? = nil, errorCode: String? = nil, recoverable: Recoverability? = nil,
+        createdAfter: Timestamp? = nil, createdBefore: Timestamp? = nil, nextRetryBefore: Timestamp? = nil
     ) {
         self.statuses = statuses
         self.parkReason = parkReason
@@ -217,18 +231,61 @@ public struct ExecutionFilter: Hashable, Sendable {
         self.eventId = eventId
         self.correlationId = correlationId
         self.errorCode = errorCode
+        self.recoverable = recoverable
+        self.createdAfter = createdAfter
+        self.createdBefore = createdBefore
+        self.nextRetryBefore = nextRetryBefore
     }
 }
 
-/// A page of executions, newest first.
+/// The order of a list.
+public enum ExecutionOrder: Sendable, Hashable {
+    /// Decreasing id.
+    case newest
+    /// FAILED executions only, increasing (next retry, id): the one due first comes first.
+    case nextRetry
+}
+
+/// Where a list page starts: after the execution `id` (and, for `.nextRetry`, its next retry `key`).
+public struct ListPosition: Sendable, Hashable {
+    public var id: ExecutionID
+    /// The sort key of the row at the position: its next retry for `.nextRetry`; nil for `.newest`.
+    public var key: Timestamp?
+
+    public init(id: ExecutionID, key: Timestamp? = nil) {
+        self.id = id
+        self.key = key
+    }
+}
+
+/// A page of executions in the list's order.
 public struct ExecutionPage: Sendable {
     public var executions: [Execution]
     /// Pass as `before` for the next page; nil when this was the last.
     public var nextCursor: ExecutionID?
+    /// With `.nextRetry`, the next retry of the page's last row (the rest of the next page's position).
+    public var nextCursorKey: Timestamp?
 
-    public init(executions: [Execution], nextCursor: ExecutionID?) {
+    public init(executions: [Execution], nextCursor: ExecutionID?, nextCursorKey: Timestamp? = nil) {
         self.executions = executions
         self.nextCursor = nextCursor
+        self.nextCursorKey = nextCursorKey
+    }
+}
+
+/// Failed attempts of one service with one error code in one bucket (`failure_counts`).
+public struct FailureCount: Sendable, Hashable {
+    /// The start of the bucket.
+    public var bucket: Timestamp
+    public var service: String
+    public var code: String
+    public var count: Int
+
+    public init(bucket: Timestamp, service: String, code: String, count: Int) {
+        self.bucket = bucket
+        self.service = service
+        self.code = code
+        self.count = count
     }
 }
 

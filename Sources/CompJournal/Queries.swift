@@ -27,7 +27,8 @@ struct Queries {
                 executionId: statement.int64(2), kind: kind.name,
                 recordId: statement.isNull(4) ? nil : RecordID(bytes: statement.blob(4)),
                 // Rows written before summaries were capped are cut on the way out, by the same rule.
-                summary: TextLimit.truncate(statement.text(5), maxBytes: Summary.maxBytes)))
+                summary: TextLimit.truncate(statement.text(5), maxBytes: Summary.maxBytes),
+                actor: statement.optionalText(6)))
         }
         return result
     }
@@ -83,7 +84,7 @@ struct Queries {
 
     // MARK: History
 
-    private static let selectEntry = "SELECT seq, at, execution_id, kind, record_id, summary FROM journal"
+    private static let selectEntry = "SELECT seq, at, execution_id, kind, record_id, summary, actor FROM journal"
 
     /// The history page: one execution's rows after a seq, oldest first (?1 id, ?2 after, ?3 limit).
     static let historySQL = "\(selectEntry) WHERE execution_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
@@ -114,7 +115,7 @@ struct Queries {
     /// The WHERE clause for `filter` (and an optional cursor) with its bindings, built the same way for
     /// every caller so the statement cache sees few distinct SQL texts.
     static func whereClause(
-        _ filter: ExecutionFilter, before cursor: ExecutionID?
+        _ filter: ExecutionFilter, before cursor: ExecutionID?, dueOrder: DueOrder? = nil
     ) -> (sql: String, bind: (Statement) throws(JournalError) -> Void) {
         var terms: [String] = []
         var texts: [String] = []
@@ -134,6 +135,12 @@ struct Queries {
         if let reason = filter.parkReason {
             terms.append("park_reason = \(reason.rawValue)")
         }
+        if let recoverable = filter.recoverable {
+            terms.append("recoverable = \(recoverable.rawValue)")
+        }
+        if filter.nextRetryBefore != nil || dueOrder != nil, filter.statuses != [.failed] {
+            terms.append("status = 1")  // both mean FAILED; spelled like the due index's predicate
+        }
         let textFields: [(String, String?)] = [
             ("service", filter.service), ("processor", filter.processor), ("function", filter.function),
             ("event_id", filter.eventId), ("correlation_id", filter.correlationId), ("error_code", filter.errorCode),
@@ -143,9 +150,22 @@ struct Queries {
             texts.append(value)
             terms.append("\(column) = ?\(texts.count)")
         }
+        for (column, bound, comparison) in [
+            ("created_at", filter.createdAfter, ">="), ("created_at", filter.createdBefore, "<"),
+            ("next_retry_at", filter.nextRetryBefore, "<="),
+        ] {
+            guard let bound else { continue }
+            integers.append(bound.milliseconds)
+            terms.append("\(column) \(comparison) ?\(texts.count + integers.count)")
+        }
         if let cursor {
             integers.append(cursor)
             terms.append("id < ?\(texts.count + integers.count)")
+        }
+        if case .after(let key, let id)? = dueOrder {
+            integers += [key.milliseconds, id]
+            let first = texts.count + integers.count - 1
+            terms.append("(next_retry_at, id) > (?\(first), ?\(first + 1))")
         }
         let sql = terms.isEmpty ? "" : " WHERE " + terms.joined(separator: " AND ")
         let textCount = texts.count
@@ -155,8 +175,24 @@ struct Queries {
         })
     }
 
+    /// The FAILED-only keyset of a list by next retry: from the start, or after a (next retry, id) position.
+    enum DueOrder {
+        case start
+        case after(Timestamp, ExecutionID)
+    }
+
     /// The list page for a WHERE clause from `whereClause` (the limit is ?30).
-    static func listSQL(_ whereSQL: String) -> String { "\(selectExecution)\(whereSQL) ORDER BY id DESC LIMIT ?30" }
+    static func listSQL(_ whereSQL: String, leased: Bool = false) -> String {
+        leased
+            ? "SELECT \(ExecutionRow.columns) FROM executions INDEXED BY executions_lease\(whereSQL) ORDER BY id DESC LIMIT ?30"
+            : "\(selectExecution)\(whereSQL) ORDER BY id DESC LIMIT ?30"
+    }
+
+    /// The page of one service's FAILED executions by next retry, for a WHERE clause from `whereClause` with a
+    /// `dueOrder` and the service set (the limit is ?30): a range of `executions_due`, in its order.
+    static func dueListSQL(_ whereSQL: String) -> String {
+        "\(selectExecution)\(whereSQL) ORDER BY next_retry_at, id LIMIT ?30"
+    }
 
     /// The id page for a WHERE clause from `whereClause` (the limit is ?30).
     static func matchingIdsSQL(_ whereSQL: String) -> String { "SELECT id FROM executions\(whereSQL) ORDER BY id DESC LIMIT ?30" }
@@ -165,8 +201,9 @@ struct Queries {
     func list(filter: ExecutionFilter, before cursor: ExecutionID?, limit: Int) throws(JournalError) -> ExecutionPage {
         guard limit > 0 else { return ExecutionPage(executions: [], nextCursor: nil) }
         let clause = Self.whereClause(filter, before: cursor)
-        // One extra row tells whether another page follows.
-        let statement = try connection.cached(Self.listSQL(clause.sql))
+        // One extra row tells whether another page follows. PREPARED executions are few (in flight, bounded by the
+        // per-service caps): read them through their index and sort, rather than walk the table by id.
+        let statement = try connection.cached(Self.listSQL(clause.sql, leased: filter.statuses == [.prepared]))
         try clause.bind(statement)
         try statement.bind(limit + 1, at: 30)
         var rows = try executions(statement)
@@ -176,6 +213,92 @@ struct Queries {
             next = rows.last?.id
         }
         return ExecutionPage(executions: rows, nextCursor: next)
+    }
+
+    /// FAILED executions matching `filter` by next retry (earliest first, ties by id), after `position`, `limit` a
+    /// page. One range of `executions_due` per service (the index leads with the service), merged: a page
+    /// reads at most `limit` + 1 rows per service, never the backlog.
+    func listByNextRetry(filter: ExecutionFilter, after position: ListPosition?, limit: Int) throws(JournalError) -> ExecutionPage {
+        guard limit > 0 else { return ExecutionPage(executions: [], nextCursor: nil) }
+        if !filter.statuses.isEmpty, !filter.statuses.contains(.failed) {
+            return ExecutionPage(executions: [], nextCursor: nil)
+        }
+        let services: [String]
+        if let service = filter.service { services = [service] } else { services = try failedServices() }
+        let order: DueOrder = position.map { .after($0.key ?? Timestamp(milliseconds: .min), $0.id) } ?? .start
+        var rows: [Execution] = []
+        for service in services {
+            var one = filter
+            one.statuses = [.failed]
+            one.service = service
+            let clause = Self.whereClause(one, before: nil, dueOrder: order)
+            let statement = try connection.cached(Self.dueListSQL(clause.sql))
+            try clause.bind(statement)
+            try statement.bind(limit + 1, at: 30)
+            rows += try executions(statement)
+        }
+        rows.sort { ($0.nextRetryAt?.milliseconds ?? .min, $0.id) < ($1.nextRetryAt?.milliseconds ?? .min, $1.id) }
+        guard rows.count > limit else { return ExecutionPage(executions: rows, nextCursor: nil) }
+        rows.removeLast(rows.count - limit)
+        return ExecutionPage(executions: rows, nextCursor: rows.last?.id, nextCursorKey: rows.last?.nextRetryAt)
+    }
+
+    /// Every service that has FAILED executions (paused or not), by name: the skip scan over `executions_due`.
+    static let failedServicesSQL = """
+        WITH RECURSIVE s(service) AS (
+            SELECT (SELECT min(service) FROM executions WHERE status = 1)
+            UNION ALL
+            SELECT (SELECT min(service) FROM executions WHERE status = 1 AND service > s.service)
+            FROM s WHERE s.service IS NOT NULL
+        )
+        SELECT service FROM s WHERE service IS NOT NULL
+        """
+
+    /// Every service with FAILED executions, by name.
+    func failedServices() throws(JournalError) -> [String] {
+        let statement = try connection.cached(Self.failedServicesSQL)
+        defer { statement.reset() }
+        var result: [String] = []
+        while try statement.step() { result.append(statement.text(0)) }
+        return result
+    }
+
+    /// One service's (?1) FAILED executions due at ?2, counted up to ?3: a range of `executions_due`, index only.
+    static let dueCountSQL = """
+        SELECT count(*) FROM (SELECT 1 FROM executions WHERE status = 1 AND service = ?1 AND next_retry_at <= ?2 LIMIT ?3)
+        """
+
+    /// FAILED executions due at `now` (paused services too), counted up to `limit`: one bounded index range per
+    /// service, so the cost grows with the count (at most `limit`) and the services, never with the table.
+    func dueCount(now: Timestamp, limit: Int) throws(JournalError) -> Int {
+        var total = 0
+        for service in try failedServices() where total < limit {
+            let statement = try connection.cached(Self.dueCountSQL)
+            defer { statement.reset() }
+            try statement.bind(service, at: 1)
+            try statement.bind(now.milliseconds, at: 2)
+            try statement.bind(limit - total, at: 3)
+            guard try statement.step() else { continue }
+            total += Int(statement.int64(0))
+        }
+        return min(total, limit)
+    }
+
+    /// The `failure_counts` rows from ?1 on: a range of its primary key.
+    static let failureCountsSQL = "SELECT bucket, service, code, count FROM failure_counts WHERE bucket >= ?1"
+
+    /// Failed attempts per bucket, service and code, in buckets starting at or after `since`.
+    func failureCounts(since: Timestamp) throws(JournalError) -> [FailureCount] {
+        let statement = try connection.cached(Self.failureCountsSQL)
+        defer { statement.reset() }
+        try statement.bind(since.milliseconds, at: 1)
+        var result: [FailureCount] = []
+        while try statement.step() {
+            result.append(FailureCount(
+                bucket: Timestamp(milliseconds: statement.int64(0)), service: statement.text(1), code: statement.text(2),
+                count: Int(statement.int64(3))))
+        }
+        return result
     }
 
     /// The ids of executions matching `filter`, newest first, older than `before`, at most `limit`.

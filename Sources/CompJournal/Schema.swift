@@ -27,7 +27,8 @@
 /// The trailing `key_hash` of those three lets the start load the open-key map from index pages alone.
 /// Lists by function use the status index when a status is given, and scan otherwise: a function
 /// index cost a B-tree insert per new execution for a rarely used filter.
-/// Counts per status live in `status_counts`, kept by the writer, so `counts()` reads a few rows.
+/// Counts per status live in `status_counts`, kept by the writer, so `counts()` reads a few rows; failed
+/// attempts per 5 minutes, service and code live in `failure_counts` (version 6), kept the same way.
 enum Schema {
     /// One step: the SQL that takes the file from `version - 1` to `version`.
     struct Migration {
@@ -196,7 +197,41 @@ enum Schema {
                 summary
             FROM journal;
             """),
+        // Who did an operator action (`actor`, NULL on every other row and on rows written before this version:
+        // adding a NULL column rewrites nothing), and the failure rollup the console's overview reads:
+        // failed attempts per 5-minute step, service and error code, kept by the writer in the same transaction
+        // (a few upserts per commit, like `status_counts`), pruned after two days. The readable view shows the actor.
+        Migration(version: 6, sql: """
+            ALTER TABLE journal ADD COLUMN actor TEXT;
+            CREATE TABLE failure_counts (
+                bucket  INTEGER NOT NULL,
+                service TEXT NOT NULL,
+                code    TEXT NOT NULL,
+                count   INTEGER NOT NULL,
+                PRIMARY KEY (bucket, service, code)
+            ) WITHOUT ROWID;
+            DROP VIEW journal_readable;
+            CREATE VIEW journal_readable AS
+            SELECT
+                seq,
+                \(isoText("at")) AS at,
+                CASE kind
+                    WHEN 1 THEN 'failure' WHEN 2 THEN 'success' WHEN 3 THEN 'failure-result'
+                    WHEN 4 THEN 'success-result' WHEN 5 THEN 'stale' WHEN 6 THEN 'leased' WHEN 7 THEN 'extended'
+                    WHEN 8 THEN 'timeout' WHEN 9 THEN 'retry' WHEN 10 THEN 'apply-spec' WHEN 11 THEN 'mark'
+                    WHEN 12 THEN 'change-function' WHEN 13 THEN 'park' WHEN 14 THEN 'discard' WHEN 15 THEN 'returned'
+                    ELSE 'kind ' || kind
+                END AS kind,
+                execution_id,
+                CASE WHEN record_id IS NOT NULL THEN lower(hex(record_id)) END AS record_id,  -- hex(NULL) is ''
+                summary,
+                actor
+            FROM journal;
+            """),
     ]
+
+    /// The width of one `failure_counts` bucket: 5 minutes.
+    static let failureBucketMilliseconds: Int64 = 5 * 60 * 1000
 
     /// The SQL that shows `column`, milliseconds since the Unix epoch, as `Timestamp.iso8601` does
     /// (`2023-11-14T22:13:20.123Z`), exactly (integer arithmetic, no floating point); NULL stays NULL, and so

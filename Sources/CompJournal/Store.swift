@@ -8,6 +8,15 @@ struct Store {
     let connection: Connection
     /// Count changes of the open transaction, by (status, park reason or 0).
     private var countDeltas: [Int64: Int64] = [:]
+    /// Failed attempts of the open transaction, by (bucket, service, code), for `failure_counts`.
+    private var failureDeltas: [FailureKey: Int64] = [:]
+
+    /// One row of `failure_counts`.
+    struct FailureKey: Hashable {
+        var bucket: Int64
+        var service: String
+        var code: String
+    }
     /// The key hashes of the open executions, kept in step by `write` (see `OpenKeys`).
     var openKeys = OpenKeys()
     /// False while a rebuild replays the journal: the set is reloaded from the table afterwards instead.
@@ -22,11 +31,12 @@ struct Store {
 
     /// The journal row INSERT.
     static let appendSQL =
-        "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 
-    /// Appends one journal row.
+    /// Appends one journal row; `actor` is set on rows of operator actions.
     mutating func append(
-        seq: Int64, recordId: RecordID?, executionId: ExecutionID, at: Timestamp, body: EntryBody, summary: String
+        seq: Int64, recordId: RecordID?, executionId: ExecutionID, at: Timestamp, body: EntryBody, summary: String,
+        actor: String? = nil
     ) throws(JournalError) {
         let statement = try connection.cached(HotStatement.appendEntry)
         try statement.bind(seq, at: 1)
@@ -36,6 +46,7 @@ struct Store {
         try statement.bind(body.kind.rawValue, at: 5)
         try statement.bind(blob: body.encoded, at: 6)
         try statement.bind(summary, at: 7)
+        try statement.bind(actor, at: 8)
         try statement.run()
         if let recordId, newestRecordId.map({ recordId > $0 }) ?? true { newestRecordId = recordId }
     }
@@ -86,6 +97,13 @@ struct Store {
         countDeltas[Self.countKey(status, parkReason), default: 0] -= 1
     }
 
+    /// Counts one failed attempt of `service` with `code` at `at`, for `failure_counts` (written by `flushCounts`).
+    mutating func countFailure(at: Timestamp, service: String, code: String) {
+        let width = Schema.failureBucketMilliseconds
+        let bucket = at.milliseconds - ((at.milliseconds % width) + width) % width
+        failureDeltas[FailureKey(bucket: bucket, service: service, code: code), default: 0] += 1
+    }
+
     private mutating func count(_ execution: Execution, by delta: Int64) {
         countDeltas[Self.countKey(execution.status, execution.parkReason), default: 0] += delta
     }
@@ -96,7 +114,23 @@ struct Store {
 
     /// Writes the collected count changes; call last in the transaction.
     mutating func flushCounts() throws(JournalError) {
-        defer { countDeltas.removeAll(keepingCapacity: true) }
+        defer {
+            countDeltas.removeAll(keepingCapacity: true)
+            failureDeltas.removeAll(keepingCapacity: true)
+        }
+        if !failureDeltas.isEmpty {
+            let failures = try connection.cached("""
+                INSERT INTO failure_counts (bucket, service, code, count) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (bucket, service, code) DO UPDATE SET count = count + excluded.count
+                """)
+            for (key, delta) in failureDeltas {
+                try failures.bind(key.bucket, at: 1)
+                try failures.bind(key.service, at: 2)
+                try failures.bind(key.code, at: 3)
+                try failures.bind(delta, at: 4)
+                try failures.run()
+            }
+        }
         let statement = try connection.cached("""
             INSERT INTO status_counts (status, park_reason, count) VALUES (?1, ?2, ?3)
             ON CONFLICT (status, park_reason) DO UPDATE SET count = count + excluded.count
@@ -112,6 +146,7 @@ struct Store {
     /// Forgets the count changes and open-key changes of a transaction that rolled back.
     mutating func discardCounts() {
         countDeltas.removeAll(keepingCapacity: true)
+        failureDeltas.removeAll(keepingCapacity: true)
         openKeys.rollback(to: 0)
     }
 
@@ -121,15 +156,17 @@ struct Store {
     /// What a unit's savepoint restores in memory: the count changes so far and the open-key log position.
     struct Savepoint {
         fileprivate let counts: [Int64: Int64]
+        fileprivate let failures: [FailureKey: Int64]
         fileprivate let keys: Int
     }
 
     /// The in-memory state to restore when a unit rolls back to its savepoint.
-    var savepoint: Savepoint { Savepoint(counts: countDeltas, keys: openKeys.mark) }
+    var savepoint: Savepoint { Savepoint(counts: countDeltas, failures: failureDeltas, keys: openKeys.mark) }
 
     /// Puts back the state taken by `savepoint` (after a rollback to the savepoint).
     mutating func restore(_ saved: Savepoint) {
         countDeltas = saved.counts
+        failureDeltas = saved.failures
         openKeys.rollback(to: saved.keys)
     }
 

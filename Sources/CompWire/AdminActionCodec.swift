@@ -17,7 +17,8 @@
 // | 2  | filter    | Filter |
 // | 3  | service   | name   |
 // +----+-----------+--------+
-// ActionRequest (0x34): action AdminAction, target ActionTarget, tags 1 force bool (sent only when true).
+// ActionRequest (0x34): action AdminAction, target ActionTarget, tags 1 force bool (sent only when true),
+//                      2 actor (UTF-8, ≤ 128 bytes).
 // ActionFailure: executionId i64, code u16, message text, tags none.
 // ActionReply (0x35): matched u32, changed u32, failures (array of ActionFailure, ≤ 1000), tags none.
 
@@ -107,6 +108,7 @@ extension ActionRequest: WireStruct {
     /// Tag numbers of the optional fields.
     enum Tag {
         static let force: UInt16 = 1
+        static let actor: UInt16 = 2
     }
 
     func encode(to sink: inout some ByteSink) {
@@ -114,6 +116,7 @@ extension ActionRequest: WireStruct {
         target.encode(to: &sink)
         var tags = sink.beginTaggedSection()
         if force { sink.writeTagged(Tag.force, in: &tags) { $0.writeU8(1) } }
+        if let actor { sink.writeTagged(Tag.actor, in: &tags) { $0.writeString(actor) } }
         sink.endTaggedSection(tags)
     }
 
@@ -121,12 +124,16 @@ extension ActionRequest: WireStruct {
         let action = try AdminAction(wire: &reader)
         let target = try ActionTarget(wire: &reader)
         var force = false
+        var actor: String?
         try reader.readTaggedSection("ActionRequest") { tag, value throws(WireError) in
-            guard tag == Tag.force else { return false }
-            force = try value.readBool("ActionRequest.force")
+            switch tag {
+            case Tag.force: force = try value.readBool("ActionRequest.force")
+            case Tag.actor: actor = try value.readString(max: WireLimits.maxActorBytes, "ActionRequest.actor")
+            default: return false
+            }
             return true
         }
-        self.init(action: action, target: target, force: force)
+        self.init(action: action, target: target, force: force, actor: actor)
     }
 }
 

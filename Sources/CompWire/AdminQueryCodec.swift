@@ -12,16 +12,17 @@
 // +-----------------------------------+    | service ... eventId  | 4 × name        |
 //                                          | correlationId        | name            |
 // ListRequest (0x30)                       | error                | ErrorDetails    |
-// +--------+--------+                      | payloadBytes         | u32             |
-// | filter | Filter |                      | createdAt            | i64             |
-// | cursor | i64    |                      | updatedAt            | i64             |
-// | limit  | u16    |                      | tags: 1 nextRetryAt i64, 2 leaseHolder |
-// | tags   | none   |                      |   name, 3 leaseUntil i64, 4 leaseToken |
-// +--------+--------+                      |   u64                                  |
+// +--------+----------------+              | payloadBytes         | u32             |
+// | filter | Filter         |              | createdAt            | i64             |
+// | cursor | i64            |              | updatedAt            | i64             |
+// | limit  | u16            |              | tags: 1 nextRetryAt i64, 2 leaseHolder |
+// | tags   | 1 sort u8 0..1 |              |   name, 3 leaseUntil i64, 4 leaseToken |
+// |        | 2 cursorKey i64|              |   u64                                  |
+// +--------+----------------+              +----------------------------------------+
 //                                          +----------------------------------------+
-// ListReply (0x31): executions (array of ExecutionView, ≤ 1000), nextCursor i64, tags none.
+// ListReply (0x31): executions (array of ExecutionView, ≤ 1000), nextCursor i64, tags 1 nextCursorKey i64.
 // ShowRequest (0x32): executionId i64, tags 1 historyAfter i64, 2 withPayload bool.
-// HistoryEntry: seq i64, at i64, kind name, summary text, tags 1 recordId u128.
+// HistoryEntry: seq i64, at i64, kind name, summary text, tags 1 recordId u128, 2 actor (≤ 128 bytes).
 // ShowReply (0x33): execution ExecutionView, history (array of HistoryEntry, ≤ 10000),
 //                   tags 1 nextHistoryAfter i64.
 
@@ -35,6 +36,10 @@ extension Filter: WireStruct {
         static let eventId: UInt16 = 5
         static let correlationId: UInt16 = 6
         static let errorCode: UInt16 = 7
+        static let recoverable: UInt16 = 8
+        static let createdAfter: UInt16 = 9
+        static let createdBefore: UInt16 = 10
+        static let nextRetryBefore: UInt16 = 11
     }
 
     static let minEncodedBytes = 4 + TaggedSection.emptyBytes
@@ -50,6 +55,10 @@ extension Filter: WireStruct {
         if let eventId { sink.writeTagged(Tag.eventId, in: &tags) { $0.writeString(eventId) } }
         if let correlationId { sink.writeTagged(Tag.correlationId, in: &tags) { $0.writeString(correlationId) } }
         if let errorCode { sink.writeTagged(Tag.errorCode, in: &tags) { $0.writeString(errorCode) } }
+        if let recoverable { sink.writeTagged(Tag.recoverable, in: &tags) { $0.writeU8(recoverable) } }
+        if let createdAfter { sink.writeTagged(Tag.createdAfter, in: &tags) { $0.writeI64(createdAfter) } }
+        if let createdBefore { sink.writeTagged(Tag.createdBefore, in: &tags) { $0.writeI64(createdBefore) } }
+        if let nextRetryBefore { sink.writeTagged(Tag.nextRetryBefore, in: &tags) { $0.writeI64(nextRetryBefore) } }
         sink.endTaggedSection(tags)
     }
 
@@ -69,6 +78,10 @@ extension Filter: WireStruct {
             case Tag.eventId: filter.eventId = try value.readName("Filter.eventId")
             case Tag.correlationId: filter.correlationId = try value.readName("Filter.correlationId")
             case Tag.errorCode: filter.errorCode = try value.readName("Filter.errorCode")
+            case Tag.recoverable: filter.recoverable = try value.readRecoverable("Filter.recoverable")
+            case Tag.createdAfter: filter.createdAfter = try value.readI64("Filter.createdAfter")
+            case Tag.createdBefore: filter.createdBefore = try value.readI64("Filter.createdBefore")
+            case Tag.nextRetryBefore: filter.nextRetryBefore = try value.readI64("Filter.nextRetryBefore")
             default: return false
             }
             return true
@@ -78,21 +91,39 @@ extension Filter: WireStruct {
 }
 
 extension ListRequest: WireStruct {
+    /// Tag numbers of the optional fields.
+    enum Tag {
+        static let sort: UInt16 = 1
+        static let cursorKey: UInt16 = 2
+    }
+
     static let minEncodedBytes = Filter.minEncodedBytes + 8 + 2 + TaggedSection.emptyBytes
 
     func encode(to sink: inout some ByteSink) {
         filter.encode(to: &sink)
         sink.writeI64(cursor)
         sink.writeU16(limit)
-        sink.writeEmptyTaggedSection()
+        var tags = sink.beginTaggedSection()
+        if sort != .newest { sink.writeTagged(Tag.sort, in: &tags) { $0.writeU8(sort.rawValue) } }
+        if let cursorKey { sink.writeTagged(Tag.cursorKey, in: &tags) { $0.writeI64(cursorKey) } }
+        sink.endTaggedSection(tags)
     }
 
     init(wire reader: inout ByteReader) throws(WireError) {
         let filter = try Filter(wire: &reader)
         let cursor = try reader.readI64("ListRequest.cursor")
         let limit = try reader.readU16("ListRequest.limit")
-        try reader.skipTaggedSection("ListRequest")
-        self.init(filter: filter, cursor: cursor, limit: limit)
+        var sort = ListSort.newest
+        var cursorKey: Int64?
+        try reader.readTaggedSection("ListRequest") { tag, value throws(WireError) in
+            switch tag {
+            case Tag.sort: sort = try value.readEnum(ListSort.self, "ListRequest.sort")
+            case Tag.cursorKey: cursorKey = try value.readI64("ListRequest.cursorKey")
+            default: return false
+            }
+            return true
+        }
+        self.init(filter: filter, cursor: cursor, limit: limit, sort: sort, cursorKey: cursorKey)
     }
 }
 
@@ -172,18 +203,30 @@ extension ExecutionView: WireStruct {
 extension ListReply: WireStruct {
     static let minEncodedBytes = 4 + 8 + TaggedSection.emptyBytes
 
+    /// Tag numbers of the optional fields.
+    enum Tag {
+        static let nextCursorKey: UInt16 = 1
+    }
+
     func encode(to sink: inout some ByteSink) {
         sink.writeArray(executions)
         sink.writeI64(nextCursor)
-        sink.writeEmptyTaggedSection()
+        var tags = sink.beginTaggedSection()
+        if let nextCursorKey { sink.writeTagged(Tag.nextCursorKey, in: &tags) { $0.writeI64(nextCursorKey) } }
+        sink.endTaggedSection(tags)
     }
 
     init(wire reader: inout ByteReader) throws(WireError) {
         let executions = try reader.readArray(
             of: ExecutionView.self, max: WireLimits.maxListItems, "ListReply.executions")
         let nextCursor = try reader.readI64("ListReply.nextCursor")
-        try reader.skipTaggedSection("ListReply")
-        self.init(executions: executions, nextCursor: nextCursor)
+        var nextCursorKey: Int64?
+        try reader.readTaggedSection("ListReply") { tag, value throws(WireError) in
+            guard tag == Tag.nextCursorKey else { return false }
+            nextCursorKey = try value.readI64("ListReply.nextCursorKey")
+            return true
+        }
+        self.init(executions: executions, nextCursor: nextCursor, nextCursorKey: nextCursorKey)
     }
 }
 
@@ -224,6 +267,7 @@ extension HistoryEntry: WireStruct {
     /// Tag numbers of the optional fields.
     enum Tag {
         static let recordId: UInt16 = 1
+        static let actor: UInt16 = 2
     }
 
     static let minEncodedBytes = 8 + 8 + 4 + 4 + TaggedSection.emptyBytes
@@ -235,6 +279,7 @@ extension HistoryEntry: WireStruct {
         sink.writeString(summary)
         var tags = sink.beginTaggedSection()
         if let recordId { sink.writeTagged(Tag.recordId, in: &tags) { $0.writeU128(recordId) } }
+        if let actor { sink.writeTagged(Tag.actor, in: &tags) { $0.writeString(actor) } }
         sink.endTaggedSection(tags)
     }
 
@@ -244,14 +289,16 @@ extension HistoryEntry: WireStruct {
         let kind = try reader.readName("HistoryEntry.kind")
         let summary = try reader.readText("HistoryEntry.summary")
         var recordId: UInt128?
+        var actor: String?
         try reader.readTaggedSection("HistoryEntry") { tag, value throws(WireError) in
             switch tag {
             case Tag.recordId: recordId = try value.readU128("HistoryEntry.recordId")
+            case Tag.actor: actor = try value.readString(max: WireLimits.maxActorBytes, "HistoryEntry.actor")
             default: return false
             }
             return true
         }
-        self.init(seq: seq, at: at, kind: kind, recordId: recordId, summary: summary)
+        self.init(seq: seq, at: at, kind: kind, recordId: recordId, summary: summary, actor: actor)
     }
 }
 

@@ -31,6 +31,8 @@ public enum WireLimits {
     public static let maxHistoryEntries = 10_000
     /// Statuses or other small lists inside a filter; stats rows; failures in an action reply.
     public static let maxSmallList = 1000
+    /// The longest actor (ActionRequest.actor, HistoryEntry.actor): who did an operator action.
+    public static let maxActorBytes = 128
     /// Tagged fields in one tagged section.
     public static let maxTaggedFields = 64
 }

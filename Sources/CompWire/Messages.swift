@@ -391,7 +391,16 @@ public struct Filter: Hashable, Sendable {
     public var eventId: String?
     public var correlationId: String?
     public var errorCode: String?
-    public init(statuses: [UInt8] = [], parkReason: UInt8? = nil, service: String? = nil, processor: String? = nil, function: String? = nil, eventId: String? = nil, correlationId: String? = nil, errorCode: String? = nil) {
+    /// Tag 8: the execution's recoverable value (0 unknown, 1 recoverable, 2 unrecoverable).
+    public var recoverable: UInt8?
+    /// Tag 9: created at or after this time (ms since the epoch).
+    public var createdAfter: Int64?
+    /// Tag 10: created before this time (ms since the epoch; exclusive).
+    public var createdBefore: Int64?
+    /// Tag 11: FAILED with the next retry at or before this time (ms since the epoch): "due by".
+    public var nextRetryBefore: Int64?
+    public init(statuses: [UInt8] = [], parkReason: UInt8? = nil, service: String? = nil, processor: String? = nil, function: String? = nil, eventId: String? = nil, correlationId: String? = nil, errorCode: String? = nil,
+                recoverable: UInt8? = nil, createdAfter: Int64? = nil, createdBefore: Int64? = nil, nextRetryBefore: Int64? = nil) {
         self.statuses = statuses
         self.parkReason = parkReason
         self.service = service
@@ -400,20 +409,40 @@ public struct Filter: Hashable, Sendable {
         self.eventId = eventId
         self.correlationId = correlationId
         self.errorCode = errorCode
+        self.recoverable = recoverable
+        self.createdAfter = createdAfter
+        self.createdBefore = createdBefore
+        self.nextRetryBefore = nextRetryBefore
     }
 }
 
-/// Lists executions, newest first, a page at a time.
+/// The order of a list (ListRequest tag 1).
+public enum ListSort: UInt8, Hashable, Sendable, CaseIterable {
+    /// Newest first: decreasing id. The cursor is the last id.
+    case newest = 0
+    /// FAILED executions only, earliest next retry first: increasing (nextRetryAt, id). The cursor is
+    /// the last id and its nextRetryAt (`cursorKey`).
+    case nextRetry = 1
+}
+
+/// Lists executions, newest first (or by next retry), a page at a time.
 public struct ListRequest: Hashable, Sendable {
     public var filter: Filter
     /// 0 for the first page, else the previous reply's `nextCursor`.
     public var cursor: Int64
     /// 1...maxListItems.
     public var limit: UInt16
-    public init(filter: Filter, cursor: Int64 = 0, limit: UInt16) {
+    /// Tag 1: the order; sent only when not `.newest`.
+    public var sort: ListSort
+    /// Tag 2: with `cursor`, the previous reply's `nextCursorKey` (the sort key of its last row); sent
+    /// for `.nextRetry` pages after the first.
+    public var cursorKey: Int64?
+    public init(filter: Filter, cursor: Int64 = 0, limit: UInt16, sort: ListSort = .newest, cursorKey: Int64? = nil) {
         self.filter = filter
         self.cursor = cursor
         self.limit = limit
+        self.sort = sort
+        self.cursorKey = cursorKey
     }
 }
 
@@ -469,9 +498,13 @@ public struct ListReply: Hashable, Sendable {
     public var executions: [ExecutionView]
     /// Pass back for the next page; 0 when this was the last.
     public var nextCursor: Int64
-    public init(executions: [ExecutionView], nextCursor: Int64) {
+    /// Tag 1: with a `nextCursor` of a `.nextRetry` listing, the sort key of the page's last row
+    /// (its nextRetryAt), to pass back as `ListRequest.cursorKey`.
+    public var nextCursorKey: Int64?
+    public init(executions: [ExecutionView], nextCursor: Int64, nextCursorKey: Int64? = nil) {
         self.executions = executions
         self.nextCursor = nextCursor
+        self.nextCursorKey = nextCursorKey
     }
 }
 
@@ -503,12 +536,15 @@ public struct HistoryEntry: Hashable, Sendable {
     public var recordId: UInt128?
     /// One line of detail.
     public var summary: String
-    public init(seq: Int64, at: Int64, kind: String, recordId: UInt128? = nil, summary: String) {
+    /// Tag 2: who did it, on rows of operator actions (`compctl:alice`, `http:ops`, `unknown`).
+    public var actor: String?
+    public init(seq: Int64, at: Int64, kind: String, recordId: UInt128? = nil, summary: String, actor: String? = nil) {
         self.seq = seq
         self.at = at
         self.kind = kind
         self.recordId = recordId
         self.summary = summary
+        self.actor = actor
     }
 }
 
@@ -558,10 +594,14 @@ public struct ActionRequest: Hashable, Sendable {
     /// Optional (tag 1): with `retryNow`, also retry executions leased right now, fencing the current
     /// lease (its holder's result is then refused as stale). Sent only when true.
     public var force: Bool
-    public init(action: AdminAction, target: ActionTarget, force: Bool = false) {
+    /// Optional (tag 2): who asks, UTF-8, at most `WireLimits.maxActorBytes` bytes (`compctl:alice`,
+    /// `http:ops`); the broker stores it with the rows the action writes (`unknown` when absent).
+    public var actor: String?
+    public init(action: AdminAction, target: ActionTarget, force: Bool = false, actor: String? = nil) {
         self.action = action
         self.target = target
         self.force = force
+        self.actor = actor
     }
 }
 
@@ -637,7 +677,17 @@ public struct StatsReply: Hashable, Sendable {
     public var commandsDispatched: UInt64
     public var leasesExpired: UInt64
     public var uptimeMs: UInt64
-    public init(counts: [StatusCount], services: [ServiceStats], recordsAccepted: UInt64, recordsDuplicate: UInt64, recordsStale: UInt64, recordsRejected: UInt64, successesNotHeld: UInt64, commandsDispatched: UInt64, leasesExpired: UInt64, uptimeMs: UInt64) {
+    /// Tag 1: FAILED executions due now (next retry at or before the broker's clock), counted up to
+    /// `StatsReply.dueNowLimit`; that value means "at least".
+    public var dueNow: UInt64?
+    /// Tag 2: failures over the last day per service and the top error codes.
+    public var overview: Overview?
+    /// The most due executions a broker counts for `dueNow`.
+    public static let dueNowLimit: UInt64 = 10_000
+    public init(counts: [StatusCount], services: [ServiceStats], recordsAccepted: UInt64, recordsDuplicate: UInt64, recordsStale: UInt64, recordsRejected: UInt64, successesNotHeld: UInt64, commandsDispatched: UInt64, leasesExpired: UInt64, uptimeMs: UInt64,
+                dueNow: UInt64? = nil, overview: Overview? = nil) {
+        self.dueNow = dueNow
+        self.overview = overview
         self.counts = counts
         self.services = services
         self.recordsAccepted = recordsAccepted
@@ -648,6 +698,50 @@ public struct StatsReply: Hashable, Sendable {
         self.commandsDispatched = commandsDispatched
         self.leasesExpired = leasesExpired
         self.uptimeMs = uptimeMs
+    }
+}
+
+/// Failures of one service per time bucket (oldest bucket first).
+public struct ServiceSeries: Hashable, Sendable {
+    public var service: String
+    /// One count per bucket of the overview, oldest first.
+    public var counts: [UInt64]
+    public init(service: String, counts: [UInt64]) {
+        self.service = service
+        self.counts = counts
+    }
+}
+
+/// How many failures carried one error code.
+public struct ErrorCount: Hashable, Sendable {
+    public var code: String
+    public var count: UInt64
+    public init(code: String, count: UInt64) {
+        self.code = code
+        self.count = count
+    }
+}
+
+/// The overview of recent failures (StatsReply tag 2): failed attempts per service per bucket, and the
+/// error codes seen most in the last hour and the last day.
+public struct Overview: Hashable, Sendable {
+    /// The width of one bucket (compd: one hour).
+    public var bucketMs: UInt64
+    /// The start of the first bucket (ms since the epoch).
+    public var since: Int64
+    /// One series per service that failed in the window, by service name; each has the same number of
+    /// buckets, the last one holding the current (partial) bucket.
+    public var series: [ServiceSeries]
+    /// At most 10 codes, most failures first (ties by code).
+    public var topErrorsHour: [ErrorCount]
+    /// At most 10 codes, most failures first (ties by code).
+    public var topErrorsDay: [ErrorCount]
+    public init(bucketMs: UInt64, since: Int64, series: [ServiceSeries], topErrorsHour: [ErrorCount], topErrorsDay: [ErrorCount]) {
+        self.bucketMs = bucketMs
+        self.since = since
+        self.series = series
+        self.topErrorsHour = topErrorsHour
+        self.topErrorsDay = topErrorsDay
     }
 }
 

@@ -43,7 +43,7 @@ func perform(_ action: AdminAction, _ target: ActionTarget, _ connection: Connec
     }
     let reply: ActionReply
     do {
-        reply = try admin.act(action, on: target, force: force)
+        reply = try admin.act(action, on: target, force: force, actor: Actor.current)
     } catch let error {
         guard case .execution(let id) = target else { throw error }
         if error.brokerCode == .unknownExecution { throw Failure.notFound(id) }
@@ -99,7 +99,7 @@ func exitForResult(_ reply: ActionReply) throws {
 
 /// Pause or resume a service and say what changed.
 func performOnService(_ action: AdminAction, _ service: String, _ connection: ConnectionOptions, verb: String) throws {
-    let reply = try AdminClient(connection: try connection.connect()).act(action, on: .service(service))
+    let reply = try AdminClient(connection: try connection.connect()).act(action, on: .service(service), actor: Actor.current)
     if connection.json {
         struct ServiceActionJSON: Encodable {
             let service: String

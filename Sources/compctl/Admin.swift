@@ -3,88 +3,70 @@ import CompClient
 import CompWire
 import Foundation
 
-/// Filter options shared by `list` and the bulk actions.
-struct FilterOptions: ParsableArguments {
-    @Option(help: "FAILED, PREPARED, SUCCEEDED, PARKED, DISCARDED; repeat or comma-separate.")
-    var status: [String] = []
-    @Option(help: "Park reason: exhausted, unrecoverable, deadline, manual.") var reason: String?
-    @Option var service: String?
-    @Option var processor: String?
-    @Option var function: String?
-    @Option(name: .customLong("event-id")) var eventId: String?
-    @Option(name: .customLong("correlation-id")) var correlationId: String?
-    @Option(name: .customLong("error-code")) var errorCode: String?
-
-    func validate() throws { _ = try filter() }
-
-    var isEmpty: Bool {
-        status.isEmpty && reason == nil && service == nil && processor == nil && function == nil
-            && eventId == nil && correlationId == nil && errorCode == nil
-    }
-
-    func filter() throws -> Filter {
-        var statuses: [UInt8] = []
-        for name in status.flatMap({ $0.split(separator: ",").map(String.init) }) {
-            guard let code = Names.statusCode(name) else {
-                throw ValidationError("unknown status `\(name)`; use FAILED, PREPARED, SUCCEEDED, PARKED or DISCARDED")
-            }
-            statuses.append(code)
-        }
-        var reasonCode: UInt8?
-        if let reason {
-            guard let code = Names.reasonCode(reason) else {
-                throw ValidationError("unknown reason `\(reason)`; use exhausted, unrecoverable, deadline or manual")
-            }
-            reasonCode = code
-        }
-        return Filter(
-            statuses: statuses, parkReason: reasonCode, service: service, processor: processor,
-            function: function, eventId: eventId, correlationId: correlationId, errorCode: errorCode)
-    }
-}
-
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List executions, newest first.",
-        discussion: "RETRIES/MAX: attempts made so far / retries allowed after the first failure (the spec's maxRetries).")
+        abstract: "List executions, newest first (or by next retry).",
+        discussion: """
+            RETRIES/MAX: attempts made so far / retries allowed after the first failure (the spec's maxRetries). \
+            --sort next-retry lists FAILED executions only, the one due first first; its pages continue with \
+            --cursor and --cursor-key (both printed).
+            """)
     @OptionGroup var filter: FilterOptions
+    @Option(help: "newest (default) or next-retry (FAILED only, earliest due first).") var sort = "newest"
     @Option(help: "At most this many (1...1000).") var limit = 100
     @Option(help: "Continue after this cursor (printed by the previous page).") var cursor: Int64 = 0
+    @Option(name: .customLong("cursor-key"), help: "With --sort next-retry: the key printed with the cursor.")
+    var cursorKey: Int64?
     @OptionGroup var connection: ConnectionOptions
+
+    /// The wire sort of `--sort`.
+    var order: ListSort? { ["newest": .newest, "next-retry": .nextRetry][sort] }
 
     func validate() throws {
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be in 1...1000") }
         guard cursor >= 0 else {
             throw ValidationError("--cursor must be 0 (the first page) or a cursor printed by the previous page; got \(cursor)")
         }
+        guard let order else { throw ValidationError("--sort must be newest or next-retry; got `\(sort)`") }
+        if order == .nextRetry, cursor > 0, cursorKey == nil {
+            throw ValidationError("--sort next-retry with --cursor needs --cursor-key (printed with the cursor)")
+        }
+        if order == .newest, cursorKey != nil { throw ValidationError("--cursor-key goes with --sort next-retry only") }
     }
 
     func run() throws {
         try guarded {
             let page = try AdminClient(connection: try connection.connect())
-                .list(try filter.filter(), cursor: cursor, limit: limit)
+                .list(try filter.filter(), cursor: cursor, limit: limit, sort: order ?? .newest,
+                      cursorKey: cursor > 0 ? cursorKey : nil)
             if connection.json {
                 struct PageJSON: Encodable {
                     let executions: [ExecutionJSON]
                     /// The `--cursor` of the next page, or nil on the last page.
                     let nextCursor: Int64?
+                    /// With `--sort next-retry`: the `--cursor-key` of the next page.
+                    let nextCursorKey: Int64?
 
                     func encode(to encoder: Encoder) throws {
                         var container = encoder.container(keyedBy: CodingKeys.self)
                         try container.encode(executions, forKey: .executions)
                         try container.encode(nextCursor, forKey: .nextCursor)
+                        try container.encodeIfPresent(nextCursorKey, forKey: .nextCursorKey)
                     }
 
-                    private enum CodingKeys: String, CodingKey { case executions, nextCursor }
+                    private enum CodingKeys: String, CodingKey { case executions, nextCursor, nextCursorKey }
                 }
                 printJSON(PageJSON(executions: page.executions.map { ExecutionJSON($0) },
-                                   nextCursor: page.nextCursor == 0 ? nil : page.nextCursor))
+                                   nextCursor: page.nextCursor == 0 ? nil : page.nextCursor,
+                                   nextCursorKey: page.nextCursor == 0 ? nil : page.nextCursorKey))
             } else if page.executions.isEmpty {
                 print("no executions match")
             } else {
                 print(table(page.executions))
                 print("RETRIES/MAX: attempts made / retries allowed after the first failure")
-                if page.nextCursor != 0 { print("more: --cursor \(page.nextCursor)") }
+                if page.nextCursor != 0 {
+                    print("more: --cursor \(page.nextCursor)\(page.nextCursorKey.map { " --cursor-key \($0)" } ?? "")")
+                }
             }
         }
     }
@@ -134,25 +116,9 @@ struct Show: ParsableCommand {
                 print("spec: maxRetries=\(view.spec.maxRetries) minBackoff=\(DurationText.format(milliseconds: view.spec.minBackoffMs)) maxBackoff=\(DurationText.format(milliseconds: view.spec.maxBackoffMs)) executionTimeout=\(DurationText.format(milliseconds: view.spec.executionTimeoutMs)) jitter=\(view.spec.jitterPermille)‰")
                 print(PayloadJSON.describe(payload, writtenTo: payloadOut))
                 print("history:")
-                for entry in shown.history { print("  \(entry.seq)  \(Names.time(entry.at))  \(entry.kind)  \(entry.summary)") }
+                for entry in shown.history { print("  " + historyLine(entry)) }
             }
         }
-    }
-}
-
-/// Target options: one execution id, or a filter.
-struct TargetOptions: ParsableArguments {
-    @Argument(help: "The execution id (or use filter options).") var id: Int64?
-    @OptionGroup var filter: FilterOptions
-
-    func validate() throws {
-        if id != nil, !filter.isEmpty { throw ValidationError("give an execution id or filter options, not both") }
-        if id == nil, filter.isEmpty { throw ValidationError("give an execution id or at least one filter option") }
-    }
-
-    func target() throws -> ActionTarget {
-        if let id { return .execution(id) }
-        return .filter(try filter.filter())
     }
 }
 
@@ -179,7 +145,7 @@ struct Retry: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make executions due now (also parked ones, for one more attempt).",
         discussion: "A leased (PREPARED) execution is refused: its attempt is running. --force fences its lease (the holder's result is then refused as stale, the attempt not counted) and retries it now.")
-    @OptionGroup var target: TargetOptions
+    @OptionGroup var target: TargetOptions<FilterOptions>
     @Flag(help: "Also retry leased (PREPARED) executions, fencing their current lease.") var force = false
     @OptionGroup var options: ActionOptions
     @OptionGroup var connection: ConnectionOptions
@@ -192,7 +158,7 @@ struct Retry: ParsableCommand {
 
 struct Discard: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "End executions without success.")
-    @OptionGroup var target: TargetOptions
+    @OptionGroup var target: TargetOptions<FilterOptions>
     @OptionGroup var options: ActionOptions
     @OptionGroup var connection: ConnectionOptions
     func run() throws {
@@ -202,7 +168,7 @@ struct Discard: ParsableCommand {
 
 struct Park: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Hold FAILED executions until an operator retries them.")
-    @OptionGroup var target: TargetOptions
+    @OptionGroup var target: TargetOptions<FilterOptions>
     @OptionGroup var options: ActionOptions
     @OptionGroup var connection: ConnectionOptions
     func run() throws {
@@ -219,7 +185,7 @@ struct Mark: ParsableCommand {
             stays parked: the mark adds no attempts. Use `retry` for one more attempt, or `apply-spec \
             --max-retries N` to allow more.
             """)
-    @OptionGroup var target: TargetOptions
+    @OptionGroup var target: TargetOptions<MarkFilterOptions>
     @Flag(help: "Retrying can help.") var recoverable = false
     @Flag(help: "Retrying cannot help.") var unrecoverable = false
     @OptionGroup var options: ActionOptions
@@ -262,7 +228,7 @@ struct Mark: ParsableCommand {
 struct ApplySpec: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply-spec", abstract: "Change the retry spec of executions and reschedule them.")
-    @OptionGroup var target: TargetOptions
+    @OptionGroup var target: TargetOptions<FilterOptions>
     @OptionGroup var spec: SpecOptions
     @OptionGroup var options: ActionOptions
     @OptionGroup var connection: ConnectionOptions
@@ -282,7 +248,7 @@ struct ApplySpec: ParsableCommand {
 struct ChangeFunction: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "change-function", abstract: "Point executions at another handler function.")
-    @OptionGroup var target: TargetOptions
+    @OptionGroup var target: TargetOptions<FilterOptions>
     @Option(name: .customLong("to"), help: "The new function name.") var newFunction: String
     @OptionGroup var options: ActionOptions
     @OptionGroup var connection: ConnectionOptions
@@ -342,11 +308,28 @@ struct Stats: ParsableCommand {
                     let inFlight: UInt32
                     let waitingFetches: UInt32
                 }
+                struct CodeJSON: Encodable {
+                    let code: String
+                    let count: UInt64
+                }
+                struct SeriesJSON: Encodable {
+                    let service: String
+                    let counts: [UInt64]
+                }
+                struct OverviewJSON: Encodable {
+                    let bucketMs: UInt64
+                    let since: String
+                    let series: [SeriesJSON]
+                    let topErrorsHour: [CodeJSON]
+                    let topErrorsDay: [CodeJSON]
+                }
                 struct StatsJSON: Encodable {
                     let counts: [CountJSON]
                     let services: [ServiceJSON]
                     let recordsAccepted, recordsDuplicate, recordsStale, recordsRejected, successesNotHeld: UInt64
                     let commandsDispatched, leasesExpired, uptimeMs: UInt64
+                    let dueNow: UInt64?
+                    let overview: OverviewJSON?
                 }
                 printJSON(StatsJSON(
                     counts: stats.counts.map { CountJSON(status: Names.status($0.status), parkReason: Names.reason($0.parkReason), count: $0.count) },
@@ -354,7 +337,14 @@ struct Stats: ParsableCommand {
                     recordsAccepted: stats.recordsAccepted, recordsDuplicate: stats.recordsDuplicate,
                     recordsStale: stats.recordsStale, recordsRejected: stats.recordsRejected,
                     successesNotHeld: stats.successesNotHeld, commandsDispatched: stats.commandsDispatched,
-                    leasesExpired: stats.leasesExpired, uptimeMs: stats.uptimeMs))
+                    leasesExpired: stats.leasesExpired, uptimeMs: stats.uptimeMs, dueNow: stats.dueNow,
+                    overview: stats.overview.map { overview in
+                        OverviewJSON(
+                            bucketMs: overview.bucketMs, since: Names.time(overview.since),
+                            series: overview.series.map { SeriesJSON(service: $0.service, counts: $0.counts) },
+                            topErrorsHour: overview.topErrorsHour.map { CodeJSON(code: $0.code, count: $0.count) },
+                            topErrorsDay: overview.topErrorsDay.map { CodeJSON(code: $0.code, count: $0.count) })
+                    }))
             } else {
                 for count in stats.counts {
                     print("\(Names.status(count.status))\(Names.reason(count.parkReason).map { "(\($0))" } ?? ""): \(count.count)")
@@ -364,6 +354,10 @@ struct Stats: ParsableCommand {
                 }
                 print("records: accepted \(stats.recordsAccepted), duplicate \(stats.recordsDuplicate), stale \(stats.recordsStale), rejected \(stats.recordsRejected), successes not held \(stats.successesNotHeld)")
                 print("commands dispatched \(stats.commandsDispatched), leases expired \(stats.leasesExpired), uptime \(DurationText.format(milliseconds: stats.uptimeMs / 1000 * 1000))")
+                if let due = stats.dueNow {
+                    print("due now: \(due)\(due >= StatsReply.dueNowLimit ? " or more" : "")")
+                }
+                if let overview = stats.overview { print(StatsText.overview(overview), terminator: "") }
             }
         }
     }

@@ -28,6 +28,11 @@ enum Names {
     static func reason(_ raw: UInt8) -> String? { raw == 0 ? nil : (reasons[Int(raw)] ?? "reason_\(raw)") }
     static func recoverable(_ raw: UInt8) -> String { recoverability[Int(raw)] ?? "unknown" }
 
+    /// The wire value of a recoverable filter word (unknown, recoverable, unrecoverable), or nil.
+    static func recoverabilityCode(_ name: String) -> UInt8? {
+        recoverability.first { $0.value == name.lowercased() }.map { UInt8($0.key) }
+    }
+
     static func statusCode(_ name: String) -> UInt8? {
         statuses.first { $0.value == name.uppercased() }.map { UInt8($0.key) }
     }
@@ -144,19 +149,26 @@ struct ExecutionJSON: Encodable {
     }
 }
 
-/// JSON of a history entry.
+/// JSON of a history entry; `actor` is present on rows of operator actions.
 struct HistoryJSON: Encodable {
     let seq: Int64
     let at: String
     let kind: String
     let summary: String
+    let actor: String?
 
     init(_ entry: HistoryEntry) {
         seq = entry.seq
         at = Names.time(entry.at)
         kind = entry.kind
         summary = entry.summary
+        actor = entry.actor
     }
+}
+
+/// A history row for people: seq, time, kind, summary, and who did it (operator actions).
+func historyLine(_ entry: HistoryEntry) -> String {
+    "\(entry.seq)  \(Names.time(entry.at))  \(entry.kind)  \(entry.summary)\(entry.actor.map { "  by \($0)" } ?? "")"
 }
 
 /// Prints JSON on stdout.
@@ -204,4 +216,25 @@ func table(_ views: [ExecutionView]) -> String {
     var lines = [render(header) + "  DETAILS"]
     for (view, row) in zip(views, rows) { lines.append(render(row) + extras(view)) }
     return lines.joined(separator: "\n")
+}
+
+/// The overview of `compctl stats` for people.
+enum StatsText {
+    /// Failures per service over the overview's buckets (oldest first) and the top error codes; each line
+    /// ends with a newline.
+    static func overview(_ overview: Overview) -> String {
+        var text = "failures since \(Names.time(overview.since)), per \(DurationText.format(milliseconds: overview.bucketMs)) (oldest first):\n"
+        if overview.series.isEmpty { text += "  none\n" }
+        for series in overview.series {
+            let total = series.counts.reduce(0, +)
+            text += "  \(series.service): \(total) in all: \(series.counts.map(String.init).joined(separator: " "))\n"
+        }
+        text += "top error codes, last hour: \(codes(overview.topErrorsHour))\n"
+        text += "top error codes, last day: \(codes(overview.topErrorsDay))\n"
+        return text
+    }
+
+    private static func codes(_ counts: [ErrorCount]) -> String {
+        counts.isEmpty ? "none" : counts.map { "\($0.code) \($0.count)" }.joined(separator: ", ")
+    }
 }

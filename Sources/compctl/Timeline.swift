@@ -31,6 +31,7 @@ struct Timeline: ParsableCommand {
                     let at: String
                     let kind: String
                     let summary: String
+                    let actor: String?
                 }
                 struct TimelineJSON: Encodable {
                     let correlationId: String
@@ -43,7 +44,7 @@ struct Timeline: ParsableCommand {
                     correlationId: correlationId, executions: reply.executions.map { ExecutionJSON($0) },
                     entries: reply.entries.map {
                         EntryJSON(executionId: $0.executionId, seq: $0.entry.seq, at: Names.time($0.entry.at),
-                                  kind: $0.entry.kind, summary: $0.entry.summary)
+                                  kind: $0.entry.kind, summary: $0.entry.summary, actor: $0.entry.actor)
                     },
                     omittedExecutions: reply.omittedExecutions ?? 0, omittedEntries: reply.omittedEntries ?? 0))
             } else if reply.executions.isEmpty, reply.entries.isEmpty {
@@ -53,7 +54,7 @@ struct Timeline: ParsableCommand {
                 print(table(reply.executions))
                 print("records and changes, in time order:")
                 for item in reply.entries {
-                    print("  \(Names.time(item.entry.at))  \(item.executionId)  \(item.entry.kind)  \(item.entry.summary)")
+                    print("  \(Names.time(item.entry.at))  \(item.executionId)  \(item.entry.kind)  \(item.entry.summary)\(item.entry.actor.map { "  by \($0)" } ?? "")")
                 }
                 if let omitted = reply.omittedExecutions { print("(\(omitted) more executions did not fit in one reply)") }
                 if let omitted = reply.omittedEntries { print("(\(omitted) later rows did not fit in one reply)") }

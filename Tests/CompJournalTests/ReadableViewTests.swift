@@ -180,7 +180,7 @@ struct ReadableViewTests {
 
         let journal = try Journal(options: JournalOptions(path: path))
         defer { journal.close() }
-        #expect(try journal.connection.scalarInt("PRAGMA user_version") == 5)
+        #expect(try journal.connection.scalarInt("PRAGMA user_version") == Schema.latestVersion)
         #expect(try rows(journal.connection, "SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")
             == [["executions_readable"], ["journal_readable"]])
         #expect(try rows(journal.connection, "SELECT id, status, park_reason, created_at FROM executions_readable")

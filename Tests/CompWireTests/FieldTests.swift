@@ -84,10 +84,11 @@ struct FieldTests {
 
     @Test("unknown tags are skipped in every struct that has optional fields and in message bodies")
     func unknownTagsSkipped() throws {
-        // Filter with tags 7 (errorCode) and unknown 200, in a ListRequest whose body has unknown tag 1.
+        // Filter with tags 7 (errorCode) and unknown 200, in a ListRequest whose body has unknown tag 99
+        // (tags 1 and 2 of ListRequest are sort and cursorKey since the console's fields).
         let list = Bytes.frame(type: 0x30, requestId: 4, body: Bytes.body {
             $0.u32(1).u8(3).u16(2).u16(200).u32(0).u16(7).u32(5).string("X")
-            $0.i64(9).u16(20).u16(1).u16(1).u32(1).u8(0xEE)
+            $0.i64(9).u16(20).u16(1).u16(99).u32(1).u8(0xEE)
         })
         let decoded = try FrameCodec.decode(list)
         #expect(decoded == Frame(requestId: 4, message: .listRequest(ListRequest(

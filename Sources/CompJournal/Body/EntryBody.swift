@@ -106,6 +106,18 @@ enum EntryBody: Equatable {
         }
     }
 
+    /// The error code of the failed attempt this row counts, given the execution after it, or nil when
+    /// the row is not one: a failure (by key or as a result), a timeout, or a counted return (an
+    /// uncounted one leaves `returns` ≥ 1). Feeds `failure_counts`.
+    func failedAttemptCode(after execution: Execution) -> String? {
+        switch self {
+        case .failure(let report, _), .failureResult(_, let report): report.error.code
+        case .timeout: execution.lastError.code
+        case .returned: execution.returns == 0 ? execution.lastError.code : nil
+        default: nil
+        }
+    }
+
     // MARK: Encoding
 
     /// Room for the encoded body: a creating failure carries the key, correlation id, error text and payload

@@ -76,7 +76,9 @@ struct Arbitrary<R: RandomNumberGenerator> {
         Filter(
             statuses: array(max: 5) { $0.int(in: 1...5) }, parkReason: maybe { $0.int(in: 0...4) },
             service: maybe { $0.string() }, processor: maybe { $0.string() }, function: maybe { $0.string() },
-            eventId: maybe { $0.string() }, correlationId: maybe { $0.string() }, errorCode: maybe { $0.string() })
+            eventId: maybe { $0.string() }, correlationId: maybe { $0.string() }, errorCode: maybe { $0.string() },
+            recoverable: maybe { $0.int(in: 0...2) }, createdAfter: maybe { $0.i64() }, createdBefore: maybe { $0.i64() },
+            nextRetryBefore: maybe { $0.i64() })
     }
 
     mutating func execution() -> ExecutionView {
@@ -127,15 +129,21 @@ struct Arbitrary<R: RandomNumberGenerator> {
         case .commands: .commands(Commands(commands: array { $0.command() }))
         case .extendLease: .extendLease(ExtendLease(lease: lease(), extendByMs: int()))
         case .leaseReply: .leaseReply(LeaseReply(status: OutcomeStatus.allCases[int(in: 0...3)], leaseDeadline: i64()))
-        case .listRequest: .listRequest(ListRequest(filter: filter(), cursor: i64(), limit: int()))
-        case .listReply: .listReply(ListReply(executions: array(max: 3) { $0.execution() }, nextCursor: i64()))
+        case .listRequest:
+            .listRequest(ListRequest(filter: filter(), cursor: i64(), limit: int(),
+                                     sort: ListSort.allCases[int(in: 0...1)], cursorKey: maybe { $0.i64() }))
+        case .listReply:
+            .listReply(ListReply(executions: array(max: 3) { $0.execution() }, nextCursor: i64(), nextCursorKey: maybe { $0.i64() }))
         case .showRequest: .showRequest(ShowRequest(executionId: i64(), historyAfter: maybe { $0.i64() }, withPayload: bool()))
         case .showReply:
             .showReply(ShowReply(execution: execution(), history: array(max: 5) {
                 HistoryEntry(seq: $0.i64(), at: $0.i64(), kind: $0.string(), recordId: $0.maybe { $0.int() },
-                             summary: $0.string(maxBytes: WireLimits.maxMessageBytes))
+                             summary: $0.string(maxBytes: WireLimits.maxMessageBytes),
+                             actor: $0.maybe { $0.string(maxBytes: WireLimits.maxActorBytes) })
             }, nextHistoryAfter: maybe { $0.i64() }, payload: maybe { $0.array(max: 16) { $0.int() } }))
-        case .actionRequest: .actionRequest(ActionRequest(action: action(), target: target(), force: bool()))
+        case .actionRequest:
+            .actionRequest(ActionRequest(action: action(), target: target(), force: bool(),
+                                         actor: maybe { $0.string(maxBytes: WireLimits.maxActorBytes) }))
         case .actionReply:
             .actionReply(ActionReply(matched: int(), changed: int(), failures: array {
                 ActionFailure(executionId: $0.i64(), code: $0.int(), message: $0.string(maxBytes: WireLimits.maxMessageBytes))
@@ -146,7 +154,15 @@ struct Arbitrary<R: RandomNumberGenerator> {
                 counts: array(max: 6) { StatusCount(status: $0.int(in: 1...5), parkReason: $0.int(in: 0...4), count: $0.int()) },
                 services: array { ServiceStats(service: $0.string(), paused: $0.bool(), inFlight: $0.int(), waitingFetches: $0.int()) },
                 recordsAccepted: int(), recordsDuplicate: int(), recordsStale: int(), recordsRejected: int(),
-                successesNotHeld: int(), commandsDispatched: int(), leasesExpired: int(), uptimeMs: int()))
+                successesNotHeld: int(), commandsDispatched: int(), leasesExpired: int(), uptimeMs: int(),
+                dueNow: maybe { $0.int() },
+                overview: maybe { gen in
+                    Overview(
+                        bucketMs: gen.int(), since: gen.i64(),
+                        series: gen.array(max: 3) { ServiceSeries(service: $0.string(), counts: $0.array(max: 24) { $0.int() }) },
+                        topErrorsHour: gen.array(max: 3) { ErrorCount(code: $0.string(), count: $0.int()) },
+                        topErrorsDay: gen.array(max: 3) { ErrorCount(code: $0.string(), count: $0.int()) })
+                }))
         case .event:
             .event(Event(
                 seq: i64(), at: i64(), executionId: i64(), kind: string(), status: int(in: 1...5),

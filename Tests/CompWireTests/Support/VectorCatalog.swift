@@ -148,6 +148,16 @@ enum VectorCatalog {
         Invalid(name: "bad_target_discriminator", description: "ActionRequest whose target discriminator is 0 (1...3)",
                 bytes: Bytes.frame(type: 0x34, body: Bytes.body { $0.u8(1).u8(0).i64(42).noTags() }),
                 code: .invalidField),
+        Invalid(name: "actor_over_limit", description: "ActionRequest whose actor (tag 2) is 129 bytes (maxActorBytes is 128)",
+                bytes: Bytes.frame(type: 0x34, body: Bytes.body { body in
+                    body.u8(2).u8(1).i64(41)
+                    body.u16(1).u16(2).u32(4 + 129).string(String(repeating: "a", count: 129))
+                }), code: .limitExceeded, field: "ActionRequest.actor"),
+        Invalid(name: "bad_list_sort", description: "ListRequest whose sort (tag 1) is 2 (0...1)",
+                bytes: Bytes.frame(type: 0x30, body: Bytes.body { body in
+                    body.u32(0).noTags().i64(0).u16(10)
+                    body.u16(1).u16(1).u32(1).u8(2)
+                }), code: .invalidField, field: "ListRequest.sort"),
         Invalid(name: "duplicate_tag", description: "record with correlationId (tag 1) twice",
                 bytes: Bytes.frame(type: 0x10, body: Bytes.body { body in
                     body.u32(1)
