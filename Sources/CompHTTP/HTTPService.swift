@@ -20,22 +20,28 @@ public struct HTTPService: Service, CustomStringConvertible {
     let address: HTTPAddress
     let probes: BrokerProbes
     let registry: PrometheusCollectorRegistry
+    let access: HTTPAccess
     let logger: Logger
 
-    /// The HTTP side on `address`, reading the broker through `probes` and exporting `registry`.
-    public init(address: HTTPAddress, probes: BrokerProbes, registry: PrometheusCollectorRegistry, logger: Logger) {
+    /// The HTTP side on `address`, reading the broker through `probes`, exporting `registry`, admitting
+    /// callers as `access` says (default: no tokens, every caller the local operator).
+    public init(address: HTTPAddress, probes: BrokerProbes, registry: PrometheusCollectorRegistry,
+                access: HTTPAccess = .local(), logger: Logger) {
         self.address = address
         self.probes = probes
         self.registry = registry
+        self.access = access
         self.logger = logger
     }
 
     public var description: String { "http" }
 
-    /// The router of the probe and metrics endpoints and the API; any other path is 404.
-    static func router(probes: BrokerProbes, registry: PrometheusCollectorRegistry) throws -> Router<HTTPContext> {
+    /// The router of the probe and metrics endpoints, the login page and the API; any other path is 404.
+    static func router(probes: BrokerProbes, registry: PrometheusCollectorRegistry, access: HTTPAccess) throws -> Router<HTTPContext> {
         let router = Router(context: HTTPContext.self)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: AuthMiddleware(access: access))  // before every route: it guards those added after it
+        LoginPage.addRoutes(to: router, access: access)
         router.get("healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
@@ -66,9 +72,12 @@ public struct HTTPService: Service, CustomStringConvertible {
     public func run() async throws {
         let running = RunningFlag()
         let app = Application(
-            router: try Self.router(probes: probes, registry: registry),
+            router: try Self.router(probes: probes, registry: registry, access: access),
             configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil),
-            onServerRunning: { _ in running.value.store(true, ordering: .relaxed) },
+            onServerRunning: { [logger, address, access] _ in
+                running.value.store(true, ordering: .relaxed)
+                logger.notice("HTTP serving on \(address): \(access.startDescription)")
+            },
             logger: logger)
         do {
             try await app.run()

@@ -7,6 +7,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 /// `compd`: the compensation broker.
 @main
@@ -56,12 +57,19 @@ struct Compd: AsyncParsableCommand {
         for name in settings.unknownVariables {
             logger.warning("ignoring environment variable \(name): no setting has that name (see compd --help)")
         }
+        for warning in settings.warnings { logger.warning("\(warning)") }
+        // SIGHUP reloads the HTTP tokens file (and only logs without one); trapped before anything
+        // serves, so that a SIGHUP sent once compd answers never ends it.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let registry = PrometheusCollectorRegistry()
         if settings.http != nil { MetricsSystem.bootstrap(Self.metricsFactory(registry)) }
         let broker: Broker
         do {
             broker = try Broker(config: settings.broker, logger: logger) { probes in
-                settings.http.map { [HTTPService(address: $0, probes: probes, registry: registry, logger: logger)] } ?? []
+                let reloader = TokenReloader(access: settings.access, hangups: hangups, logger: logger)
+                guard let http = settings.http else { return [reloader] }
+                return [HTTPService(address: http, probes: probes, registry: registry, access: settings.access, logger: logger),
+                        reloader]
             }
         } catch {
             logger.critical("cannot start: \(error)")

@@ -11,6 +11,8 @@ enum Setting: String, CaseIterable {
     case listen
     case events
     case http
+    case httpTokens = "http-tokens"
+    case metricsPublic = "metrics-public"
     case sync
     case maxRetries = "max-retries"
     case minBackoff = "min-backoff"
@@ -43,6 +45,8 @@ enum Setting: String, CaseIterable {
         switch self {
         case .data: "dir"
         case .listen, .events, .http: "address"
+        case .httpTokens: "file"
+        case .metricsPublic: "true|false"
         case .sync: "full|normal"
         case .maxRetries, .inFlight: "count"
         case .minBackoff, .maxBackoff, .executionTimeout, .retention: "duration"
@@ -58,7 +62,9 @@ enum Setting: String, CaseIterable {
         case .data: "Directory of the SQLite journal."
         case .listen: "Request socket address (raw REP); repeat the option, or separate addresses with commas, to listen on several."
         case .events: "Event socket address (PUB), or `off`."
-        case .http: "HTTP address (health, readiness, metrics), or `off`; loopback only until HTTP tokens exist."
+        case .http: "HTTP address (health, readiness, metrics, API, console), or `off`; loopback only without --http-tokens."
+        case .httpTokens: "File of HTTP tokens, one `name role token` a line (role viewer or operator); SIGHUP reloads it."
+        case .metricsPublic: "With --http-tokens: whether /metrics answers without a token."
         case .sync: "full: an ack means durable; normal: faster, may lose the last commits on power loss."
         case .maxRetries: "Default retries after the first failure."
         case .minBackoff: "Default first retry delay (raising it lifts a lower default max-backoff)."
@@ -80,7 +86,9 @@ enum Setting: String, CaseIterable {
         case .data: "a non-empty path"
         case .listen, .events: "a nanomsg address such as tcp://127.0.0.1:7450 or ipc:///tmp/compd.ipc"
             + (self == .events ? ", or off" : "")
-        case .http: "host:port on a loopback address (127.0.0.1:7480, [::1]:7480, localhost:7480), or off"
+        case .http: "host:port (127.0.0.1:7480, [::1]:7480, localhost:7480; any address only with http-tokens), or off"
+        case .httpTokens: "a readable file of `name role token` lines, tokens of at least \(TokenFile.minimumTokenLength) characters, or empty for none"
+        case .metricsPublic: "true or false"
         case .sync: "full or normal"
         case .maxRetries: "an integer in 0...\(RetrySpec.maxRetriesLimit)"
         case .minBackoff: "\(durations), at most \(spanLimit)"
@@ -104,6 +112,8 @@ enum Setting: String, CaseIterable {
         case .listen: config.listenAddresses.joined(separator: ",")
         case .events: config.eventsAddress ?? "off"
         case .http: HTTPAddress.defaultAddress.description
+        case .httpTokens: "none (loopback only, every caller the local operator)"
+        case .metricsPublic: "false"
         case .sync: config.sync.rawValue
         case .maxRetries: "\(spec.maxRetries)"
         case .minBackoff: format(spec.minBackoff)

@@ -15,6 +15,10 @@ struct Settings {
     let broker: BrokerConfig
     /// Where the HTTP side listens; nil when it is off.
     let http: HTTPAddress?
+    /// Who may use the HTTP side: the tokens of `--http-tokens`, or the local operator without one.
+    let access: HTTPAccess
+    /// Warnings about the settings to log once logging runs (a tokens file others may read).
+    let warnings: [String]
     /// The lowest level logged.
     let logLevel: Logger.Level
     /// Environment variables that start with `COMPD_` but name no setting (warned about, not refused:
@@ -52,13 +56,30 @@ struct Settings {
         if let text: Text = try source.value(.http, valid: { $0.value == "off" || HTTPAddress($0.value) != nil }) {
             http = text.value == "off" ? nil : HTTPAddress(text.value)
         }
-        if let http, !http.isLoopback {
-            throw SettingsError("""
-                refusing http \(http): not a loopback address. Until HTTP tokens exist, compd serves HTTP only \
-                on loopback (127.0.0.0/8, ::1, localhost); use --http 127.0.0.1:PORT, or --http off
-                """)
+        var warnings: [String] = []
+        let metricsPublic: Flag? = try source.value(.metricsPublic)
+        if let path: Text = try source.value(.httpTokens), !path.value.isEmpty {  // empty: no tokens file
+            let file: TokenFile
+            do { file = try TokenFile(path: path.value) } catch {
+                throw SettingsError("invalid http-tokens file \(error)")
+            }
+            if file.table.entries.isEmpty {
+                warnings.append("HTTP tokens file \(path.value) holds no tokens: every HTTP request but the probes is refused")
+            }
+            if let warning = TokenFile.permissionWarning(path: path.value) { warnings.append(warning) }
+            access = .tokens(path: path.value, file: file, metricsPublic: metricsPublic?.value ?? false)
+        } else {
+            if let http, !http.isLoopback {
+                throw SettingsError("""
+                    refusing http \(http): not a loopback address. Without --http-tokens, compd serves HTTP only \
+                    on loopback (127.0.0.0/8, ::1, localhost); use --http 127.0.0.1:PORT, --http off, or give \
+                    --http-tokens FILE
+                    """)
+            }
+            access = .local()
         }
         self.http = http
+        self.warnings = warnings
         if let sync: Sync = try source.value(.sync) { config.sync = sync.mode }
         var spec = config.defaultSpec
         if let retries: Integer = try source.value(.maxRetries, valid: { (0...RetrySpec.maxRetriesLimit).contains($0.value) }) {
@@ -161,6 +182,19 @@ private struct Span: ExpressibleByConfigString {
         span = .milliseconds(Int64(ms))
     }
     var description: String { DurationText.format(milliseconds: UInt64(span.milliseconds)) }
+}
+
+/// A yes/no setting: `true` or `false`, any case.
+private struct Flag: ExpressibleByConfigString {
+    let value: Bool
+    init?(configString: String) {
+        switch configString.lowercased() {
+        case "true": value = true
+        case "false": value = false
+        default: return nil
+        }
+    }
+    var description: String { "\(value)" }
 }
 
 /// A log level, any case.
