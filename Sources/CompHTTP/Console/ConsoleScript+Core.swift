@@ -142,7 +142,7 @@ function renderNav() {
   const views = app.stats && app.stats.views;
   nav.replaceChildren(
     h('a', {href: '/', class: location.pathname === '/' ? 'active' : null, 'data-view': 'overview'}, 'Overview'),
-    VIEWS.map(view => {
+    ...VIEWS.map(view => {
       const count = views ? view.count(views) : null;
       return h('a', {href: '/executions?' + view.query, 'data-view': view.key,
                      class: current && current.key === view.key ? 'active' : null},

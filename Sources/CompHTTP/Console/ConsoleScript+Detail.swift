@@ -100,7 +100,7 @@ function detailPage(main, id) {
     const e = data.execution;
     const lease = e.lease ? facts([['holder', e.lease.holder], ['until', when(e.lease.until, true)], ['token', String(e.lease.token)]])
                           : h('p', {class: 'muted', id: 'lease'}, 'not leased');
-    const payload = data.payload
+    const payload = data.payload && data.payload.bytes > 0
       ? [h('p', {class: 'muted'}, data.payload.bytes + ' bytes, ' + data.payload.encoding), h('pre', {id: 'payload'}, data.payload.data)]
       : h('p', {class: 'muted', id: 'payload'}, e.payloadBytes ? e.payloadBytes + ' bytes (not shown)' : 'none');
     const act = async (action, body, label) => {

@@ -29,8 +29,8 @@ function filterObject(search) {
 function filterForm(params) {
   const text = (name, label, hint) => h('label', {}, label,
     h('input', {type: 'text', name: name, value: params.get(name) || '', placeholder: hint || '', autocomplete: 'off'}));
-  const choice = (name, label, options) => h('label', {}, label,
-    h('select', {name: name}, h('option', {value: ''}, 'any'),
+  const choice = (name, label, options, unset) => h('label', {}, label,
+    h('select', {name: name}, h('option', {value: ''}, unset || 'any'),
       options.map(([value, text]) => h('option', {value: value, selected: params.get(name) === value}, text))));
   const statuses = params.getAll('status');
   const form = h('form', {id: 'filter', class: 'filter'},
@@ -43,8 +43,8 @@ function filterForm(params) {
     choice('recoverable', 'Recoverable', [['unknown', 'unknown'], ['recoverable', 'recoverable'], ['unrecoverable', 'unrecoverable']]),
     text('since', 'Created since', '1h or 2026-11-30T06:00:00Z'), text('until', 'Created until', '10m or RFC 3339'),
     text('dueBefore', 'Next retry before', 'now, 5m or RFC 3339'),
-    choice('sort', 'Sort', [['newest', 'newest'], ['nextRetry', 'next retry']]),
-    choice('limit', 'Rows', [['20', '20'], ['50', '50'], ['100', '100'], ['200', '200']]),
+    choice('sort', 'Sort', [['nextRetry', 'next retry']], 'newest'),
+    choice('limit', 'Rows', [['20', '20'], ['100', '100'], ['200', '200']], '50'),
     h('div', {class: 'buttons'}, h('button', {type: 'submit', id: 'search'}, 'Search'), ' ',
       h('a', {href: '/executions', class: 'button'}, 'Clear')));
   form.addEventListener('submit', event => {

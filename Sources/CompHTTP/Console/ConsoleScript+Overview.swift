@@ -21,7 +21,7 @@ function failureChart(overview) {
   const x = i => left + (buckets === 1 ? 0 : i * (width - left - right) / (buckets - 1));
   const y = v => top + (height - top - bottom) * (1 - v / max);
   const since = Date.parse(overview.since);
-  const label = ms => new Date(ms).toISOString().slice(11, 16);
+  const label = ms => new Date(ms).toISOString().slice(5, 16).replace('T', ' ');
   const svg = h('svg', {viewBox: '0 0 ' + width + ' ' + height, class: 'chart', id: 'failures-chart', role: 'img',
                         'aria-label': 'failures over time per service'},
     h('line', {x1: left, y1: y(0), x2: width - right, y2: y(0), stroke: '#999'}),
