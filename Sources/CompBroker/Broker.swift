@@ -64,7 +64,8 @@ public final class Broker: Sendable {
         self.counters = counters
         self.metrics = metrics
         self.health = health
-        let events = EventSink(publisher: publisher)
+        let tap = EventTap()
+        let events = EventSink(publisher: publisher, tap: tap)
         let notices = NoticeLog(logger: logger)
         core = Core()
         do {
@@ -92,7 +93,7 @@ public final class Broker: Sendable {
         let gateway = BrokerGateway(core: core, admin: admin)
         ingress = Ingress(server: server, core: core, gateway: gateway, replies: replies, counters: counters,
                           config: config, logger: logger, notices: notices, metrics: metrics)
-        let probes = BrokerProbes(health: health, gateway: gateway) { [admin, counters, metrics, core, config, health] in
+        let probes = BrokerProbes(health: health, gateway: gateway, events: tap) { [admin, counters, metrics, core, config, health] in
             await Self.refreshGauges(admin: admin, counters: counters, metrics: metrics, core: core, config: config, health: health)
         }
         let services: [any Service] = makeServices(probes) + [

@@ -41,23 +41,29 @@ struct Replier: Sendable {
     }
 }
 
-/// Publishes events on the PUB socket, best effort; a no-op when events are off.
+/// Publishes events on the PUB socket, best effort, and to the in-process tap (the HTTP feed); a no-op
+/// when events are off and nobody listens on the tap.
 struct EventSink: Sendable {
     let publisher: EventPublisher?
+    /// The in-process listeners (the HTTP feed), if any.
+    var tap: EventTap? = nil
 
     /// Whether events go anywhere.
-    var isEnabled: Bool { publisher != nil }
+    var isEnabled: Bool { publisher != nil || tap?.hasListeners == true }
 
     /// Publishes one event; never blocks.
     func publish(_ event: Event) {
+        tap?.publish(.execution(event))
         guard let publisher else { return }
         try? publisher.publish(FrameCodec.encode(Frame(requestId: 0, message: .event(event))))
     }
 
     /// Publishes a service's pause (`paused`) or resume as a ServiceEvent; never blocks.
     func publishPaused(_ service: String, _ paused: Bool) {
-        guard let publisher else { return }
+        guard isEnabled else { return }
         let event = ServiceEvent(at: BrokerClock.wall().milliseconds, kind: paused ? "pause" : "resume", service: service)
+        tap?.publish(.service(event))
+        guard let publisher else { return }
         try? publisher.publish(FrameCodec.encode(Frame(requestId: 0, message: .serviceEvent(event))))
     }
 }

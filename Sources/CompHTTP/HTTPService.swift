@@ -62,6 +62,7 @@ public struct HTTPService: Service, CustomStringConvertible {
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         try API.register(on: router, gateway: probes.gateway)
+        Console.addRoutes(to: router, probes: probes, stats: { [gateway = probes.gateway] in await FeedStats.json(gateway: gateway) })
         return router
     }
 

@@ -1,3 +1,5 @@
+import CompClient
+import CompWire
 import Foundation
 import Testing
 
@@ -78,7 +80,7 @@ struct AuthTests {
         #expect(broker.stop() == 0)
     }
 
-    @Test("a viewer reads and gets 403 `forbidden` for an action; an operator's action passes the check")
+    @Test("a viewer reads (200) and gets 403 `forbidden` for every action; an operator acts; whoami names each")
     func roles() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -86,19 +88,44 @@ struct AuthTests {
         let operatorToken = Self.newToken()
         try writeTokens("bob viewer \(viewer)\nalice operator \(operatorToken)  # on call\n", to: directory.path + "/tokens")
         let (broker, base) = try await startBroker(directory, extra: ["--http-tokens", directory.path + "/tokens"])
+        let reply = try broker.reporter().send([failureRecord(eventId: "auth-roles")])
+        #expect(reply.first?.status == .accepted)
+        let json = ["Content-Type": "application/json"]
 
+        let list = try await httpExchange("GET", base + "/api/v1/executions?limit=10", headers: bearer(viewer))
+        #expect(list.status == 200, "\(list.body)")
+        let executions = try #require(list.json?["executions"] as? [[String: Any]], "\(list.body)")
+        let id = try #require(executions.first?["id"] as? Int, "\(list.body)")
+        #expect(try await httpExchange("GET", base + "/api/v1/stats", headers: bearer(viewer)).status == 200)
+        #expect(try await httpExchange("GET", base + "/api/v1/executions/\(id)", headers: bearer(viewer)).status == 200)
         #expect(try await httpExchange("GET", base + "/metrics", headers: bearer(viewer)).status == 200)
-        for path in ["/api/v1/executions/1/actions", "/api/v1/actions", "/api/v1/services/orders/pause"] {
-            let denied = try await httpExchange("POST", base + path, headers: bearer(viewer).merging(["Content-Type": "application/json"]) { $1 },
-                                                body: #"{"action":"discard","filter":{}}"#)
-            #expect(denied.status == 403, "\(path): \(denied.status) \(denied.body)")
+        let whoViewer = try await httpExchange("GET", base + "/api/v1/whoami", headers: bearer(viewer))
+        #expect(whoViewer.json?["name"] as? String == "bob" && whoViewer.json?["role"] as? String == "viewer", "\(whoViewer.body)")
+        let whoOperator = try await httpExchange("GET", base + "/api/v1/whoami", headers: bearer(operatorToken))
+        #expect(whoOperator.json?["name"] as? String == "alice" && whoOperator.json?["role"] as? String == "operator", "\(whoOperator.body)")
+
+        let actions: [(path: String, body: String)] = [
+            ("/api/v1/executions/\(id)/actions", #"{"action":"discard"}"#),
+            ("/api/v1/actions", #"{"action":"discard","filter":{"service":"orders"}}"#),
+            ("/api/v1/actions", #"{"action":"discard","filter":{"service":"orders"},"dryRun":true}"#),
+            ("/api/v1/services/orders/pause", "{}"),
+        ]
+        for action in actions {
+            let denied = try await httpExchange("POST", base + action.path, headers: bearer(viewer).merging(json) { $1 }, body: action.body)
+            #expect(denied.status == 403, "\(action.path): \(denied.status) \(denied.body)")
             #expect(denied.header("Content-Type") == "application/problem+json")
             #expect(denied.json?["code"] as? String == "forbidden", "\(denied.body)")
             #expect((denied.json?["detail"] as? String)?.contains("bob") == true, "\(denied.body)")
-            let allowed = try await httpExchange("POST", base + path, headers: bearer(operatorToken).merging(["Content-Type": "application/json"]) { $1 },
-                                                 body: #"{"action":"discard","filter":{}}"#)
-            #expect(allowed.status != 401 && allowed.status != 403, "\(path): \(allowed.status) \(allowed.body)")
         }
+        let still = try await httpExchange("GET", base + "/api/v1/executions/\(id)", headers: bearer(viewer))
+        #expect(((still.json?["execution"] as? [String: Any])?["status"] as? String) == "failed", "\(still.body)")
+
+        let acted = try await httpExchange("POST", base + "/api/v1/executions/\(id)/actions", headers: bearer(operatorToken).merging(json) { $1 },
+                                           body: #"{"action":"discard"}"#)
+        #expect(acted.status == 200, "\(acted.status) \(acted.body)")
+        #expect(acted.json?["changed"] as? Int == 1, "\(acted.body)")
+        let after = try await httpExchange("GET", base + "/api/v1/executions/\(id)", headers: bearer(viewer))
+        #expect(((after.json?["execution"] as? [String: Any])?["status"] as? String) == "discarded", "\(after.body)")
         #expect(broker.log.contains("(1 operator, 1 viewer)"), "\(broker.log)")
         #expect(broker.stop() == 0)
     }
@@ -242,6 +269,9 @@ struct AuthTests {
         let (broker, base) = try await startBroker(directory, extra: [])
         #expect(broker.log.contains("no --http-tokens: loopback only, every caller is the operator `local`"), "\(broker.log)")
         #expect(try await httpExchange("GET", base + "/metrics").status == 200)
+        let who = try await httpExchange("GET", base + "/api/v1/whoami")
+        #expect(who.status == 200)
+        #expect(who.json?["name"] as? String == "local" && who.json?["role"] as? String == "operator", "\(who.body)")
         let login = try await httpExchange("GET", base + "/login")
         #expect(login.status == 303)
         #expect(login.header("Location") == "/")
