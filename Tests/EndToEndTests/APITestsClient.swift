@@ -28,14 +28,8 @@ struct APIBroker {
 
     /// Starts compd on `directory` with HTTP on; returns once `/healthz` answers.
     static func start(_ directory: TemporaryDirectory, extra: [String] = []) async throws -> APIBroker {
-        let port = try freeLoopbackPort()
-        let broker = BrokerProcess(dataDirectory: directory.path + "/data",
-                                   extraArguments: ["--http", "127.0.0.1:\(port)"] + extra, logDirectory: directory.path)
-        try broker.start()
-        let base = "http://127.0.0.1:\(port)"
-        guard await poll(30, { (try? await httpGet(base + "/healthz"))?.status == 200 }) else {
-            throw TestFailure("no HTTP on \(base): \(broker.log)")
-        }
+        let (broker, base, _) = try await startHTTPBroker(dataDirectory: directory.path + "/data",
+                                                          logDirectory: directory.path, extra: extra)
         return APIBroker(broker: broker, base: base)
     }
 

@@ -8,12 +8,7 @@ import Testing
 struct ConsoleTests {
     /// A compd with HTTP on a free loopback port, once `/healthz` answers; returns it and the port.
     private func startBroker(_ directory: TemporaryDirectory) async throws -> (BrokerProcess, Int) {
-        let port = try freeLoopbackPort()
-        let broker = BrokerProcess(dataDirectory: directory.path + "/data", extraArguments: ["--http", "127.0.0.1:\(port)"],
-                                   logDirectory: directory.path)
-        try broker.start()
-        let up = await poll(30) { (try? await httpGet("http://127.0.0.1:\(port)/healthz"))?.status == 200 }
-        guard up else { throw TestFailure("no HTTP on port \(port): \(broker.log)") }
+        let (broker, _, port) = try await startHTTPBroker(dataDirectory: directory.path + "/data", logDirectory: directory.path)
         return (broker, port)
     }
 

@@ -8,13 +8,8 @@ import Testing
 struct HTTPTests {
     /// A compd with HTTP on a free loopback port; returns it and the base URL once `/healthz` answers.
     private func startBroker(_ directory: TemporaryDirectory, extra: [String] = []) async throws -> (BrokerProcess, String) {
-        let port = try freeLoopbackPort()
-        let broker = BrokerProcess(dataDirectory: directory.path + "/data", extraArguments: ["--http", "127.0.0.1:\(port)"] + extra,
-                                   logDirectory: directory.path)
-        try broker.start()
-        let base = "http://127.0.0.1:\(port)"
-        let up = await poll(30) { (try? await httpGet(base + "/healthz"))?.status == 200 }
-        guard up else { throw TestFailure("no HTTP on \(base): \(broker.log)") }
+        let (broker, base, _) = try await startHTTPBroker(dataDirectory: directory.path + "/data",
+                                                          logDirectory: directory.path, extra: extra)
         return (broker, base)
     }
 

@@ -76,3 +76,24 @@ struct PrometheusText {
     /// Whether any sample's series starts with `prefix`.
     func has(_ prefix: String) -> Bool { samples.contains { $0.series.hasPrefix(prefix) } }
 }
+
+/// A compd with HTTP on a free loopback port, started and answering `/healthz`.
+///
+/// - Parameters:
+///   - dataDirectory: its `--data`.
+///   - logDirectory: where its log goes.
+///   - host: the address it listens on (the base URL always goes through 127.0.0.1).
+///   - extra: more arguments.
+/// - Returns: the process, the base URL and the port.
+func startHTTPBroker(dataDirectory: String, logDirectory: String, host: String = "127.0.0.1",
+                     extra: [String] = []) async throws -> (broker: BrokerProcess, base: String, port: Int) {
+    let port = try freeLoopbackPort()
+    let broker = BrokerProcess(dataDirectory: dataDirectory, extraArguments: ["--http", "\(host):\(port)"] + extra,
+                               logDirectory: logDirectory)
+    try broker.start()
+    let base = "http://127.0.0.1:\(port)"
+    guard await poll(30, { (try? await httpGet(base + "/healthz"))?.status == 200 }) else {
+        throw TestFailure("no HTTP on \(base): \(broker.log)")
+    }
+    return (broker, base, port)
+}
