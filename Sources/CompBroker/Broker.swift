@@ -33,11 +33,14 @@ public final class Broker: Sendable {
     ///   - config: the settings.
     ///   - logger: where the broker logs.
     ///   - signals: whether SIGTERM and SIGINT shut the broker down gracefully (compd: yes; tests: no).
+    ///   - notifiers: what answers `NotificationsRequest` (compd's notifier service); nil: no notifiers
+    ///     (the reply lists none).
     ///   - services: more services for the group (compd's HTTP server), made with the broker's probes;
     ///     they start first and stop last, so probes see the shutdown.
     /// - Throws: `BrokerError` when the configuration is invalid, the directory is locked by another
     ///   compd, the database cannot be opened, or an address cannot be bound.
     public init(config: BrokerConfig, logger: Logger, handleSignals: Bool = true,
+                notifiers: (any NotifierStatusSource)? = nil,
                 services makeServices: (BrokerProbes) -> [any Service] = { _ in [] }) throws(BrokerError) {
         try config.validate()
         self.config = config
@@ -90,7 +93,7 @@ public final class Broker: Sendable {
         admin = AdminReader(
             open: { try JournalReader(path: path) }, core: core, counters: counters, config: config,
             startedAt: BrokerClock.wall(), logger: logger)
-        let gateway = BrokerGateway(core: core, admin: admin)
+        let gateway = BrokerGateway(core: core, admin: admin, notifiers: notifiers)
         ingress = Ingress(server: server, core: core, gateway: gateway, replies: replies, counters: counters,
                           config: config, logger: logger, notices: notices, metrics: metrics)
         let probes = BrokerProbes(health: health, gateway: gateway, events: tap) { [admin, counters, metrics, core, config, health] in

@@ -1,30 +1,32 @@
 import CompModel
 import CompWire
 
-/// The broker's one door for operator requests: list, show, stats, timeline and actions, as wire
+/// The broker's one door for operator requests: list, show, stats, timeline, notifications and actions, as wire
 /// messages in and wire messages out. The nanomsg ingress and the HTTP side both go through it, so an
 /// operator request is checked, routed (reads to the admin reader's thread, actions to the core, bulk
 /// actions to the admin reader in slices) and answered the same way whichever side it came from.
 public struct BrokerGateway: Sendable {
     private let core: Core
     private let admin: AdminReader
+    private let notifiers: (any NotifierStatusSource)?
 
-    init(core: Core, admin: AdminReader) {
+    init(core: Core, admin: AdminReader, notifiers: (any NotifierStatusSource)? = nil) {
         self.core = core
         self.admin = admin
+        self.notifiers = notifiers
     }
 
-    /// Whether the gateway answers `message` (a list, show, stats, timeline or action request).
+    /// Whether the gateway answers `message` (a list, show, stats, timeline, notifications or action request).
     public static func serves(_ message: Message) -> Bool {
         switch message {
-        case .listRequest, .showRequest, .statsRequest, .timelineRequest, .actionRequest: true
+        case .listRequest, .showRequest, .statsRequest, .timelineRequest, .notificationsRequest, .actionRequest: true
         default: false
         }
     }
 
     /// Answers an operator request: the reply message (`listReply`, `showReply`, `statsReply`,
-    /// `timelineReply`, `actionReply`), or an `error` with the protocol's stable code (also for a
-    /// message that is not an operator request).
+    /// `timelineReply`, `notificationsReply`, `actionReply`), or an `error` with the protocol's stable
+    /// code (also for a message that is not an operator request).
     public func request(_ message: Message) async -> Message {
         await withCheckedContinuation { continuation in
             submit(message) { continuation.resume(returning: $0) }
@@ -32,11 +34,15 @@ public struct BrokerGateway: Sendable {
     }
 
     /// Routes `message` and calls `reply` exactly once with the answer, on the thread that produced it
-    /// (the admin reader's, the core's, or the caller's for a request refused at once).
+    /// (the admin reader's, the core's, a task's for notifications, or the caller's for a request
+    /// refused at once).
     func submit(_ message: Message, reply: @escaping @Sendable (Message) -> Void) {
         switch message {
         case .listRequest, .showRequest, .statsRequest, .timelineRequest:
             admin.submit(.query(message, reply))
+        case .notificationsRequest:
+            guard let notifiers else { return reply(.notificationsReply(NotificationsReply(notifiers: []))) }
+            Task { reply(.notificationsReply(NotificationsReply(notifiers: await notifiers.notifierStatuses()))) }
         case .actionRequest(let request):
             action(request, reply)
         default:

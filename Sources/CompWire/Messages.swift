@@ -20,6 +20,8 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case statsReply = 0x37
     case timelineRequest = 0x38
     case timelineReply = 0x39
+    case notificationsRequest = 0x3A
+    case notificationsReply = 0x3B
     case event = 0x40
     case serviceEvent = 0x41
     case error = 0x7F
@@ -64,6 +66,8 @@ public enum Message: Hashable, Sendable {
     case statsReply(StatsReply)
     case timelineRequest(TimelineRequest)
     case timelineReply(TimelineReply)
+    case notificationsRequest(NotificationsRequest)
+    case notificationsReply(NotificationsReply)
     case event(Event)
     case serviceEvent(ServiceEvent)
     case error(ErrorReply)
@@ -91,6 +95,8 @@ public enum Message: Hashable, Sendable {
         case .statsReply: .statsReply
         case .timelineRequest: .timelineRequest
         case .timelineReply: .timelineReply
+        case .notificationsRequest: .notificationsRequest
+        case .notificationsReply: .notificationsReply
         case .event: .event
         case .serviceEvent: .serviceEvent
         case .error: .error

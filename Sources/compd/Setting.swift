@@ -23,6 +23,7 @@ enum Setting: String, CaseIterable {
     case maxFrameBytes = "max-frame-bytes"
     case retention
     case logLevel = "log-level"
+    case logFormat = "log-format"
 
     /// The setting a name from the command line or the config file spells: dashes or underscores,
     /// any case (`max-retries`, `max_retries`, `MAX_RETRIES`).
@@ -53,6 +54,7 @@ enum Setting: String, CaseIterable {
         case .jitter: "permille"
         case .maxFrameBytes: "bytes"
         case .logLevel: "level"
+        case .logFormat: "text|json"
         }
     }
 
@@ -75,6 +77,7 @@ enum Setting: String, CaseIterable {
         case .maxFrameBytes: "Largest frame accepted and sent."
         case .retention: "How long finished executions are kept."
         case .logLevel: "Lowest level logged to standard error."
+        case .logFormat: "text: one line of text per entry; json: one JSON object per line (ts, level, label, source, message, then every metadata key)."
         }
     }
 
@@ -99,6 +102,7 @@ enum Setting: String, CaseIterable {
         case .maxFrameBytes: "an integer in \(BrokerConfig.minFrameBytes)...\(WireLimits.maxFrameBytes)"
         case .retention: "\(durations), at least 24h (the dedupe window)"
         case .logLevel: "one of trace, debug, info, notice, warning, error, critical"
+        case .logFormat: "text or json"
         }
     }
 
@@ -124,6 +128,7 @@ enum Setting: String, CaseIterable {
         case .maxFrameBytes: "\(config.maxFrameBytes)"
         case .retention: format(config.retention)
         case .logLevel: "info"
+        case .logFormat: LogFormat.text.rawValue
         }
     }
 

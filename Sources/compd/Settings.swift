@@ -21,6 +21,8 @@ struct Settings {
     let warnings: [String]
     /// The lowest level logged.
     let logLevel: Logger.Level
+    /// How log lines are written.
+    let logFormat: LogFormat
     /// Environment variables that start with `COMPD_` but name no setting (warned about, not refused:
     /// the environment is inherited).
     let unknownVariables: [String]
@@ -107,9 +109,11 @@ struct Settings {
         }
         if let retention: Span = try source.value(.retention, valid: { $0.span >= .seconds(24 * 3600) }) { config.retention = retention.span }
         let level: Level? = try source.value(.logLevel)
+        let format: Format? = try source.value(.logFormat)
         do { try config.validate() } catch { throw SettingsError("\(error)") }
         broker = config
         logLevel = level?.level ?? .info
+        logFormat = format?.format ?? .text
         let known = Set(Setting.allCases.map(\.environmentName)).union(["COMPD_CONFIG"])
         unknownVariables = environment.keys.filter { $0.hasPrefix("COMPD_") && !known.contains($0) }.sorted()
     }
@@ -205,6 +209,16 @@ private struct Level: ExpressibleByConfigString {
         self.level = level
     }
     var description: String { level.rawValue }
+}
+
+/// A log format, any case.
+private struct Format: ExpressibleByConfigString {
+    let format: LogFormat
+    init?(configString: String) {
+        guard let format = LogFormat(rawValue: configString.lowercased()) else { return nil }
+        self.format = format
+    }
+    var description: String { format.rawValue }
 }
 
 /// A sync mode, any case.

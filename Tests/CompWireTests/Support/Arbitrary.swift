@@ -177,6 +177,16 @@ struct Arbitrary<R: RandomNumberGenerator> {
                     summary: $0.string(maxBytes: WireLimits.maxMessageBytes)))
             }, omittedExecutions: maybe { $0.int() }, omittedEntries: maybe { $0.int() }))
         case .serviceEvent: .serviceEvent(ServiceEvent(at: i64(), kind: string(), service: string()))
+        case .notificationsRequest: .notificationsRequest(NotificationsRequest())
+        case .notificationsReply:
+            .notificationsReply(NotificationsReply(notifiers: array(max: 3) { gen in
+                NotifierStatus(
+                    name: gen.string(), kind: gen.string(), target: gen.string(maxBytes: WireLimits.maxMessageBytes),
+                    events: gen.array(max: 4) { $0.string() }, services: gen.array(max: 4) { $0.string() },
+                    cursorSeq: gen.i64(), headSeq: gen.i64(), pending: gen.int(), sent: gen.int(), retried: gen.int(),
+                    dropped: gen.int(), lastError: gen.maybe { $0.string(maxBytes: WireLimits.maxMessageBytes) },
+                    lastErrorAt: gen.maybe { $0.i64() }, oldestPendingAgeMs: gen.maybe { $0.int() })
+            }))
         case .error: .error(ErrorReply(code: int(), message: string(maxBytes: WireLimits.maxMessageBytes)))
         }
     }

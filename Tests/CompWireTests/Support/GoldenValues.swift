@@ -249,6 +249,22 @@ enum GoldenValues {
                 entries: [TimelineEntry(executionId: 43, entry: HistoryEntry(
                     seq: 43, at: time - 600_000, kind: "failure", recordId: recordId + 1,
                     summary: "failure HTTP_503: payment gateway unavailable, retry at 2024-06-10T06:07:11.300Z"))])))),
+        Entry(name: "notifications_request", description: "NotificationsRequest (empty body: a tagged section with count 0)",
+              frame: Frame(requestId: 60, message: .notificationsRequest(NotificationsRequest()))),
+        Entry(name: "notifications_reply", description: "NotificationsReply: a webhook behind by 3 rows with 2 pending, retrying after a 503 (tags 1-3), and a Slack notifier for orders that is up to date (no tags)",
+              frame: Frame(requestId: 60, message: .notificationsReply(NotificationsReply(notifiers: [
+                NotifierStatus(
+                    name: "ops-hook", kind: "webhook", target: "https://hooks.example.com",
+                    events: ["failure_created", "retry_failed", "succeeded_after_retry", "parked"], services: [],
+                    cursorSeq: 96, headSeq: 99, pending: 2, sent: 40, retried: 3, dropped: 1,
+                    lastError: "HTTP 503 from https://hooks.example.com", lastErrorAt: time - 5_000,
+                    oldestPendingAgeMs: 12_000),
+                NotifierStatus(
+                    name: "slack-3f2a9c1d", kind: "slack", target: "https://hooks.slack.com", events: ["parked"],
+                    services: ["orders"], cursorSeq: 99, headSeq: 99, pending: 0, sent: 7, retried: 0, dropped: 0),
+              ])))),
+        Entry(name: "notifications_reply_empty", description: "NotificationsReply of a broker with no notifiers",
+              frame: Frame(requestId: 61, message: .notificationsReply(NotificationsReply(notifiers: [])))),
         Entry(name: "service_event", description: "ServiceEvent (request id 0): dispatch of service orders paused",
               frame: Frame(requestId: 0, message: .serviceEvent(ServiceEvent(at: time, kind: "pause", service: "orders")))),
         Entry(name: "event", description: "Event (request id 0): the failure result of execution 41's tenth retry parked it (exhausted)",

@@ -158,6 +158,17 @@ enum VectorCatalog {
                     body.u32(0).noTags().i64(0).u16(10)
                     body.u16(1).u16(1).u32(1).u8(2)
                 }), code: .invalidField, field: "ListRequest.sort"),
+        Invalid(name: "notifier_events_over_limit", description: "NotificationsReply whose notifier lists 1001 event kinds (maxSmallList is 1000)",
+                bytes: Bytes.frame(type: 0x3B, body: Bytes.body { body in
+                    body.u32(1).string("hook").string("webhook").string("http://127.0.0.1:9000").u32(1001)
+                }), code: .limitExceeded, field: "NotifierStatus.events"),
+        Invalid(name: "notifier_target_invalid_utf8", description: "NotificationsReply whose notifier target is 68 74 74 70 FF (not UTF-8)",
+                bytes: Bytes.frame(type: 0x3B, body: Bytes.body { body in
+                    body.u32(1).string("hook").string("webhook").lengthPrefixed([0x68, 0x74, 0x74, 0x70, 0xFF])
+                    body.u32(0).u32(0)
+                    for _ in 0..<6 { body.u64(0) }
+                    body.noTags().noTags()
+                }), code: .invalidUTF8, field: "NotifierStatus.target"),
         Invalid(name: "duplicate_tag", description: "record with correlationId (tag 1) twice",
                 bytes: Bytes.frame(type: 0x10, body: Bytes.body { body in
                     body.u32(1)
