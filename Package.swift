@@ -96,6 +96,11 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], linkerSettings: leanExecutable),
+        // Notifications: the pure model (what to send, storm control, bodies) in Model/.
+        .target(name: "CompNotify", dependencies: [
+            "CompModel", "CompJournal", "CompWire",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "compbench", dependencies: [
             "CompWire", "CompModel", "CompJournal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -111,6 +116,7 @@ let package = Package(
             "CompBroker", "CompJournal", "CompModel", "CompWire",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "CompNotifyTests", dependencies: ["CompNotify", "CompJournal", "CompModel"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CompClient", "CompWire", "CompModel", "CompTransport"]),
     ],
     swiftLanguageModes: [.v6]
