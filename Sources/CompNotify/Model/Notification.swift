@@ -138,3 +138,38 @@ public struct DigestFacts: Sendable, Equatable {
         self.errorCode = errorCode
     }
 }
+
+extension Notification {
+    /// The longest name and message in a compacted notification.
+    static let compactNameCharacters = 48
+    static let compactMessageCharacters = 160
+
+    /// This notification with every text cut short (names to 48 characters, the message to 160): for the rare
+    /// body that would pass `NotificationBody.maxBytes` because its texts are full of characters JSON escapes.
+    /// The idempotency key is kept whole.
+    func compacted() -> Notification {
+        func cut(_ text: String) -> String { ExecutionFacts.cut(text, to: Self.compactNameCharacters) }
+        var copy = self
+        switch content {
+        case .single(var facts):
+            facts.service = cut(facts.service)
+            facts.actor = facts.actor.map(cut)
+            if var execution = facts.execution {
+                execution.processor = cut(execution.processor)
+                execution.function = cut(execution.function)
+                execution.eventId = cut(execution.eventId)
+                execution.correlationId = cut(execution.correlationId)
+                execution.errorCode = cut(execution.errorCode)
+                execution.errorMessage = ExecutionFacts.cut(execution.errorMessage, to: Self.compactMessageCharacters)
+                facts.execution = execution
+            }
+            copy.content = .single(facts)
+        case .digest(var facts):
+            facts.service = cut(facts.service)
+            facts.function = cut(facts.function)
+            facts.errorCode = cut(facts.errorCode)
+            copy.content = .digest(facts)
+        }
+        return copy
+    }
+}

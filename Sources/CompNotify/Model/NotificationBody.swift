@@ -17,13 +17,18 @@ public enum NotificationBody {
     ///     no links.
     /// - Returns: UTF-8 JSON, keys sorted, the same bytes for the same arguments.
     public static func render(_ notification: Notification, for kind: NotifierKind, consoleURL: String) -> [UInt8] {
-        let value: JSONValue
+        let bytes = value(notification, for: kind, consoleURL: consoleURL).bytes
+        guard bytes.count > maxBytes else { return bytes }
+        // Only names full of characters JSON escapes 6-fold get here: cut every text shorter and render again.
+        return value(notification.compacted(), for: kind, consoleURL: consoleURL).bytes
+    }
+
+    private static func value(_ notification: Notification, for kind: NotifierKind, consoleURL: String) -> JSONValue {
         switch kind {
-        case .webhook: value = WebhookBody.value(notification, consoleURL: consoleURL)
-        case .slack: value = SlackBody.value(notification, consoleURL: consoleURL)
-        case .wecom: value = WeComBody.value(notification, consoleURL: consoleURL)
+        case .webhook: WebhookBody.value(notification, consoleURL: consoleURL)
+        case .slack: SlackBody.value(notification, consoleURL: consoleURL)
+        case .wecom: WeComBody.value(notification, consoleURL: consoleURL)
         }
-        return value.bytes
     }
 
     /// The console link of a notification: the execution's page, or the filtered list for a digest; nil for
