@@ -67,11 +67,13 @@ public final class Broker: Sendable {
         let tap = EventTap()
         let events = EventSink(publisher: publisher, tap: tap)
         let notices = NoticeLog(logger: logger)
+        let commits = CommitSignal()
         core = Core()
         do {
             try core.start { [config, logger] in
                 try CoreLoop(store: try Journal(options: options), config: config, counters: counters, events: events,
-                             logger: logger, notices: notices, clock: BrokerClock.moment, metrics: metrics, health: health)
+                             logger: logger, notices: notices, clock: BrokerClock.moment, metrics: metrics, health: health,
+                             commits: commits)
             }
         } catch {
             server.close()
@@ -93,7 +95,7 @@ public final class Broker: Sendable {
         let gateway = BrokerGateway(core: core, admin: admin)
         ingress = Ingress(server: server, core: core, gateway: gateway, replies: replies, counters: counters,
                           config: config, logger: logger, notices: notices, metrics: metrics)
-        let probes = BrokerProbes(health: health, gateway: gateway, events: tap) { [admin, counters, metrics, core, config, health] in
+        let probes = BrokerProbes(health: health, gateway: gateway, events: tap, commits: commits) { [admin, counters, metrics, core, config, health] in
             await Self.refreshGauges(admin: admin, counters: counters, metrics: metrics, core: core, config: config, health: health)
         }
         let services: [any Service] = makeServices(probes) + [

@@ -49,6 +49,8 @@ public struct BrokerProbes: Sendable {
     public let gateway: BrokerGateway
     /// The broker's events as they happen, for the HTTP feed (bounded per listener; never slows the core).
     public let events: EventTap
+    /// The journal's last committed seq, to wait on (notifiers follow the journal).
+    public let commits: CommitSignal
     /// Sets the gauges read from the broker's state (executions by status and park reason from the
     /// journal's status counts, queued records, leases in flight, journal and WAL size); call before
     /// exporting the metrics.

@@ -14,7 +14,7 @@ extension CoreLoop {
             apply(effects)
             return
         }
-        if case .setPaused(let service, let value, let done) = work, machine.isPaused(service) == value {
+        if case .setPaused(let service, let value, _, let done) = work, machine.isPaused(service) == value {
             done(.success(ActionOutcome(matched: 1, changed: 0, failures: [])))  // already so: no change
             return
         }
@@ -90,13 +90,13 @@ extension CoreLoop {
                     done(.failure(error))
                 }
             }
-        case .setPaused(let service, let value, let done):
-            units.append([.setPaused(service: service, paused: value)])
+        case .setPaused(let service, let value, let actor, let done):
+            units.append([.setPaused(service: service, paused: value, actor: actor)])
             finishers.append { [self] outcome in
                 switch outcome {
                 case .applied:
                     machine.setPaused(service, value)
-                    notices.paused(service, value)
+                    notices.paused(service, value, by: actor)
                     events.publishPaused(service, value)
                     done(.success(ActionOutcome(matched: 1, changed: 1, failures: [])))
                 case .failed(let error):

@@ -19,6 +19,8 @@ final class CoreLoop {
     let metrics: BrokerMetrics
     /// Where readiness probes read whether the journal commits.
     let health: BrokerHealth
+    /// Where followers of the journal (notifiers) learn that it moved.
+    let commits: CommitSignal
     /// What `health` was last told about the journal.
     private var publishedDegraded = false
 
@@ -28,7 +30,8 @@ final class CoreLoop {
     /// Builds the loop's state from the store: paused services, the lease index and the earliest expiry.
     init(store: any BrokerStore, config: BrokerConfig, counters: BrokerCounters, events: EventSink,
          logger: Logger, notices: NoticeLog? = nil, clock: @escaping @Sendable () -> Moment,
-         metrics: BrokerMetrics = BrokerMetrics(), health: BrokerHealth = BrokerHealth()) throws(JournalError) {
+         metrics: BrokerMetrics = BrokerMetrics(), health: BrokerHealth = BrokerHealth(),
+         commits: CommitSignal = CommitSignal()) throws(JournalError) {
         self.store = store
         self.config = config
         self.counters = counters
@@ -38,6 +41,7 @@ final class CoreLoop {
         self.clock = clock
         self.metrics = metrics
         self.health = health
+        self.commits = commits
         let at = clock()
         machine = DispatchMachine(
             config: .init(inFlightPerService: config.inFlightPerService,
@@ -113,6 +117,7 @@ final class CoreLoop {
             return
         }
         metrics.committed(nanoseconds: DispatchTime.now().uptimeNanoseconds &- started, records: records)
+        commits.committed(result.headSeq)
         let outcomes = zip(steps, result.units.dropFirst(requestUnits)).map { step, outcome in
             Self.stepOutcome(step, outcome)
         }

@@ -60,7 +60,7 @@ public struct BrokerGateway: Sendable {
             guard !service.isEmpty else {
                 return refuse(.invalidField, "ActionRequest.target.service: must not be empty")
             }
-            submit(.setPaused(service, request.action == .pause, answer), reply)
+            submit(.setPaused(service, request.action == .pause, actor: request.actor, answer), reply)
         case (.pause, _), (.resume, _), (_, .service):
             refuse(.invalidField, "ActionRequest.target: pause and resume take a service; other actions take an execution or a filter")
         case (let action, .execution(let id)):

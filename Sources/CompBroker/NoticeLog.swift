@@ -81,9 +81,9 @@ final class NoticeLog: Sendable {
     }
 
     /// Logs a service paused or resumed by an operator.
-    func paused(_ service: String, _ paused: Bool) {
+    func paused(_ service: String, _ paused: Bool, by actor: String?) {
         emit(.operatorAction, "operator action", [
-            "service": "\(service)", "action": "\(paused ? "pause" : "resume")", "by": "\(Self.operatorName)",
+            "service": "\(service)", "action": "\(paused ? "pause" : "resume")", "by": "\(actor ?? Journal.unknownActor)",
         ])
     }
 

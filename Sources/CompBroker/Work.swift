@@ -64,8 +64,9 @@ enum CoreWork: Sendable {
     /// An operator action on these executions (one slice, at most `Core.maxIdsPerSlice`), asked by `actor`
     /// (stored with the rows it writes; nil is stored as `Journal.unknownActor`).
     case operate([ExecutionID], OperatorAction, actor: String? = nil, Completion<ActionOutcome>)
-    /// Pause or resume a service.
-    case setPaused(String, Bool, Completion<ActionOutcome>)
+    /// Pause or resume a service, asked by `actor` (journaled with the row; nil is stored as
+    /// `Journal.unknownActor`).
+    case setPaused(String, Bool, actor: String? = nil, Completion<ActionOutcome>)
 
     /// Records carried, for the inbox bound.
     var recordCount: Int {
@@ -80,7 +81,7 @@ enum CoreWork: Sendable {
         case .fetch(_, let done): done(.failure(error))
         case .extend(_, _, _, let done): done(.failure(error))
         case .operate(_, _, _, let done): done(.failure(error))
-        case .setPaused(_, _, let done): done(.failure(error))
+        case .setPaused(_, _, _, let done): done(.failure(error))
         }
     }
 }

@@ -42,11 +42,15 @@ public struct GroupCommit: Sendable {
     public var units: [UnitOutcome]
     /// The state changes of the applied units, in journal order.
     public var changes: [StateChange]
+    /// The highest journal seq committed so far (after this commit); 0 for an empty journal. Readers of the
+    /// journal (notifiers) wait for it to move.
+    public var headSeq: Int64
 
     /// Creates a group commit result.
-    public init(units: [UnitOutcome], changes: [StateChange]) {
+    public init(units: [UnitOutcome], changes: [StateChange], headSeq: Int64 = 0) {
         self.units = units
         self.changes = changes
+        self.headSeq = headSeq
     }
 }
 

@@ -92,7 +92,7 @@ public final class Journal: JournalConnection, BrokerStore {
     ///   units lost the transaction; nothing of the batch happened then, and the journal's in-memory state
     ///   (next seq, paused services, count changes) is restored.
     public func commit(_ units: [[JournalCommand]], now: Timestamp) throws(JournalError) -> GroupCommit {
-        guard !units.isEmpty else { return GroupCommit(units: [], changes: []) }
+        guard !units.isEmpty else { return GroupCommit(units: [], changes: [], headSeq: nextSeq - 1) }
         var lost: [Int: JournalError] = [:]
         while true {
             switch try attempt(units, now: now, skipping: lost) {
@@ -145,7 +145,7 @@ public final class Journal: JournalConnection, BrokerStore {
             try store.flushCounts()
             try connection.execute("COMMIT")
             store.committed()
-            return .committed(GroupCommit(units: outcomes, changes: batch.changes))
+            return .committed(GroupCommit(units: outcomes, changes: batch.changes, headSeq: nextSeq - 1))
         } catch {
             restore()
             throw error
@@ -222,8 +222,10 @@ public final class Journal: JournalConnection, BrokerStore {
             return .extended(try extendLease(id, token: token, by: span, batch: &batch))
         case .operate(let id, let input, let actor):
             return .operated(try operate(id, input, actor: actor ?? Journal.unknownActor, batch: &batch))
-        case .setPaused(let service, let isPaused):
+        case .setPaused(let service, let isPaused, let actor):
             try store.setPaused(service: service, paused: isPaused)
+            try journalOnly(.service(service, paused: isPaused), recordId: nil, executionId: Self.serviceRowExecutionId,
+                            actor: actor ?? Journal.unknownActor, batch: &batch)
             if isPaused { paused.insert(service) } else { paused.remove(service) }
             return .paused
         }
@@ -248,20 +250,24 @@ public final class Journal: JournalConnection, BrokerStore {
         }
         try store.write(execution, previous: previous)
         nextSeq += 1
-        batch.changes.append(StateChange(seq: seq, at: batch.now, kind: body.kind.name, execution: execution))
+        batch.changes.append(StateChange(seq: seq, at: batch.now, kind: body.kind.name, execution: execution, actor: actor))
         return seq
     }
 
-    /// Journals a row that changes nothing (a stale result).
+    /// Journals a row that changes no execution (a stale result, a pause or resume).
     func journalOnly(
-        _ body: EntryBody, recordId: RecordID?, executionId: ExecutionID, batch: inout Batch
+        _ body: EntryBody, recordId: RecordID?, executionId: ExecutionID, actor: String? = nil, batch: inout Batch
     ) throws(JournalError) {
         let seq = nextSeq
         try store.append(
             seq: seq, recordId: recordId, executionId: executionId, at: batch.now, body: body,
-            summary: Summary.line(body, after: nil, seq: seq))
+            summary: Summary.line(body, after: nil, seq: seq), actor: actor)
         nextSeq += 1
     }
+
+    /// The `execution_id` of rows that belong to no execution (pause and resume): no execution has id 0, since
+    /// an execution's id is the seq of the row that created it and seqs start at 1.
+    public static let serviceRowExecutionId: ExecutionID = 0
 
     /// The actor stored when an operator action names none (a client older than `ActionRequest.actor`).
     public static let unknownActor = "unknown"

@@ -92,8 +92,9 @@ public enum JournalCommand: Sendable {
     /// An operator action on one execution (retryNow, applySpec, mark, changeFunction, park, discard);
     /// `actor` (who asked) is stored with the rows it writes.
     case operate(ExecutionID, ExecutionInput, actor: String? = nil)
-    /// Pause or resume dispatch for a service (persisted).
-    case setPaused(service: String, paused: Bool)
+    /// Pause or resume dispatch for a service (persisted, and journaled as a `paused` or `resumed` row with
+    /// `actor`, so notifiers and the audit trail see it).
+    case setPaused(service: String, paused: Bool, actor: String? = nil)
 }
 
 /// Why the journal refused a record or an action.
@@ -148,12 +149,15 @@ public struct StateChange: Hashable, Sendable {
     public var kind: String
     /// The execution after the change.
     public var execution: Execution
+    /// Who asked, for operator actions (`compctl:alice`, `http:ops`, `unknown`); nil for every other row.
+    public var actor: String?
 
-    public init(seq: Int64, at: Timestamp, kind: String, execution: Execution) {
+    public init(seq: Int64, at: Timestamp, kind: String, execution: Execution, actor: String? = nil) {
         self.seq = seq
         self.at = at
         self.kind = kind
         self.execution = execution
+        self.actor = actor
     }
 }
 

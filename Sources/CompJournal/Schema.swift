@@ -228,6 +228,32 @@ enum Schema {
                 actor
             FROM journal;
             """),
+        // Pause and resume of a service become journal rows (kinds 16 and 17, execution_id 0, the service name as
+        // body, with the actor), so the audit trail and the notifiers (which follow the journal) see them. The
+        // readable view takes the kind words from a table from now on: a later kind is one INSERT, not the
+        // whole view written out again.
+        Migration(version: 7, sql: """
+            CREATE TABLE entry_kinds (
+                kind INTEGER PRIMARY KEY,
+                name TEXT NOT NULL
+            );
+            INSERT INTO entry_kinds (kind, name) VALUES
+                (1, 'failure'), (2, 'success'), (3, 'failure-result'), (4, 'success-result'), (5, 'stale'),
+                (6, 'leased'), (7, 'extended'), (8, 'timeout'), (9, 'retry'), (10, 'apply-spec'), (11, 'mark'),
+                (12, 'change-function'), (13, 'park'), (14, 'discard'), (15, 'returned'), (16, 'paused'),
+                (17, 'resumed');
+            DROP VIEW journal_readable;
+            CREATE VIEW journal_readable AS
+            SELECT
+                journal.seq AS seq,
+                \(isoText("journal.at")) AS at,
+                coalesce(entry_kinds.name, 'kind ' || journal.kind) AS kind,
+                journal.execution_id AS execution_id,
+                CASE WHEN journal.record_id IS NOT NULL THEN lower(hex(journal.record_id)) END AS record_id,
+                journal.summary AS summary,
+                journal.actor AS actor
+            FROM journal LEFT JOIN entry_kinds ON entry_kinds.kind = journal.kind;
+            """),
     ]
 
     /// The width of one `failure_counts` bucket: 5 minutes.

@@ -55,6 +55,8 @@ enum Summary {
                 return "returned undelivered (token \(token)), counted as a failed attempt\(outcome(execution))"
             }
             return "returned undelivered (token \(token)), not counted (\(execution?.returns ?? 0) in a row)"
+        case .service(let service, let paused):
+            return "\(paused ? "pause" : "resume") service \(service) (operator)"
         }
     }
 

@@ -68,7 +68,7 @@ struct ConsoleQueryTests {
             id = created
             _ = try journal.commit([.operate(id, .park)], now: now)
             try journal.connection.execute("""
-                DROP VIEW journal_readable; DROP TABLE failure_counts; UPDATE journal SET actor = NULL;
+                DROP VIEW journal_readable; DROP TABLE failure_counts; DROP TABLE entry_kinds; UPDATE journal SET actor = NULL;
                 ALTER TABLE journal DROP COLUMN actor; PRAGMA user_version = 5;
                 """)
             let versionFive = Schema.migrations[4].sql.components(separatedBy: "CREATE VIEW journal_readable")
@@ -77,7 +77,7 @@ struct ConsoleQueryTests {
         }
         let journal = try Journal(options: JournalOptions(path: path))
         defer { journal.close() }
-        #expect(try journal.connection.scalarInt("PRAGMA user_version") == 6)
+        #expect(try journal.connection.scalarInt("PRAGMA user_version") == Schema.latestVersion)
         _ = try journal.commit([.operate(id, .retryNow, actor: "compctl:carol")], now: Timestamp(milliseconds: 1_700_000_001_000))
         #expect(try journal.history(of: id).map(\.actor) == [nil, nil, "compctl:carol"])
     }

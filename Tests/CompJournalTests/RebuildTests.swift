@@ -16,8 +16,12 @@ struct RebuildTests {
         var known: [ExecutionID] = []
         var sent: [IncomingRecord] = []
         func pick<T>(_ values: [T]) -> T { values[Int(random.next() % UInt64(values.count))] }
-        for _ in 0..<steps {
+        for step in 0..<steps {
             var commands: [JournalCommand] = []
+            if step % 40 == 39 {  // pause and resume rows (no execution; the rebuild passes over them)
+                commands.append(.setPaused(service: services[step / 40 % services.count], paused: step % 80 == 79,
+                                           actor: "compctl:test"))
+            }
             for _ in 0..<(1 + Int(random.next() % 6)) {
                 let service = pick(services)
                 let event = "e\(random.next() % 40)"

@@ -16,6 +16,7 @@ import CompModel
 /// mark            : u8 recoverability
 /// change-function : string function
 /// returned        : uvarint token
+/// paused, resumed : string service        (execution_id 0: these rows belong to no execution)
 ///
 /// report : string code | string message | string detail | u8 recoverability | varint occurredAt-ms
 /// key    : string service | string processor | string function | string eventId
@@ -41,6 +42,8 @@ enum EntryBody: Equatable {
     case discard
     /// The lease `token` came back undelivered.
     case returned(token: UInt64)
+    /// A service's dispatch paused (`paused` true) or resumed.
+    case service(String, paused: Bool)
 
     /// What a creating failure adds: everything `Execution.create` needs besides the report.
     struct Creation: Equatable {
@@ -68,6 +71,7 @@ enum EntryBody: Equatable {
         case .park: .park
         case .discard: .discard
         case .returned: .returned
+        case .service(_, let paused): paused ? .paused : .resumed
         }
     }
 
@@ -92,7 +96,7 @@ enum EntryBody: Equatable {
         case .success: .success(leaseToken: nil)
         case .failureResult(let token, let report): .failure(report, leaseToken: token)
         case .successResult(let token): .success(leaseToken: token)
-        case .stale: nil
+        case .stale, .service: nil
         case .leased(let holder): .lease(token: UInt64(bitPattern: seq), holder: holder)
         case .extended(let token, let span): .extendLease(token: token, by: span)
         case .timeout: .expireLease
@@ -165,6 +169,8 @@ enum EntryBody: Equatable {
             writer.u8(value.rawValue)
         case .changeFunction(let function):
             writer.string(function)
+        case .service(let service, _):
+            writer.string(service)
         }
         return writer.bytes
     }
@@ -211,6 +217,8 @@ enum EntryBody: Equatable {
         case .park: self = .park
         case .discard: self = .discard
         case .returned: self = .returned(token: try reader.uvarint())
+        case .paused: self = .service(try reader.string(), paused: true)
+        case .resumed: self = .service(try reader.string(), paused: false)
         }
         guard reader.isAtEnd else { throw .corrupt("malformed journal body: trailing bytes in \(kind.name)") }
     }

@@ -32,6 +32,10 @@ enum EntryKind: Int64, CaseIterable {
     case discard = 14
     /// The lease's retry command was not delivered; the lease went back (see `ExecutionInput.returnLease`).
     case returned = 15
+    /// Operator: a service's dispatch paused (execution id 0; the body is the service name).
+    case paused = 16
+    /// Operator: a service's dispatch resumed (execution id 0; the body is the service name).
+    case resumed = 17
 
     /// The name shown in histories and events (`JournalEntry.kind`, `StateChange.kind`).
     var name: String {
@@ -51,6 +55,8 @@ enum EntryKind: Int64, CaseIterable {
         case .park: "park"
         case .discard: "discard"
         case .returned: "returned"
+        case .paused: "paused"
+        case .resumed: "resumed"
         }
     }
 }
