@@ -126,6 +126,7 @@ let package = Package(
             "CompBroker", "CompJournal", "CompModel", "CompWire",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "CompNotifyTests", dependencies: ["CompNotify", "CompJournal", "CompModel"]),
         .testTarget(name: "CompNotifyDeliveryTests", dependencies: ["CompNotify", "CompJournal", "CompModel"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "CompClient", "CompWire", "CompModel", "CompTransport",
