@@ -87,7 +87,8 @@ struct Compd: AsyncParsableCommand {
         do {
             broker = try Broker(config: settings.broker, logger: logger, notifiers: notifiers) { probes in
                 let reloader = TokenReloader(access: settings.access, hangups: hangups, logger: logger)
-                let notifying: [any Service] = notifiers.map { [$0.service(commits: probes.commits)] } ?? []
+                var notifying: [any Service] = []
+                if let notifiers { notifying.append(notifiers.service(commits: probes.commits)) }
                 guard let http = settings.http else { return [reloader] + notifying }
                 return [HTTPService(address: http, probes: probes, registry: registry, access: settings.access, logger: logger),
                         reloader] + notifying

@@ -32,7 +32,7 @@ final class CursorStore {
             sqlite3_close_v2(opened)
             throw error
         }
-        do {
+        do throws(JournalError) {
             try execute("PRAGMA journal_mode=WAL")
             try execute("PRAGMA synchronous=FULL")
             try execute("""
@@ -83,7 +83,7 @@ final class CursorStore {
             ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at
             """
         try execute("BEGIN IMMEDIATE")
-        do {
+        do throws(JournalError) {
             let statement = try prepare(sql)
             defer { sqlite3_finalize(statement) }
             for (name, seq) in cursors.sorted(by: { $0.key < $1.key }) {

@@ -8,7 +8,7 @@ extension NotificationDelivery: NotifierStatusSource {
     /// (no SQLite): cursor, head, pending, counts since start, last error, age of the oldest pending.
     public func notifierStatuses() async -> [NotifierStatus] {
         let now = WallClock.now()
-        let head = head.load(ordering: .relaxed)
+        let head = self.head.load(ordering: .relaxed)
         return outboxes.map { outbox in
             let config = outbox.config
             let snapshot = outbox.snapshot

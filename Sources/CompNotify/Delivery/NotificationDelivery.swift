@@ -78,7 +78,7 @@ public final class NotificationDelivery: Sendable {
         let startHead = try await start(feed)
         head.store(max(startHead, commits.committedSeq), ordering: .relaxed)
         let poster = NotificationPoster(userAgent: "compd")
-        let (cursorSignal, cursorSignals) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let (cursorSignals, cursorSignal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let metrics = outboxes.map { NotifierMetrics(notifier: $0.config.name) }
         let senders = zip(outboxes, metrics).map { outbox, metrics in
             let sender = NotifierSender(outbox: outbox, poster: poster, metrics: metrics, feed: feed,

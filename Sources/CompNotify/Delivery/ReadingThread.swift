@@ -21,8 +21,13 @@ final class ReadingResources {
     /// Whether journal row `seq` is gone (pruned by retention). Read with a reader of its own, opened on
     /// first use: going back to an old row must not disturb the forward reader's cache of states.
     func isPruned(_ seq: Int64) throws(JournalError) -> Bool {
-        let probe = try self.probe ?? ChangeReader(path: journalPath, cacheLimit: 1)
-        self.probe = probe
+        let probe: ChangeReader
+        if let opened = self.probe {
+            probe = opened
+        } else {
+            probe = try ChangeReader(path: journalPath, cacheLimit: 1)
+            self.probe = probe
+        }
         let batch = try probe.changes(after: seq - 1, limit: 1)
         return batch.prunedRows > 0 && !batch.changes.contains { $0.seq == seq }
     }
@@ -54,7 +59,7 @@ final class ReadingThread: Sendable {
     ///
     /// - Parameter open: makes the resources, on the thread.
     init(open: @escaping @Sendable () throws(JournalError) -> ReadingResources) {
-        let thread = Thread { [queue, wakeup, finished] in
+        let thread = Thread { [self] in
             let resources: Result<ReadingResources, JournalError>
             do throws(JournalError) {
                 resources = .success(try open())
