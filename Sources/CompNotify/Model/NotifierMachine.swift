@@ -5,8 +5,9 @@ import CompModel
 /// far the durable cursor may move. No clock and no I/O: the owner passes rows and the time in.
 ///
 /// Use: pass every batch the `ChangeReader` returns to `read`, the empty ones too, and send what it returns
-/// in order; report each message's end with `delivered`; store `durableCursor`; when the reader is caught up
-/// (a batch came back empty), wait for a commit or for `nextWake`, then read again (or call `tick`).
+/// in order; report each message's end with `delivered`; store `durableCursor`. Read again at once while a
+/// read covers new rows (`batch.lastSeq` moved); once one covers none (caught up), wait for a commit or for
+/// `nextWake`, then read again (that read closes the windows that are due; `tick` does the same).
 ///
 /// Storm control: events are counted per (kind, service, function, error code) in windows aligned on the
 /// row's time (`floor(at / window)`); the first N of a window go singly, the rest are held and go as one
@@ -43,8 +44,9 @@ public struct NotifierMachine: Sendable {
     /// Derives events from the changes (in seq order), filters them, applies storm control; returns what to
     /// send now, in order.
     ///
-    /// Rows at or below the seqs already read are ignored. An empty batch tells the machine it is caught up
-    /// with the journal: windows whose time is over at `now` close then (their digests are returned).
+    /// Rows at or below the seqs already read are ignored. A batch that covers no new row (`lastSeq` not past
+    /// the previous one) tells the machine it is caught up with the journal: windows whose time is over at
+    /// `now` close then (their digests are returned).
     ///
     /// - Parameters:
     ///   - batch: the next rows after the last `batch.lastSeq` passed in (or the starting cursor).
@@ -62,15 +64,16 @@ public struct NotifierMachine: Sendable {
             else { continue }
             admit(event, messages: &messages)
         }
+        // Caught up: the read covered no new row (a batch of only stale or pruned rows may not be the head).
+        caughtUp = batch.changes.isEmpty && batch.lastSeq <= readCursor
         readCursor = max(highest, batch.lastSeq)
-        caughtUp = batch.changes.isEmpty
         if caughtUp { close(messages: &messages) { $0.end.adding(Self.grace) <= now } }
         forgetClosedWindows()
         return messages
     }
 
     /// Closes windows whose time is over (`now >= windowEnd + grace`) and returns their digests; does nothing
-    /// unless the last `read` was of an empty batch (caught up), since unread rows may belong to them.
+    /// unless the last `read` covered no new row (caught up), since unread rows may still belong to them.
     ///
     /// - Parameter now: the clock.
     /// - Returns: the digests of the windows closed, oldest first.
