@@ -26,6 +26,9 @@ public struct NotifierMachine: Sendable {
 
     private var readCursor: Int64
     private var open: [WindowKey: OpenWindow] = [:]
+    /// The earliest end of an open window (`distantFuture` when none): rows before it close nothing, so a
+    /// row costs O(1) however many windows are open.
+    private var earliestEnd = Timestamp.distantFuture
     private var closed: [WindowKey: ClosedWindow] = [:]
     private var pending = PendingSet()
     private var caughtUp = false
@@ -58,7 +61,7 @@ public struct NotifierMachine: Sendable {
         for change in batch.changes where change.seq > readCursor {
             highest = max(highest, change.seq)
             journalTime = max(journalTime, change.at)
-            close(messages: &messages) { $0.end.adding(Self.grace) <= change.at }
+            close(at: change.at, messages: &messages)
             guard let event = DerivedEvent.derive(from: change),
                 config.accepts(event.kind, service: event.facts.service)
             else { continue }
@@ -67,7 +70,7 @@ public struct NotifierMachine: Sendable {
         // Caught up: the read covered no new row (a batch of only stale or pruned rows may not be the head).
         caughtUp = batch.changes.isEmpty && batch.lastSeq <= readCursor
         readCursor = max(highest, batch.lastSeq)
-        if caughtUp { close(messages: &messages) { $0.end.adding(Self.grace) <= now } }
+        if caughtUp { close(at: now, messages: &messages) }
         forgetClosedWindows()
         return messages
     }
@@ -80,7 +83,7 @@ public struct NotifierMachine: Sendable {
     public mutating func tick(now: Timestamp) -> [Notification] {
         guard caughtUp else { return [] }
         var messages: [Notification] = []
-        close(messages: &messages) { $0.end.adding(Self.grace) <= now }
+        close(at: now, messages: &messages)
         return messages
     }
 
@@ -114,7 +117,7 @@ public struct NotifierMachine: Sendable {
 
     /// When `tick` must run next (the earliest window's end plus grace), nil when no window is open.
     public var nextWake: Timestamp? {
-        open.values.map { $0.end.adding(Self.grace) }.min()
+        earliestEnd == .distantFuture ? nil : earliestEnd.adding(Self.grace)
     }
 
     /// Sends the event singly or counts it in its window.
@@ -137,6 +140,7 @@ public struct NotifierMachine: Sendable {
         var window = open[key] ?? OpenWindow(
             end: Timestamp(milliseconds: key.start).adding(config.digestWindow), firstSeq: event.seq,
             lastSeq: event.seq)
+        earliestEnd = min(earliestEnd, window.end)
         window.total += 1
         window.lastSeq = event.seq
         if window.total <= config.digestThreshold {
@@ -152,9 +156,12 @@ public struct NotifierMachine: Sendable {
         messages.append(message)
     }
 
-    /// Closes the open windows `isOver` picks, oldest first, and emits the digests of those that held events.
-    private mutating func close(messages: inout [Notification], where isOver: (OpenWindow) -> Bool) {
-        let over = open.filter { isOver($0.value) }.sorted { $0.value.firstSeq < $1.value.firstSeq }
+    /// Closes the open windows whose end plus grace is at or before `time`, oldest first, and emits the
+    /// digests of those that held events.
+    private mutating func close(at time: Timestamp, messages: inout [Notification]) {
+        guard earliestEnd != .distantFuture, earliestEnd.adding(Self.grace) <= time else { return }
+        defer { earliestEnd = open.values.map(\.end).min() ?? .distantFuture }
+        let over = open.filter { $0.value.end.adding(Self.grace) <= time }.sorted { $0.value.firstSeq < $1.value.firstSeq }
         for (key, window) in over {
             open[key] = nil
             closed[key] = ClosedWindow(
