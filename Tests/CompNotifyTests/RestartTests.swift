@@ -13,6 +13,8 @@ struct OwnerSimulation {
     struct Outcome {
         var emitted: [Notification] = []
         var delivered: [String] = []
+        /// The machine's durable cursor after each step of the clock.
+        var cursors: [Int64] = []
         var after: Int64
     }
 
@@ -42,6 +44,7 @@ struct OwnerSimulation {
                 if visible.isEmpty { break }
             }
             handle(machine.tick(now: now))
+            outcome.cursors.append(machine.durableCursor)
             now = now.adding(step)
         }
         return outcome
@@ -122,6 +125,7 @@ struct RestartTests {
         #expect(outcome.emitted.contains { $0.digest != nil })
         #expect(machine.pendingCount == 0)
         #expect(machine.durableCursor == journal[journal.count - 1].seq)
+        #expect(zip(outcome.cursors, outcome.cursors.dropFirst()).allSatisfy { $0 <= $1 }, "the cursor never moves back")
         // Each event is told exactly once: singly or counted in one digest.
         let events = journal.compactMap(DerivedEvent.derive).count
         let told = outcome.emitted.reduce(0) { sum, message in sum + (message.digest?.count ?? 1) }
