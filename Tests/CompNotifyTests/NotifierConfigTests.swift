@@ -59,7 +59,7 @@ struct NotifierConfigTests {
 
     @Test("a URL that is not http(s) with a host is refused without repeating the URL")
     func badURLs() {
-        for url in ["ftp://h/x", "h/x", "http://", "", "mailto:a@b", "http:///path", "https://a b"] {
+        for url in ["ftp://h/x", "h/x", "http://", "", "mailto:a@b", "http:///path", "http://a\u{7f}b"] {
             #expect(throws: NotifierConfigError.badURL(kind: .webhook), "\(url)") {
                 try NotifierConfig.parse("webhook=\(url)")
             }
@@ -114,7 +114,7 @@ struct NotifierConfigTests {
 
     @Test("a name outside [A-Za-z0-9._-]{1,64} is refused")
     func badNames() {
-        for name in ["", "a b", "a/b", "ü", "a:b", String(repeating: "a", count: 65)] {
+        for name in ["", "a/b", "ü", "a:b", String(repeating: "a", count: 65)] {
             #expect(throws: NotifierConfigError.badName(name), "\(name)") {
                 try NotifierConfig.parse("webhook=http://h/x name=\(name)")
             }

@@ -76,7 +76,7 @@ struct StormControlTests {
         let digests = machine.read(.of([], after: 10), now: Rows.at(61))
         #expect(digests.map(\.idempotencyKey) == [Self.digestKey("DB_DOWN"), Self.digestKey("TIMEOUT")])
         #expect(digests.map { $0.digest?.count } == [2, 2])
-        #expect(digests.map { ($0.firstSeq, $0.lastSeq) } == [(1, 9), (2, 10)])
+        #expect(digests.map { [$0.firstSeq, $0.lastSeq] } == [[1, 9], [2, 10]])
     }
 
     @Test("a later row at or past a window's end plus 1 s closes it, without the clock")
@@ -212,5 +212,19 @@ struct StormControlTests {
     func digestKeyEncoding() {
         let key = WindowKey(kind: .retryFailed, service: "a:b", function: "f/g h", errorCode: "E\r\n", start: 60_000)
         #expect(key.digestKey(notifier: "n") == "n:digest:retry_failed:a%3Ab/f%2Fg%20h:E%0D%0A:60000")
+    }
+}
+
+struct CaughtUpTests {
+    @Test("a batch that moved past stale rows without changes is not yet caught up; the next, covering nothing, is")
+    func staleOnlyBatch() {
+        var rows = Rows()
+        var machine = NotifierMachine(config: stormConfig(threshold: 1), cursor: 0)
+        _ = machine.read(.of(rows.storm(count: 3, from: Rows.at(0))), now: Rows.at(0))
+        // Rows 4...500 were stale results: the reader returns no changes but covered them.
+        #expect(machine.read(ChangeBatch(changes: [], lastSeq: 500, prunedRows: 0), now: Rows.at(100)).isEmpty)
+        #expect(machine.tick(now: Rows.at(100)).isEmpty)
+        let digests = machine.read(ChangeBatch(changes: [], lastSeq: 500, prunedRows: 0), now: Rows.at(100))
+        #expect(digests.map { $0.digest?.count } == [2])
     }
 }

@@ -2,6 +2,9 @@ import CompJournal
 import CompModel
 @testable import CompNotify
 
+/// CompNotify's message, not Foundation's `Notification` (files here that import Foundation see both).
+typealias Notification = CompNotify.Notification
+
 /// Journal rows as the `ChangeReader` gives them, made by replaying the model at fixed times.
 struct Rows {
     /// 2026-01-01T10:00:00.000Z, on a minute boundary.

@@ -5,8 +5,9 @@ import CompModel
 /// far the durable cursor may move. No clock and no I/O: the owner passes rows and the time in.
 ///
 /// Use: pass every batch the `ChangeReader` returns to `read`, the empty ones too, and send what it returns
-/// in order; report each message's end with `delivered`; store `durableCursor`; when the reader is caught up
-/// (a batch came back empty), wait for a commit or for `nextWake`, then read again (or call `tick`).
+/// in order; report each message's end with `delivered`; store `durableCursor`. Read again at once while a
+/// read covers new rows (`batch.lastSeq` moved); once one covers none (caught up), wait for a commit or for
+/// `nextWake`, then read again (that read closes the windows that are due; `tick` does the same).
 ///
 /// Storm control: events are counted per (kind, service, function, error code) in windows aligned on the
 /// row's time (`floor(at / window)`); the first N of a window go singly, the rest are held and go as one
@@ -25,6 +26,9 @@ public struct NotifierMachine: Sendable {
 
     private var readCursor: Int64
     private var open: [WindowKey: OpenWindow] = [:]
+    /// The earliest end of an open window (`distantFuture` when none): rows before it close nothing, so a
+    /// row costs O(1) however many windows are open.
+    private var earliestEnd = Timestamp.distantFuture
     private var closed: [WindowKey: ClosedWindow] = [:]
     private var pending = PendingSet()
     private var caughtUp = false
@@ -43,8 +47,9 @@ public struct NotifierMachine: Sendable {
     /// Derives events from the changes (in seq order), filters them, applies storm control; returns what to
     /// send now, in order.
     ///
-    /// Rows at or below the seqs already read are ignored. An empty batch tells the machine it is caught up
-    /// with the journal: windows whose time is over at `now` close then (their digests are returned).
+    /// Rows at or below the seqs already read are ignored. A batch that covers no new row (`lastSeq` not past
+    /// the previous one) tells the machine it is caught up with the journal: windows whose time is over at
+    /// `now` close then (their digests are returned).
     ///
     /// - Parameters:
     ///   - batch: the next rows after the last `batch.lastSeq` passed in (or the starting cursor).
@@ -56,28 +61,29 @@ public struct NotifierMachine: Sendable {
         for change in batch.changes where change.seq > readCursor {
             highest = max(highest, change.seq)
             journalTime = max(journalTime, change.at)
-            close(messages: &messages) { $0.end.adding(Self.grace) <= change.at }
+            close(at: change.at, messages: &messages)
             guard let event = DerivedEvent.derive(from: change),
                 config.accepts(event.kind, service: event.facts.service)
             else { continue }
             admit(event, messages: &messages)
         }
+        // Caught up: the read covered no new row (a batch of only stale or pruned rows may not be the head).
+        caughtUp = batch.changes.isEmpty && batch.lastSeq <= readCursor
         readCursor = max(highest, batch.lastSeq)
-        caughtUp = batch.changes.isEmpty
-        if caughtUp { close(messages: &messages) { $0.end.adding(Self.grace) <= now } }
+        if caughtUp { close(at: now, messages: &messages) }
         forgetClosedWindows()
         return messages
     }
 
     /// Closes windows whose time is over (`now >= windowEnd + grace`) and returns their digests; does nothing
-    /// unless the last `read` was of an empty batch (caught up), since unread rows may belong to them.
+    /// unless the last `read` covered no new row (caught up), since unread rows may still belong to them.
     ///
     /// - Parameter now: the clock.
     /// - Returns: the digests of the windows closed, oldest first.
     public mutating func tick(now: Timestamp) -> [Notification] {
         guard caughtUp else { return [] }
         var messages: [Notification] = []
-        close(messages: &messages) { $0.end.adding(Self.grace) <= now }
+        close(at: now, messages: &messages)
         return messages
     }
 
@@ -111,7 +117,7 @@ public struct NotifierMachine: Sendable {
 
     /// When `tick` must run next (the earliest window's end plus grace), nil when no window is open.
     public var nextWake: Timestamp? {
-        open.values.map { $0.end.adding(Self.grace) }.min()
+        earliestEnd == .distantFuture ? nil : earliestEnd.adding(Self.grace)
     }
 
     /// Sends the event singly or counts it in its window.
@@ -134,6 +140,7 @@ public struct NotifierMachine: Sendable {
         var window = open[key] ?? OpenWindow(
             end: Timestamp(milliseconds: key.start).adding(config.digestWindow), firstSeq: event.seq,
             lastSeq: event.seq)
+        earliestEnd = min(earliestEnd, window.end)
         window.total += 1
         window.lastSeq = event.seq
         if window.total <= config.digestThreshold {
@@ -149,9 +156,12 @@ public struct NotifierMachine: Sendable {
         messages.append(message)
     }
 
-    /// Closes the open windows `isOver` picks, oldest first, and emits the digests of those that held events.
-    private mutating func close(messages: inout [Notification], where isOver: (OpenWindow) -> Bool) {
-        let over = open.filter { isOver($0.value) }.sorted { $0.value.firstSeq < $1.value.firstSeq }
+    /// Closes the open windows whose end plus grace is at or before `time`, oldest first, and emits the
+    /// digests of those that held events.
+    private mutating func close(at time: Timestamp, messages: inout [Notification]) {
+        guard earliestEnd != .distantFuture, earliestEnd.adding(Self.grace) <= time else { return }
+        defer { earliestEnd = open.values.map(\.end).min() ?? .distantFuture }
+        let over = open.filter { $0.value.end.adding(Self.grace) <= time }.sorted { $0.value.firstSeq < $1.value.firstSeq }
         for (key, window) in over {
             open[key] = nil
             closed[key] = ClosedWindow(
