@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized)
 struct LogFormatTests {
     @Test("with --log-format json every stderr line is a JSON object, and a park line carries the execution's fields")
-    func jsonLines() throws {
+    func everyLineIsJSON() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let broker = try SettingsBroker(
@@ -73,12 +73,13 @@ struct LogFormatTests {
         let clients = 4
         let done = DispatchGroup()
         let failures = Locked(0)
+        let listen = broker.listen
         for client in 0..<clients {
             done.enter()
             Thread {
                 defer { done.leave() }
                 do {
-                    let reporter = try broker.reporter()
+                    let reporter = Reporter(connection: try BrokerConnection(address: listen))
                     for round in 0..<25 {
                         _ = try reporter.send([
                             failureRecord(service: "storm", function: "", eventId: "bad-\(client)-\(round)"),
