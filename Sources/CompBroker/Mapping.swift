@@ -183,7 +183,7 @@ enum Mapping {
             retries: UInt32(clamping: execution.retries), service: execution.key.service,
             processor: execution.key.processor, function: execution.key.function,
             eventId: execution.key.eventId, correlationId: execution.correlationId,
-            errorCode: execution.lastError.code, errorMessage: execution.lastError.message)
+            errorCode: execution.lastError.code, errorMessage: execution.lastError.message, actor: change.actor)
     }
 
     /// A journal entry as a history entry.

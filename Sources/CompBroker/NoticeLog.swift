@@ -5,8 +5,9 @@ import Logging
 import Synchronization
 
 /// Notice-level lines about single executions, for the operator reading the log: parks, lease
-/// expiries, operator actions and rejected records, each with the service, function, event id and
-/// correlation id as metadata. Accepted records are never logged. Lines are rate-limited per kind
+/// expiries, operator actions (with who acted, `by`: the request's actor, `unknown` when it named none)
+/// and rejected records, each with the service, function, event id, correlation id and execution id as
+/// metadata. Accepted records are never logged. Lines are rate-limited per kind
 /// (`NoticeLimiter`: 20 a second, then one summary line); the ingress thread calls `flush()` on each
 /// pass of its loop (at least every 100 ms) so a summary does not wait for the next line.
 final class NoticeLog: Sendable {
@@ -17,9 +18,6 @@ final class NoticeLog: Sendable {
         case operatorAction = "operator_action"
         case rejectedRecord = "record_rejected"
     }
-
-    /// Who an operator action is attributed to: the wire does not carry compctl's OS user.
-    static let operatorName = "operator"
 
     private let logger: Logger
     private let limiter: Mutex<NoticeLimiter<Kind>>
@@ -65,7 +63,8 @@ final class NoticeLog: Sendable {
             case "retry", "apply-spec", "mark", "change-function", "park", "discard":
                 let execution = change.execution
                 log(.operatorAction, "operator action", execution, [
-                    "action": "\(change.kind)", "by": "\(Self.operatorName)", "status": "\(execution.status)",
+                    "action": "\(change.kind)", "by": "\(change.actor ?? Journal.unknownActor)",
+                    "status": "\(execution.status)",
                 ])
             default:
                 break

@@ -16,7 +16,8 @@
 // | correlationId | name      |
 // | errorCode     | name      |
 // | errorMessage  | text      |
-// | tags          | none      |
+// | tags          | 1 actor   |  UTF-8, ≤ 128 bytes (maxActorBytes)
+
 // +---------------+-----------+
 
 extension Event: WireStruct {
@@ -37,7 +38,14 @@ extension Event: WireStruct {
         sink.writeString(correlationId)
         sink.writeString(errorCode)
         sink.writeString(errorMessage)
-        sink.writeEmptyTaggedSection()
+        var tags = sink.beginTaggedSection()
+        if let actor { sink.writeTagged(Tag.actor, in: &tags) { $0.writeString(actor) } }
+        sink.endTaggedSection(tags)
+    }
+
+    /// Tag numbers of the optional fields.
+    enum Tag {
+        static let actor: UInt16 = 1
     }
 
     init(wire reader: inout ByteReader) throws(WireError) {
@@ -55,11 +63,16 @@ extension Event: WireStruct {
         let correlationId = try reader.readName("Event.correlationId")
         let errorCode = try reader.readName("Event.errorCode")
         let errorMessage = try reader.readText("Event.errorMessage")
-        try reader.skipTaggedSection("Event")
+        var actor: String?
+        try reader.readTaggedSection("Event") { tag, value throws(WireError) in
+            guard tag == Tag.actor else { return false }
+            actor = try value.readString(max: WireLimits.maxActorBytes, "Event.actor")
+            return true
+        }
         self.init(
             seq: seq, at: at, executionId: executionId, kind: kind, status: status, parkReason: parkReason,
             retries: retries, service: service, processor: processor, function: function, eventId: eventId,
-            correlationId: correlationId, errorCode: errorCode, errorMessage: errorMessage)
+            correlationId: correlationId, errorCode: errorCode, errorMessage: errorMessage, actor: actor)
     }
 }
 

@@ -777,7 +777,11 @@ public struct Event: Hashable, Sendable {
     public var errorCode: String
     /// The latest error message, or empty.
     public var errorMessage: String
-    public init(seq: Int64, at: Int64, executionId: Int64, kind: String, status: UInt8, parkReason: UInt8, retries: UInt32, service: String, processor: String, function: String, eventId: String, correlationId: String, errorCode: String, errorMessage: String) {
+    /// Optional (tag 1): who asked, on the rows of operator actions (`compctl:alice`, `http:ops`,
+    /// `unknown`), as `HistoryEntry.actor`; absent on every other row.
+    public var actor: String?
+    public init(seq: Int64, at: Int64, executionId: Int64, kind: String, status: UInt8, parkReason: UInt8, retries: UInt32, service: String, processor: String, function: String, eventId: String, correlationId: String, errorCode: String, errorMessage: String, actor: String? = nil) {
+        self.actor = actor
         self.seq = seq
         self.at = at
         self.executionId = executionId

@@ -18,7 +18,7 @@ struct Notifications: ParsableCommand {
             do {
                 reply = try broker.request(.notificationsRequest(NotificationsRequest()))
             } catch {
-                if error.brokerCode == .unknownMessageType {
+                if (error as? ClientError)?.brokerCode == .unknownMessageType {
                     throw Failure("this broker does not answer notifications requests; upgrade compd", exitCode: ExitStatus.refused)
                 }
                 throw error

@@ -76,6 +76,7 @@ struct Watch: ParsableCommand {
                         let service, processor, function, eventId: String
                         let correlationId: String?
                         let error: [String: String]?
+                        let actor: String?
                     }
                     printJSON(EventJSON(
                         seq: event.seq, at: Names.time(event.at), executionId: event.executionId, kind: event.kind,
@@ -83,11 +84,12 @@ struct Watch: ParsableCommand {
                         retries: event.retries, service: event.service, processor: event.processor,
                         function: event.function, eventId: event.eventId,
                         correlationId: event.correlationId.isEmpty ? nil : event.correlationId,
-                        error: event.errorCode.isEmpty ? nil : ["code": event.errorCode, "message": event.errorMessage]))
+                        error: event.errorCode.isEmpty ? nil : ["code": event.errorCode, "message": event.errorMessage],
+                        actor: event.actor))
                 } else {
                     var status = Names.status(event.status)
                     if let reason = Names.reason(event.parkReason) { status += "(\(reason))" }
-                    print("\(Names.time(event.at))  \(event.executionId)  \(event.kind) -> \(status)  \(event.service)/\(event.processor)/\(event.function) event=\(event.eventId) retries=\(event.retries)\(event.errorCode.isEmpty ? "" : " error=\(event.errorCode)")")
+                    print("\(Names.time(event.at))  \(event.executionId)  \(event.kind) -> \(status)  \(event.service)/\(event.processor)/\(event.function) event=\(event.eventId) retries=\(event.retries)\(event.errorCode.isEmpty ? "" : " error=\(event.errorCode)")\(event.actor.map { " by \($0)" } ?? "")")
                 }
                 fflush(nil)
             }

@@ -64,20 +64,37 @@ struct NoticeLogTests {
         #expect(expiry["execution_id"] == "\(command.executionId)")
         #expect(expiry["status"] == "FAILED")
 
-        // Operator actions: a discard of the parked execution and a pause of a service.
+        // Operator actions, each with who acted (`by`: the request's actor): a discard of the parked
+        // execution by http:ops, a pause of a service by compctl:alice, a resume naming no actor.
         let admin = try broker.admin()
-        #expect(try admin.act(.discard, on: .execution(parked.executionId)).changed == 1)
+        #expect(try admin.act(.discard, on: .execution(parked.executionId), actor: "http:ops").changed == 1)
         let discard = try #require(try waitForNotice(broker, "operator action", ["event_id": "park-1"]))
         #expect(discard["action"] == "discard")
-        #expect(discard["by"] == "operator")
+        #expect(discard["by"] == "http:ops")
         #expect(discard["service"] == "orders")
         #expect(discard["function"] == "charge")
         #expect(discard["correlation_id"] == "corr-park")
+        #expect(discard["execution_id"] == "\(parked.executionId)")
         #expect(discard["status"] == "DISCARDED")
-        _ = try admin.act(.pause, on: .service("leases"))
+        _ = try admin.act(.pause, on: .service("leases"), actor: "compctl:alice")
         let pause = try #require(try waitForNotice(broker, "operator action", ["action": "pause"]))
         #expect(pause["service"] == "leases")
-        #expect(pause["by"] == "unknown")  // the test's admin client names no actor
+        #expect(pause["by"] == "compctl:alice")
+        _ = try admin.act(.resume, on: .service("leases"))
+        let resume = try #require(try waitForNotice(broker, "operator action", ["action": "resume"]))
+        #expect(resume["service"] == "leases")
+        #expect(resume["by"] == "unknown")  // the request named no actor
+
+        // compctl names its OS user: a park by the real compctl is logged by compctl:<user>.
+        let waiting = try #require(try reporter.send([failureRecord(eventId: "park-2", correlationId: "corr-park-2")]).first)
+        let park2 = try compctl(["park", "\(waiting.executionId)", "--broker", broker.listen])
+        #expect(park2.status == 0, "\(park2.err)")
+        let byCompctl = try #require(try waitForNotice(broker, "operator action", ["event_id": "park-2"]))
+        #expect(byCompctl["action"] == "park")
+        #expect(byCompctl["by"] == "compctl:\(osUser())")
+        #expect(byCompctl["execution_id"] == "\(waiting.executionId)")
+        #expect(byCompctl["correlation_id"] == "corr-park-2")
+        #expect(byCompctl["function"] == "charge")
 
         // Accepted records are not logged at notice level.
         #expect(noticeLines(broker.log).filter { $0.fields["event_id"] == "lease-1" }.map(\.message) == ["lease expired"])
@@ -105,6 +122,15 @@ struct NoticeLogTests {
         #expect(accounted, "logged \(logged) + suppressed \(suppressed) != \(records.count)")
         #expect(logged < records.count)
     }
+}
+
+/// The user compctl names itself after (`compctl:<user>`): the effective user's name, else `$USER`.
+private func osUser() -> String {
+    if let entry = getpwuid(geteuid()), let raw = entry.pointee.pw_name, let name = String(validatingCString: raw),
+       !name.isEmpty {
+        return name
+    }
+    return ProcessInfo.processInfo.environment["USER"] ?? "unknown"
 }
 
 /// One notice line of compd's log: its message and its `key=value` metadata.

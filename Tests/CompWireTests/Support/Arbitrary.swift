@@ -168,7 +168,8 @@ struct Arbitrary<R: RandomNumberGenerator> {
                 seq: i64(), at: i64(), executionId: i64(), kind: string(), status: int(in: 1...5),
                 parkReason: int(in: 0...4), retries: int(), service: string(), processor: string(),
                 function: string(), eventId: string(), correlationId: string(), errorCode: string(),
-                errorMessage: string(maxBytes: WireLimits.maxMessageBytes)))
+                errorMessage: string(maxBytes: WireLimits.maxMessageBytes),
+                actor: maybe { $0.string(maxBytes: WireLimits.maxActorBytes) }))
         case .timelineRequest: .timelineRequest(TimelineRequest(correlationId: string()))
         case .timelineReply:
             .timelineReply(TimelineReply(executions: array(max: 3) { $0.execution() }, entries: array(max: 5) {

@@ -273,6 +273,12 @@ enum GoldenValues {
                 retries: 10, service: "billing", processor: "invoices", function: "sendInvoice",
                 eventId: "inv-7", correlationId: "", errorCode: "TIMEOUT",
                 errorMessage: "no answer in 30 s")))),
+        Entry(name: "event_actor", description: "Event (request id 0): an operator's discard of execution 41 by compctl:alice (tag 1 actor)",
+              frame: Frame(requestId: 0, message: .event(Event(
+                seq: 120, at: time, executionId: 41, kind: "discard", status: 5, parkReason: 0,
+                retries: 10, service: "billing", processor: "invoices", function: "sendInvoice",
+                eventId: "inv-7", correlationId: "", errorCode: "TIMEOUT",
+                errorMessage: "no answer in 30 s", actor: "compctl:alice")))),
         Entry(name: "error_reply", description: "ErrorReply: unknown_message_type (4), echoing request id 99",
               frame: Frame(requestId: 99, message: .error(ErrorReply(code: 4, message: "message type 0x50")))),
         Entry(name: "error_reply_limit_exceeded", description: "ErrorReply: limit_exceeded (6) for invalid/text_over_limit, naming the field",

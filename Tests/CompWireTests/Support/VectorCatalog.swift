@@ -158,9 +158,10 @@ enum VectorCatalog {
                     body.u32(0).noTags().i64(0).u16(10)
                     body.u16(1).u16(1).u32(1).u8(2)
                 }), code: .invalidField, field: "ListRequest.sort"),
-        Invalid(name: "notifier_events_over_limit", description: "NotificationsReply whose notifier lists 1001 event kinds (maxSmallList is 1000)",
+        Invalid(name: "notifier_events_over_limit", description: "NotificationsReply whose notifier lists 1001 event kinds (maxSmallList is 1000), 64 zero bytes after the count",
                 bytes: Bytes.frame(type: 0x3B, body: Bytes.body { body in
                     body.u32(1).string("hook").string("webhook").string("http://127.0.0.1:9000").u32(1001)
+                    body.raw([UInt8](repeating: 0, count: 64))  // room for one notifier's fixed fields
                 }), code: .limitExceeded, field: "NotifierStatus.events"),
         Invalid(name: "notifier_target_invalid_utf8", description: "NotificationsReply whose notifier target is 68 74 74 70 FF (not UTF-8)",
                 bytes: Bytes.frame(type: 0x3B, body: Bytes.body { body in
@@ -169,6 +170,12 @@ enum VectorCatalog {
                     for _ in 0..<6 { body.u64(0) }
                     body.noTags().noTags()
                 }), code: .invalidUTF8, field: "NotifierStatus.target"),
+        Invalid(name: "event_actor_over_limit", description: "Event whose actor (tag 1) is 129 bytes (maxActorBytes is 128)",
+                bytes: Bytes.frame(type: 0x40, body: Bytes.body { body in
+                    body.i64(120).i64(0).i64(41).string("discard").u8(5).u8(0).u32(0)
+                    for _ in 0..<7 { body.string("") }
+                    body.u16(1).u16(1).u32(4 + 129).string(String(repeating: "a", count: 129))
+                }), code: .limitExceeded, field: "Event.actor"),
         Invalid(name: "duplicate_tag", description: "record with correlationId (tag 1) twice",
                 bytes: Bytes.frame(type: 0x10, body: Bytes.body { body in
                     body.u32(1)
