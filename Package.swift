@@ -131,6 +131,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: [
             "CompClient", "CompWire", "CompModel", "CompTransport",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ],
     swiftLanguageModes: [.v6]
