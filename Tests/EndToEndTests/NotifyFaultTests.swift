@@ -34,6 +34,20 @@ struct NotifyFaultTests {
         #expect(await waitUntil { broker.log.contains("notifier recovered") })
         // Nothing more comes: each key was delivered once.
         #expect(receiver.accepted.count == 5)
+        // compctl notifications shows the notifier: its target without the path, its counts, the last error.
+        let shown = try compctl(["notifications", "--broker", broker.listen, "--json"])
+        #expect(shown.status == 0, "\(shown.err)")
+        let notifier = try #require(
+            ((try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as? [String: Any])?["notifiers"] as? [[String: Any]])?.first,
+            "\(shown.out)")
+        #expect(notifier["name"] as? String == "flaky")
+        #expect(notifier["kind"] as? String == "webhook")
+        #expect(notifier["target"] as? String == "http://127.0.0.1:\(receiver.port)")
+        #expect(notifier["sent"] as? Int == 5)
+        #expect((notifier["retried"] as? Int ?? 0) >= 1)
+        #expect(notifier["pending"] as? Int == 0)
+        #expect((notifier["lastError"] as? String)?.contains("HTTP 503") == true, "\(shown.out)")
+        #expect(notifier["events"] as? [String] == ["failure_created", "retry_failed", "parked", "succeeded_after_retry"])
     }
 
     @Test("kill -9 after the acks and before delivery: the restarted compd delivers from its cursor")
@@ -60,24 +74,48 @@ struct NotifyFaultTests {
         await receiver.stop()
     }
 
-    @Test("a receiver down and started again on the same port gets what waited, and compd's cursor survives a restart")
+    @Test("once a window has closed and everything is delivered, the cursor is written: a restart sends nothing twice")
     func cursorSurvivesRestart() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let receiver = HookReceiver()
         try await receiver.start()
         defer { Task { await receiver.stop() } }
-        let broker = try await startNotifyingBroker(directory, notify: ["webhook=\(receiver.url())"])
+        let broker = try await startNotifyingBroker(directory, notify: ["webhook=\(receiver.url()) digest=10/1s name=steady"])
         defer { broker.stop() }
         try reportFailures(broker, count: 2, prefix: "before")
         #expect(await waitUntil { receiver.accepted.count == 2 }, "\(broker.log)")
-        // Delivered messages are not sent again after a graceful restart: the cursor was written.
-        #expect(broker.stop() == 0)
+        // The storm-control window closes 1 s after its end; then the durable cursor reaches the head.
+        #expect(await waitUntil {
+            guard let status = try? notifierStatuses(broker).first else { return false }
+            return status.pending == 0 && status.cursorSeq == status.headSeq && status.headSeq > 0
+        }, "\(broker.log)")
+        #expect(broker.stop() == 0)  // graceful: the cursor is written
         try await startNotifying(broker)
         try reportFailures(broker, count: 1, prefix: "after")
         #expect(await waitUntil { receiver.accepted.contains { $0.bodyText.contains("after-0") } }, "\(broker.log)")
         #expect(receiver.accepted.count == 3)
         #expect(Set(receiver.accepted.compactMap(\.idempotencyKey)).count == 3)
+    }
+
+    @Test("a restart inside an open storm-control window sends that window's singles again, with the same keys")
+    func restartInsideWindow() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let receiver = HookReceiver()
+        try await receiver.start()
+        defer { Task { await receiver.stop() } }
+        let broker = try await startNotifyingBroker(directory, notify: ["webhook=\(receiver.url()) digest=10/1h"])
+        defer { broker.stop() }
+        try reportFailures(broker, count: 2, prefix: "open")
+        #expect(await waitUntil { receiver.accepted.count == 2 }, "\(broker.log)")
+        let first = receiver.accepted.compactMap(\.idempotencyKey)
+        #expect(broker.stop() == 0)
+        try await startNotifying(broker)
+        // The window is re-derived from the rows after the cursor: the same messages, the same keys, so a
+        // receiver that drops repeats by key sees each once.
+        #expect(await waitUntil { receiver.accepted.count == 4 }, "\(broker.log)")
+        #expect(Array(receiver.accepted.compactMap(\.idempotencyKey).suffix(2)) == first)
     }
 
     @Test("a receiver that refuses a message (400): dropped and logged at error, the next one delivered")

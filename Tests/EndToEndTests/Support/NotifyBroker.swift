@@ -49,3 +49,10 @@ extension HookReceiver.Received {
     /// The idempotency key in the body (any kind of notifier carries it somewhere in its JSON).
     var bodyText: String { String(decoding: body, as: UTF8.self) }
 }
+
+/// The notifiers' states as compd answers a `NotificationsRequest` (what `compctl notifications` shows).
+func notifierStatuses(_ broker: BrokerProcess) throws -> [NotifierStatus] {
+    let reply = try broker.connect().request(.notificationsRequest(NotificationsRequest()))
+    guard case .notificationsReply(let statuses) = reply else { throw TestFailure("not a NotificationsReply: \(reply)") }
+    return statuses.notifiers
+}
