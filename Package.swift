@@ -44,6 +44,8 @@ let package = Package(
         // the generator itself is not a dependency (CI never builds it).
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        // Notifications go out over HTTP(S) with it (NIO and NIOSSL, on NIO's shared event loops).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CNanomsg", pkgConfig: "nanomsg", providers: [.apt(["libnanomsg-dev"])]),
@@ -79,9 +81,22 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // Notifications: the pure model (what to send, storm control, bodies) in Model/; the runtime (reading
+        // the journal on a thread of its own, in-order HTTP senders, durable cursors in notify.sqlite, metrics)
+        // in Delivery/.
+        .target(name: "CompNotify", dependencies: [
+            "CompModel", "CompJournal", "CompWire", "CompBroker", "CSQLite",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
         // Thin executables.
         .executableTarget(name: "compd", dependencies: [
-            "CompBroker", "CompHTTP", "CompTransport",
+            "CompBroker", "CompHTTP", "CompNotify", "CompTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
@@ -111,7 +126,12 @@ let package = Package(
             "CompBroker", "CompJournal", "CompModel", "CompWire",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["CompClient", "CompWire", "CompModel", "CompTransport"]),
+        .testTarget(name: "CompNotifyTests", dependencies: ["CompNotify", "CompJournal", "CompModel"]),
+        .testTarget(name: "CompNotifyDeliveryTests", dependencies: ["CompNotify", "CompJournal", "CompModel"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "CompClient", "CompWire", "CompModel", "CompTransport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CompBroker
 import CompHTTP
+import CompNotify
 import CompTransport
 import Foundation
 import Logging
@@ -72,13 +73,25 @@ struct Compd: AsyncParsableCommand {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let registry = PrometheusCollectorRegistry()
         if settings.http != nil { MetricsSystem.bootstrap(Self.metricsFactory(registry)) }
+        // The notifiers follow the journal from their cursors in DATA/notify.sqlite (none: nothing runs).
+        let notifiers = settings.notifiers.isEmpty ? nil : NotificationDelivery(
+            notifiers: settings.notifiers, dataDirectory: settings.broker.dataDirectory,
+            journalPath: settings.broker.databasePath, consoleURL: settings.consoleURL, logger: logger)
+        if !settings.notifiers.isEmpty {
+            logger.info("compd notifies", metadata: [
+                "notifiers": "\(settings.notifiers.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))",
+                "console_url": "\(settings.consoleURL.isEmpty ? "none (no links)" : settings.consoleURL)",
+            ])
+        }
         let broker: Broker
         do {
-            broker = try Broker(config: settings.broker, logger: logger) { probes in
+            broker = try Broker(config: settings.broker, logger: logger, notifiers: notifiers) { probes in
                 let reloader = TokenReloader(access: settings.access, hangups: hangups, logger: logger)
-                guard let http = settings.http else { return [reloader] }
+                var notifying: [any Service] = []
+                if let notifiers { notifying.append(notifiers.service(commits: probes.commits)) }
+                guard let http = settings.http else { return [reloader] + notifying }
                 return [HTTPService(address: http, probes: probes, registry: registry, access: settings.access, logger: logger),
-                        reloader]
+                        reloader] + notifying
             }
         } catch {
             logger.critical("cannot start: \(error)")

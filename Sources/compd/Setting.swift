@@ -24,6 +24,8 @@ enum Setting: String, CaseIterable {
     case retention
     case logLevel = "log-level"
     case logFormat = "log-format"
+    case notify
+    case consoleURL = "console-url"
 
     /// The setting a name from the command line or the config file spells: dashes or underscores,
     /// any case (`max-retries`, `max_retries`, `MAX_RETRIES`).
@@ -38,8 +40,12 @@ enum Setting: String, CaseIterable {
     /// key prefixed with `compd`).
     var environmentName: String { "COMPD_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
 
-    /// Whether the setting takes several values (repeated, or separated by commas).
-    var isList: Bool { self == .listen }
+    /// Whether the setting may be given several times (each option or file line adds a value).
+    var isList: Bool { self == .listen || self == .notify }
+
+    /// Whether one value may hold several, separated by commas (`--listen a,b`). Not `notify`, whose
+    /// options hold commas themselves (`events=parked,discarded`).
+    var splitsOnCommas: Bool { self == .listen }
 
     /// The placeholder of the value in the help.
     var valueName: String {
@@ -55,6 +61,8 @@ enum Setting: String, CaseIterable {
         case .maxFrameBytes: "bytes"
         case .logLevel: "level"
         case .logFormat: "text|json"
+        case .notify: "KIND=URL [options]"
+        case .consoleURL: "url"
         }
     }
 
@@ -78,6 +86,8 @@ enum Setting: String, CaseIterable {
         case .retention: "How long finished executions are kept."
         case .logLevel: "Lowest level logged to standard error."
         case .logFormat: "text: one line of text per entry; json: one JSON object per line (ts, level, label, source, message, then every metadata key)."
+        case .notify: "A notifier: KIND=URL [events=k1,k2|all] [services=s1,s2] [name=NAME] [digest=N/WINDOW]; repeat the option (or the file line) for several."
+        case .consoleURL: "Base URL of the console for the links in notifications (default: http:// and the --http address)."
         }
     }
 
@@ -103,6 +113,9 @@ enum Setting: String, CaseIterable {
         case .retention: "\(durations), at least 24h (the dedupe window)"
         case .logLevel: "one of trace, debug, info, notice, warning, error, critical"
         case .logFormat: "text or json"
+        case .notify: "KIND=URL with KIND webhook, slack or wecom and an http:// or https:// URL, then optionally "
+            + "events=K1,K2 or events=all, services=S1,S2, name=NAME, digest=N/WINDOW (docs/NOTIFICATIONS.md); empty for none"
+        case .consoleURL: "an http:// or https:// URL with a host, such as https://compd.example.com, or empty for the default"
         }
     }
 
@@ -129,6 +142,8 @@ enum Setting: String, CaseIterable {
         case .retention: format(config.retention)
         case .logLevel: "info"
         case .logFormat: LogFormat.text.rawValue
+        case .notify: "none"
+        case .consoleURL: "http:// and the --http address (no links with --http off)"
         }
     }
 

@@ -28,7 +28,7 @@ enum SettingOrigin: Equatable {
 
 /// Values given on the command line, read into swift-configuration's in-memory form. Every name must
 /// be a `Setting`; every option takes one value (`--name value` or `--name=value`); only `--listen`
-/// may repeat.
+/// and `--notify` may repeat.
 struct FlagValues {
     private(set) var values: [AbsoluteConfigKey: ConfigValue] = [:]
 
@@ -60,11 +60,10 @@ struct FlagValues {
                 index += 1
             }
             if setting.isList {
-                lists[setting, default: []] += value.split(separator: ",", omittingEmptySubsequences: false)
-                    .map { $0.trimmingCharacters(in: .whitespaces) }
+                lists[setting, default: []] += setting.values(value)
             } else {
                 guard values[setting.key] == nil else {
-                    throw SettingsError("option \(setting.flag) is given twice; only --listen may repeat")
+                    throw SettingsError("option \(setting.flag) is given twice; only --listen and --notify may repeat")
                 }
                 values[setting.key] = ConfigValue(.string(value), isSecret: false)
             }
@@ -75,11 +74,14 @@ struct FlagValues {
 
 /// A config file of `name = value` lines read into swift-configuration's in-memory form. `#` starts
 /// a comment; names are the long options without dashes, with `-` or `_` between words; `listen`
-/// may repeat (or hold addresses separated by commas); an unknown name is refused.
+/// may repeat (or hold addresses separated by commas), and so may `notify` (one notifier a line); an
+/// unknown name is refused.
 struct FileValues {
     private(set) var values: [AbsoluteConfigKey: ConfigValue] = [:]
-    /// The line each setting was read from, for error messages.
+    /// The line each setting was read from, for error messages (a list setting: its first line).
     private(set) var lines: [Setting: Int] = [:]
+    /// The line of each value of a list setting, in order.
+    private(set) var listLines: [Setting: [Int]] = [:]
 
     /// Parses `text`, the contents of `path`.
     ///
@@ -101,12 +103,13 @@ struct FileValues {
                 throw SettingsError("\(path):\(number): unknown setting `\(parts[0])` (known: \(known))")
             }
             if setting.isList {
-                lists[setting, default: []] += parts[1].split(separator: ",", omittingEmptySubsequences: false)
-                    .map { $0.trimmingCharacters(in: .whitespaces) }
+                let values = setting.values(parts[1])
+                lists[setting, default: []] += values
+                listLines[setting, default: []] += Array(repeating: number, count: values.count)
                 if lines[setting] == nil { lines[setting] = number }
             } else {
                 if let first = lines[setting] {
-                    throw SettingsError("\(path):\(number): `\(setting.rawValue)` is already set on line \(first); only listen may repeat")
+                    throw SettingsError("\(path):\(number): `\(setting.rawValue)` is already set on line \(first); only listen and notify may repeat")
                 }
                 values[setting.key] = ConfigValue(.string(parts[1]), isSecret: false)
                 lines[setting] = number
@@ -131,6 +134,13 @@ struct FileValues {
 }
 
 extension Setting {
+    /// The values one option or file line of a list setting gives: split on commas for `listen`, whole
+    /// (trimmed) for `notify`.
+    func values(_ text: String) -> [String] {
+        guard splitsOnCommas else { return [text.trimmingCharacters(in: .whitespaces)] }
+        return text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
     /// The setting's configuration key (one component, e.g. `max-retries`).
     var key: AbsoluteConfigKey { AbsoluteConfigKey([rawValue]) }
 

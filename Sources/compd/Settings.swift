@@ -2,6 +2,7 @@ import CompBroker
 import CompHTTP
 import CompJournal
 import CompModel
+import CompNotify
 import CompWire
 import Configuration
 import Foundation
@@ -23,6 +24,11 @@ struct Settings {
     let logLevel: Logger.Level
     /// How log lines are written.
     let logFormat: LogFormat
+    /// The notifiers (`notify`), in the order given; names unique.
+    let notifiers: [NotifierConfig]
+    /// The console's base URL for the links in notifications: `console-url`, else `http://` and the HTTP
+    /// address; empty with HTTP off and no `console-url` (links are left out).
+    let consoleURL: String
     /// Environment variables that start with `COMPD_` but name no setting (warned about, not refused:
     /// the environment is inherited).
     let unknownVariables: [String]
@@ -46,7 +52,8 @@ struct Settings {
                 InMemoryProvider(name: "file", values: file?.values ?? [:]),
             ],
             accessReporter: recorder)
-        let source = SettingReader(reader: reader, recorder: recorder, configPath: path, fileLines: file?.lines ?? [:])
+        let source = SettingReader(reader: reader, recorder: recorder, configPath: path, fileLines: file?.lines ?? [:],
+                                   fileListLines: file?.listLines ?? [:])
 
         var config = BrokerConfig()
         if let data: Text = try source.value(.data, valid: { !$0.value.isEmpty }) { config.dataDirectory = data.value }
@@ -82,6 +89,8 @@ struct Settings {
         }
         self.http = http
         self.warnings = warnings
+        notifiers = try source.notifiers(environment: environment)
+        consoleURL = try source.consoleURL(http: http)
         if let sync: Sync = try source.value(.sync) { config.sync = sync.mode }
         var spec = config.defaultSpec
         if let retries: Integer = try source.value(.maxRetries, valid: { (0...RetrySpec.maxRetriesLimit).contains($0.value) }) {
@@ -121,11 +130,13 @@ struct Settings {
 
 /// Typed reads of settings from the reader, each failure reported with the value, its origin and the
 /// setting's rule.
-private struct SettingReader {
+struct SettingReader {
     let reader: ConfigReader
     let recorder: OriginRecorder
     let configPath: String?
     let fileLines: [Setting: Int]
+    /// The line of each value of a list setting in the config file.
+    var fileListLines: [Setting: [Int]] = [:]
 
     /// The setting's value converted by swift-configuration to `Value`, nil when no provider sets it.
     ///
