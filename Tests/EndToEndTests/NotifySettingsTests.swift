@@ -28,7 +28,7 @@ struct NotifySettingsTests {
         #expect(!broker.log.contains("team-a"))
         #expect(!broker.log.contains(receiver.url("one")) && !broker.log.contains("s3cret"))
         try reportFailures(broker, count: 1, prefix: "several")
-        #expect(await waitUntil { Set(receiver.accepted.map(\.path)) == ["/one", "/two"] }, "\(broker.log)")
+        #expect(await waitUntil(60) { Set(receiver.accepted.map(\.path)) == ["/one", "/two"] }, "\(broker.log)")
         #expect(receiver.accepted.allSatisfy { $0.bodyText.contains("https://console.example.com/executions/") })
     }
 
@@ -48,7 +48,7 @@ struct NotifySettingsTests {
         defer { broker.stop() }
         #expect(broker.log.contains("a (webhook), b (webhook)"))
         try reportFailures(broker, count: 1, prefix: "lines", service: "billing")
-        #expect(await waitUntil { Set(receiver.accepted.map(\.path)) == ["/a", "/b"] }, "\(broker.log)")
+        #expect(await waitUntil(60) { Set(receiver.accepted.map(\.path)) == ["/a", "/b"] }, "\(broker.log)")
     }
 
     @Test("a bad notifier exits 64 naming notify, where it came from and the part to fix, never the URL")

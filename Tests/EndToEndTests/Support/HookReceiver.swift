@@ -61,6 +61,14 @@ final class HookReceiver: Sendable {
     /// The requests answered with a 2xx, in arrival order.
     var accepted: [Received] { state.withLock { $0.accepted } }
 
+    /// The accepted requests as a receiver that drops repeats by `Idempotency-Key` keeps them: the first of
+    /// each key, in arrival order. (A sender whose request timed out sends it again with the same key: when
+    /// the test process is busy, this receiver can answer later than compd's 10 s.)
+    var delivered: [Received] {
+        var seen = Set<String>()
+        return accepted.filter { seen.insert($0.idempotencyKey ?? "").inserted }
+    }
+
     /// Sets how later requests (and the ones held now) are answered.
     func answer(_ answer: Answer) {
         let held = state.withLock { state in
