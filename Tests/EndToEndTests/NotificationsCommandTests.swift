@@ -71,7 +71,7 @@ struct NotificationsCommandTests {
 /// HTTP receiver on loopback.
 @Suite(.serialized)
 struct NotificationsCommandWithNotifierTests {
-    @Test("compctl notifications shows a webhook's target without its path, its cursor at the head after a delivery, and its last error while the receiver fails")
+    @Test("compctl notifications shows a webhook's target without its path, its counts and lag after a delivery, and its last error while the receiver fails")
     func withNotifier() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -83,7 +83,8 @@ struct NotificationsCommandWithNotifierTests {
         try reportFailures(broker, count: 1, prefix: "n")
         #expect(await waitUntil { receiver.accepted.count == 1 }, "\(broker.log)")
 
-        // Delivered: the cursor reaches the head (the cursor is written at most every ~200 ms).
+        // Delivered: counted as sent. The cursor may stay behind the head while the failure's storm-control
+        // window is open (a restart must derive the same digest), so only its relation to the head is checked.
         var status: [String: Any] = [:]
         let caughtUp = try await waitUntil {
             let run = try compctl(["notifications", "--broker", broker.listen, "--json"])
@@ -91,7 +92,7 @@ struct NotificationsCommandWithNotifierTests {
                   let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                   let notifiers = document["notifiers"] as? [[String: Any]], notifiers.count == 1 else { return false }
             status = notifiers[0]
-            return (status["sent"] as? Int ?? 0) >= 1 && status["cursorSeq"] as? Int == status["headSeq"] as? Int
+            return (status["sent"] as? Int ?? 0) >= 1
         }
         #expect(caughtUp, "\(status)")
         #expect(status["name"] as? String == "ops")
@@ -99,7 +100,10 @@ struct NotificationsCommandWithNotifierTests {
         #expect(status["target"] as? String == "http://127.0.0.1:\(receiver.port)")
         #expect(status["services"] as? [String] == [])
         #expect(Set(status["events"] as? [String] ?? []) == ["failure_created", "retry_failed", "succeeded_after_retry", "parked"])
-        #expect(status["lagRows"] as? Int == 0)
+        let cursor = try #require(status["cursorSeq"] as? Int)
+        let head = try #require(status["headSeq"] as? Int)
+        #expect(head >= 1 && cursor <= head)
+        #expect(status["lagRows"] as? Int == head - cursor)
         let table = try compctl(["notifications", "--broker", broker.listen])
         #expect(table.status == 0)
         #expect(table.out.hasPrefix("NAME"), "\(table.out)")
