@@ -66,3 +66,67 @@ struct NotificationsCommandTests {
         #expect(nobody.status == 69, "\(nobody.err)")
     }
 }
+
+/// `compctl notifications` against a compd with a real webhook notifier (deliver12's service) and a real
+/// HTTP receiver on loopback.
+@Suite(.serialized)
+struct NotificationsCommandWithNotifierTests {
+    @Test("compctl notifications shows a webhook's target without its path, its counts and lag after a delivery, and its last error while the receiver fails")
+    func withNotifier() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let receiver = HookReceiver()
+        try await receiver.start()
+        defer { Task { await receiver.stop() } }
+        let broker = try await startNotifyingBroker(directory, notify: ["webhook=\(receiver.url("hooks/compd?token=s3cret")) name=ops"])
+        defer { broker.stop() }
+        try reportFailures(broker, count: 1, prefix: "n")
+        #expect(await waitUntil { receiver.accepted.count == 1 }, "\(broker.log)")
+
+        // Delivered: counted as sent. The cursor may stay behind the head while the failure's storm-control
+        // window is open (a restart must derive the same digest), so only its relation to the head is checked.
+        var status: [String: Any] = [:]
+        let caughtUp = try await waitUntil {
+            let run = try compctl(["notifications", "--broker", broker.listen, "--json"])
+            guard run.status == 0, let data = run.out.data(using: .utf8),
+                  let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let notifiers = document["notifiers"] as? [[String: Any]], notifiers.count == 1 else { return false }
+            status = notifiers[0]
+            return (status["sent"] as? Int ?? 0) >= 1
+        }
+        #expect(caughtUp, "\(status)")
+        #expect(status["name"] as? String == "ops")
+        #expect(status["kind"] as? String == "webhook")
+        #expect(status["target"] as? String == "http://127.0.0.1:\(receiver.port)")
+        #expect(status["services"] as? [String] == [])
+        #expect(Set(status["events"] as? [String] ?? []) == ["failure_created", "retry_failed", "succeeded_after_retry", "parked"])
+        let cursor = try #require(status["cursorSeq"] as? Int)
+        let head = try #require(status["headSeq"] as? Int)
+        #expect(head >= 1 && cursor <= head)
+        #expect(status["lagRows"] as? Int == head - cursor)
+        let table = try compctl(["notifications", "--broker", broker.listen])
+        #expect(table.status == 0)
+        #expect(table.out.hasPrefix("NAME"), "\(table.out)")
+        #expect(table.out.contains("ops  "))
+        #expect(!table.out.contains("s3cret") && !table.out.contains("hooks/compd"), "the URL's path and query must never be shown")
+
+        // The receiver answers 503: the delivery is retried and the last error shows.
+        receiver.answer(.status(503))
+        try reportFailures(broker, count: 1, prefix: "m")
+        let failing = try await waitUntil {
+            let run = try compctl(["notifications", "--broker", broker.listen, "--json"])
+            guard let data = run.out.data(using: .utf8),
+                  let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let notifier = (document["notifiers"] as? [[String: Any]])?.first else { return false }
+            status = notifier
+            return (notifier["retried"] as? Int ?? 0) >= 1 && notifier["lastError"] is String
+        }
+        #expect(failing, "\(status)")
+        #expect((status["pending"] as? Int ?? 0) >= 1)
+        #expect(status["lastErrorAt"] is String)
+        let failingTable = try compctl(["notifications", "--broker", broker.listen])
+        #expect(failingTable.out.contains("503"), "\(failingTable.out)")
+        receiver.answer(.ok)
+        #expect(await waitUntil { receiver.accepted.count == 2 }, "\(broker.log)")
+    }
+}
