@@ -130,8 +130,6 @@ let package = Package(
         .testTarget(name: "CompNotifyDeliveryTests", dependencies: ["CompNotify", "CompJournal", "CompModel"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "CompClient", "CompWire", "CompModel", "CompTransport",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -194,6 +194,8 @@ public final class ChangeReader {
     }
 
     private func remember(_ execution: Execution, seq: Int64) {
+        // A read from an earlier seq (another follower's position) must not replace a later state.
+        if let cached = cache[execution.id], cached.seq >= seq { return }
         if cache[execution.id] == nil, cache.count >= cacheLimit {
             // Any entry will do: a state not cached is replayed from its rows when it is needed again.
             cache.remove(at: cache.startIndex)

@@ -201,7 +201,7 @@ struct Mark: ParsableCommand {
             let reply = try perform(.mark(recoverable ? 1 : 2), target, connection, options,
                                     Verb(done: "marked \(recoverable ? "recoverable" : "unrecoverable")", base: "mark"),
                                     exitOnResult: false)
-            if recoverable, let reply, !connection.json { try explainStillParked(target) }
+            if recoverable, reply != nil, !connection.json { try explainStillParked(target) }
             if let reply { try exitForResult(reply) }
         }
     }

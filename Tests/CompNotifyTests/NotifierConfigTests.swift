@@ -104,6 +104,23 @@ struct NotifierConfigTests {
             == "digest=0/60s is not N/WINDOW with N at least 1 and a window from 1s to 1h (for example digest=10/60s)")
     }
 
+    @Test("retry= sets the first and the longest delay between attempts, from 100ms to 1h, the first not above the longest")
+    func retryDelays() throws {
+        let config = try NotifierConfig.parse("webhook=http://h/x retry=250ms/30s")
+        #expect(config.retryMin == .milliseconds(250))
+        #expect(config.retryMax == .seconds(30))
+        let plain = try NotifierConfig.parse("webhook=http://h/x")
+        #expect(plain.retryMin == .seconds(1))
+        #expect(plain.retryMax == .seconds(300))
+        for retry in ["1s", "1s/", "/5m", "50ms/1s", "1s/2h", "10s/5s", "x/5m", "1s/5m/1", ""] {
+            #expect(throws: NotifierConfigError.badRetry(retry), "\(retry)") {
+                try NotifierConfig.parse("webhook=http://h/x retry=\(retry)")
+            }
+        }
+        #expect(NotifierConfigError.badRetry("10s/5s").description
+            == "retry=10s/5s is not MIN/MAX with 100ms <= MIN <= MAX <= 1h (for example retry=1s/5m)")
+    }
+
     @Test("an option given twice is refused")
     func duplicate() {
         #expect(throws: NotifierConfigError.duplicateOption("events")) {
@@ -133,7 +150,7 @@ struct NotifierConfigTests {
         }
         #expect(throws: NotifierConfigError.unknownOption("loud")) { try NotifierConfig.parse("webhook=http://h/x loud") }
         #expect(NotifierConfigError.unknownOption("loud").description
-            == "unknown option `loud` (known: events=, services=, name=, digest=)")
+            == "unknown option `loud` (known: events=, services=, name=, digest=, retry=)")
     }
 
     @Test("filters: events and services decide what passes")

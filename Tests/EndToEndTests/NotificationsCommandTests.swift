@@ -81,7 +81,7 @@ struct NotificationsCommandWithNotifierTests {
         let broker = try await startNotifyingBroker(directory, notify: ["webhook=\(receiver.url("hooks/compd?token=s3cret")) name=ops"])
         defer { broker.stop() }
         try reportFailures(broker, count: 1, prefix: "n")
-        #expect(await waitUntil { receiver.accepted.count == 1 }, "\(broker.log)")
+        #expect(await waitUntil { receiver.delivered.count == 1 }, "\(broker.log)")
 
         // Delivered: counted as sent. The cursor may stay behind the head while the failure's storm-control
         // window is open (a restart must derive the same digest), so only its relation to the head is checked.
@@ -127,6 +127,6 @@ struct NotificationsCommandWithNotifierTests {
         let failingTable = try compctl(["notifications", "--broker", broker.listen])
         #expect(failingTable.out.contains("503"), "\(failingTable.out)")
         receiver.answer(.ok)
-        #expect(await waitUntil { receiver.accepted.count == 2 }, "\(broker.log)")
+        #expect(await waitUntil(60) { receiver.delivered.count == 2 }, "\(broker.log)")
     }
 }

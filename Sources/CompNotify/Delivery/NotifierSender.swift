@@ -4,15 +4,17 @@ import Logging
 
 /// One notifier's sender: takes its messages in order, one at a time, and POSTs each until it is
 /// settled. 2xx: sent. Connection errors, timeouts, 408, 429, 5xx: retried with backoff and jitter
-/// (1 s doubling to a 5 min cap) for as long as the journal keeps the message's rows; once they are
+/// (the notifier's `retry=`, by default 1 s doubling to a 5 min cap) for as long as the journal keeps the message's rows; once they are
 /// pruned, dropped (reason `pruned`). Any other status: refused, dropped at once (logged at error).
 /// A later message never overtakes an earlier one.
 struct NotifierSender: Sendable {
-    /// The retry delays: 1 s doubling to 5 min, shortened by up to 20 % jitter.
-    static let retrySpec = RetrySpec(
-        maxRetries: RetrySpec.maxRetriesLimit, minBackoff: .seconds(1), maxBackoff: .seconds(300),
-        executionTimeout: .seconds(10), jitterPermille: 200)
-    /// From this failed attempt on (about 4 minutes of failures), each retry first checks that the
+    /// The retry delays of `config`: its `retryMin` doubling to its `retryMax`, shortened by up to 20 % jitter.
+    static func retrySpec(_ config: NotifierConfig) -> RetrySpec {
+        RetrySpec(
+            maxRetries: RetrySpec.maxRetriesLimit, minBackoff: config.retryMin, maxBackoff: config.retryMax,
+            executionTimeout: .seconds(10), jitterPermille: 200)
+    }
+    /// From this failed attempt on (about 4 minutes of failures with the default delays), each retry first checks that the
     /// message's rows are still in the journal.
     static let pruneCheckAttempt = 8
 
@@ -81,7 +83,7 @@ struct NotifierSender: Sendable {
                     return
                 }
                 metrics.countRetried()
-                let delay = Backoff.delay(retries: attempt - 1, spec: Self.retrySpec, random: &random)
+                let delay = Backoff.delay(retries: attempt - 1, spec: Self.retrySpec(config), random: &random)
                 let nextTry = now.adding(delay)
                 switch outbox.failed(reason, now: now) {
                 case .first:

@@ -5,12 +5,13 @@ import Foundation
 extension NotifierConfig {
     /// Parses the one grammar of `--notify` and of the config file's `notify = ...` lines.
     ///
-    /// `KIND=URL [events=k1,k2|all] [services=s1,s2] [name=NAME] [digest=N/WINDOW]`, words separated by
+    /// `KIND=URL [events=k1,k2|all] [services=s1,s2] [name=NAME] [digest=N/WINDOW] [retry=MIN/MAX]`, words separated by
     /// spaces or tabs: KIND one of `webhook`, `slack`, `wecom`; URL `http://` or `https://` with a host;
     /// `events=` names from `NotificationKind` (default: `NotificationKind.defaultFilter`) or `all`;
     /// `services=` service names (default: every service); `name=` 1 to 64 of `A-Z a-z 0-9 . _ -` (default
     /// `KIND-<first 8 hex of SHA-256(URL)>`); `digest=N/WINDOW` with N >= 1 and WINDOW a duration from 1s
-    /// to 1h such as `60s` or `5m` (default `10/60s`).
+    /// to 1h such as `60s` or `5m` (default `10/60s`); `retry=MIN/MAX`, the first and the longest delay
+    /// between attempts at a message the receiver did not take, from 100ms to 1h (default `1s/5m`).
     ///
     /// - Parameter text: the notifier's text.
     /// - Returns: the notifier.
@@ -22,7 +23,7 @@ extension NotifierConfig {
         guard let equals = target.firstIndex(of: "=") else { throw .missingTarget(word: target) }
         let kindText = String(target[..<equals])
         guard let kind = NotifierKind(rawValue: kindText) else {
-            if ["events", "services", "name", "digest"].contains(kindText) { throw .missingTarget(word: target) }
+            if options.contains(kindText) { throw .missingTarget(word: target) }
             throw .unknownKind(kindText)
         }
         let url = String(target[target.index(after: equals)...])
@@ -34,7 +35,7 @@ extension NotifierConfig {
             guard let split = word.firstIndex(of: "=") else { throw .unknownOption(word) }
             let option = String(word[..<split])
             let value = String(word[word.index(after: split)...])
-            guard ["events", "services", "name", "digest"].contains(option) else { throw .unknownOption(word) }
+            guard options.contains(option) else { throw .unknownOption(word) }
             guard seen.insert(option).inserted else { throw .duplicateOption(option) }
             switch option {
             case "events": config.events = try parseEvents(value)
@@ -42,6 +43,8 @@ extension NotifierConfig {
             case "name":
                 guard isName(value) else { throw .badName(value) }
                 config.name = value
+            case "retry":
+                (config.retryMin, config.retryMax) = try parseRetry(value)
             default:
                 (config.digestThreshold, config.digestWindow) = try parseDigest(value)
             }
@@ -88,6 +91,18 @@ extension NotifierConfig {
             (UInt64(minDigestWindow.milliseconds)...UInt64(maxDigestWindow.milliseconds)).contains(milliseconds)
         else { throw .badDigest(value) }
         return (threshold, .milliseconds(Int64(milliseconds)))
+    }
+
+    /// The options after `KIND=URL`.
+    static let options = ["events", "services", "name", "digest", "retry"]
+
+    private static func parseRetry(_ value: String) throws(NotifierConfigError) -> (TimeSpan, TimeSpan) {
+        let parts = value.split(separator: "/", omittingEmptySubsequences: false)
+        let bounds = UInt64(minRetryDelay.milliseconds)...UInt64(maxRetryDelay.milliseconds)
+        guard parts.count == 2, let low = DurationText.milliseconds(String(parts[0])),
+            let high = DurationText.milliseconds(String(parts[1])), bounds.contains(low), bounds.contains(high), low <= high
+        else { throw .badRetry(value) }
+        return (.milliseconds(Int64(low)), .milliseconds(Int64(high)))
     }
 
     /// Whether `text` is 1 to 64 of `A-Z a-z 0-9 . _ -`.

@@ -16,6 +16,10 @@ public struct NotifierConfig: Sendable, Equatable {
     public var digestThreshold: Int
     /// The length of a storm-control window.
     public var digestWindow: TimeSpan
+    /// The first retry delay of a message the receiver did not take; it doubles on each failure.
+    public var retryMin: TimeSpan
+    /// The longest retry delay.
+    public var retryMax: TimeSpan
 
     /// N when `digest=` is not given.
     public static let defaultDigestThreshold = 10
@@ -27,6 +31,14 @@ public struct NotifierConfig: Sendable, Equatable {
     public static let maxDigestWindow = TimeSpan.seconds(3600)
     /// The largest N `digest=` accepts.
     public static let maxDigestThreshold = 1_000_000
+    /// The first retry delay when `retry=` is not given.
+    public static let defaultRetryMin = TimeSpan.seconds(1)
+    /// The longest retry delay when `retry=` is not given.
+    public static let defaultRetryMax = TimeSpan.seconds(300)
+    /// The shortest delay `retry=` accepts.
+    public static let minRetryDelay = TimeSpan.milliseconds(100)
+    /// The longest delay `retry=` accepts.
+    public static let maxRetryDelay = TimeSpan.seconds(3600)
 
     /// Creates a notifier; the name defaults to `KIND-<first 8 hex digits of SHA-256(URL)>`.
     ///
@@ -38,11 +50,14 @@ public struct NotifierConfig: Sendable, Equatable {
     ///   - services: the services whose events are sent; empty for all.
     ///   - digestThreshold: N.
     ///   - digestWindow: the window length.
+    ///   - retryMin: the first retry delay.
+    ///   - retryMax: the longest retry delay.
     public init(
         name: String? = nil, kind: NotifierKind, url: String,
         events: Set<NotificationKind> = NotificationKind.defaultFilter, services: Set<String> = [],
         digestThreshold: Int = NotifierConfig.defaultDigestThreshold,
-        digestWindow: TimeSpan = NotifierConfig.defaultDigestWindow
+        digestWindow: TimeSpan = NotifierConfig.defaultDigestWindow,
+        retryMin: TimeSpan = NotifierConfig.defaultRetryMin, retryMax: TimeSpan = NotifierConfig.defaultRetryMax
     ) {
         self.name = name ?? Self.defaultName(kind: kind, url: url)
         self.kind = kind
@@ -51,6 +66,8 @@ public struct NotifierConfig: Sendable, Equatable {
         self.services = services
         self.digestThreshold = digestThreshold
         self.digestWindow = digestWindow
+        self.retryMin = retryMin
+        self.retryMax = retryMax
     }
 
     /// `KIND-<first 8 hex digits of SHA-256(URL)>`: stable for a URL, and it does not reveal the URL.

@@ -21,9 +21,11 @@ public enum NotifierConfigError: Error, Equatable, CustomStringConvertible {
     case badDigest(String)
     /// `name=` is not 1 to 64 of `A-Z a-z 0-9 . _ -`.
     case badName(String)
+    /// `retry=` is not `MIN/MAX` with 100ms <= MIN <= MAX <= 1h.
+    case badRetry(String)
 
     /// The options after `KIND=URL`, for messages.
-    static let knownOptions = "events=, services=, name=, digest="
+    static let knownOptions = NotifierConfig.options.map { $0 + "=" }.joined(separator: ", ")
 
     public var description: String {
         switch self {
@@ -52,6 +54,8 @@ public enum NotifierConfigError: Error, Equatable, CustomStringConvertible {
                 + "(for example digest=10/60s)"
         case .badName(let name):
             "name=\(Self.clip(name)) is not 1 to 64 of the characters A-Z a-z 0-9 . _ -"
+        case .badRetry(let text):
+            "retry=\(Self.clip(text)) is not MIN/MAX with 100ms <= MIN <= MAX <= 1h (for example retry=1s/5m)"
         }
     }
 

@@ -12,7 +12,10 @@ func startNotifyingBroker(
 ) async throws -> BrokerProcess {
     let broker = BrokerProcess(
         dataDirectory: directory.path + "/data",
-        extraArguments: notify.flatMap { ["--notify", $0] } + (consoleURL.map { ["--console-url", $0] } ?? [])
+        // Short retry delays (unless a test sets its own), so a receiver that comes back is sent to within
+        // about 2 s however long it was refusing (the default grows to 5 min).
+        extraArguments: notify.flatMap { ["--notify", $0.contains(" retry=") ? $0 : $0 + " retry=200ms/2s"] }
+            + (consoleURL.map { ["--console-url", $0] } ?? [])
             + extraArguments,
         logDirectory: directory.path)
     try await startNotifying(broker)
