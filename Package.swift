@@ -85,7 +85,7 @@ let package = Package(
         // the journal on a thread of its own, in-order HTTP senders, durable cursors in notify.sqlite, metrics)
         // in Delivery/.
         .target(name: "CompNotify", dependencies: [
-            "CompModel", "CompJournal", "CompWire", "CompBroker", "CSQLite",
+            "CompModel", "CompJournal", "CompWire", "CompBroker",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "DequeModule", package: "swift-collections"),

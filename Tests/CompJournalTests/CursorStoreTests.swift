@@ -2,8 +2,6 @@ import CompJournal
 import Foundation
 import Testing
 
-@testable import CompNotify
-
 /// The notifiers' cursor file: a real SQLite file in a temporary directory.
 struct CursorStoreTests {
     private func temporaryPath() throws -> (directory: URL, path: String) {
