@@ -34,8 +34,24 @@ public final class CommitSignal: Sendable {
         self.seq = Atomic(seq)
     }
 
+    private let opened = Atomic<Int64>(-1)
+
     /// The last committed journal seq.
     public var committedSeq: Int64 { seq.load(ordering: .sequentiallyConsistent) }
+
+    /// The journal's head when the broker opened it, before it served any request; nil until then. A
+    /// follower that starts fresh (no stored position) starts there, so it misses nothing the broker
+    /// acknowledged while the follower was starting.
+    public var openedSeq: Int64? {
+        let value = opened.load(ordering: .sequentiallyConsistent)
+        return value < 0 ? nil : value
+    }
+
+    /// Records the journal's head at open (the core, before it takes any work).
+    func journalOpened(headSeq: Int64) {
+        opened.store(headSeq, ordering: .sequentiallyConsistent)
+        committed(headSeq)
+    }
 
     /// Records that the journal's head is now `newSeq` and wakes every waiter. Called by the core after a commit.
     func committed(_ newSeq: Int64) {

@@ -42,6 +42,7 @@ final class CoreLoop {
         self.metrics = metrics
         self.health = health
         self.commits = commits
+        commits.journalOpened(headSeq: store.headSeq)
         let at = clock()
         machine = DispatchMachine(
             config: .init(inFlightPerService: config.inFlightPerService,

@@ -19,6 +19,8 @@ public protocol BrokerStore: AnyObject {
     func commit(_ units: [[JournalCommand]], now: Timestamp) throws(JournalError) -> GroupCommit
     /// The services whose dispatch is paused (from memory).
     func pausedServices() -> Set<String>
+    /// The highest journal seq assigned so far (0 for an empty journal).
+    var headSeq: Int64 { get }
     /// Every PREPARED execution's id and service, read through the lease index (not a table scan).
     func leasedExecutions() throws(JournalError) -> [(id: ExecutionID, service: String)]
     /// The earliest lease deadline; nil when nothing is leased.

@@ -275,5 +275,8 @@ public final class Journal: JournalConnection, BrokerStore {
     /// The services whose dispatch is paused (from memory; no query).
     public func pausedServices() -> Set<String> { paused }
 
+    /// The highest journal seq assigned so far (0 for an empty journal).
+    public var headSeq: Int64 { nextSeq - 1 }
+
 
 }

@@ -12,6 +12,7 @@ final class CoreFixture {
     let directory: String
     let core = Core()
     let counters = BrokerCounters()
+    let commits = CommitSignal()
 
     /// - Parameter prepare: runs on the journal before the core opens it.
     init(inFlight: Int = 1000, prepare: (Journal) throws -> Void = { _ in }) throws {
@@ -25,9 +26,11 @@ final class CoreFixture {
         config.inFlightPerService = inFlight
         let path = config.databasePath
         let counters = counters
+        let commits = commits
         try core.start { [config] in
             try CoreLoop(store: try Journal(options: JournalOptions(path: path)), config: config, counters: counters,
-                         events: EventSink(publisher: nil), logger: Logger(label: "test"), clock: BrokerClock.moment)
+                         events: EventSink(publisher: nil), logger: Logger(label: "test"), clock: BrokerClock.moment,
+                         commits: commits)
         }
     }
 
@@ -59,6 +62,18 @@ struct CoreTests {
             service: "orders", instance: "n1", max: 10, requestId: 1, waitMilliseconds: 5000)).get()
         #expect(Set(leased.map(\.id)) == Set(ids))
         #expect(leased.allSatisfy { $0.status == .prepared && $0.lease?.holder == "n1" })
+    }
+
+    @Test("the commit signal knows the journal's head at open, before any work, and moves with each commit")
+    func commitSignalFollowsTheJournal() async throws {
+        let fixture = try CoreFixture { journal in
+            _ = try journal.commit([.record(incoming("before-1")), .record(incoming("before-2"))], now: Timestamp(milliseconds: 1))
+        }
+        #expect(fixture.commits.openedSeq == 2)
+        #expect(fixture.commits.committedSeq == 2)
+        _ = try await fixture.core.record([incoming("after")]).get()
+        #expect(fixture.commits.committedSeq == 3)
+        #expect(fixture.commits.openedSeq == 2)
     }
 
     @Test("an empty fetch is answered empty when its wait ends")

@@ -75,7 +75,7 @@ public final class NotificationDelivery: Sendable {
     private func serve(_ feed: ReadingThread, commits: CommitSignal, until shutdown: @Sendable () async -> Void)
         async throws(JournalError)
     {
-        let startHead = try await start(feed)
+        let startHead = try await start(feed, openedSeq: commits.openedSeq)
         head.store(max(startHead, commits.committedSeq), ordering: .relaxed)
         let poster = NotificationPoster(userAgent: "compd")
         let (cursorSignals, cursorSignal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -109,24 +109,27 @@ public final class NotificationDelivery: Sendable {
         logger.info("notifiers stopped", metadata: ["cursors": "\(cursorSummary)"])
     }
 
-    /// Reads the stored cursors and the journal head; a notifier without a cursor starts at the head
-    /// (it does not replay history), and that cursor is written before anything is read.
+    /// Reads the stored cursors and the journal head; a notifier without a cursor starts at the head the
+    /// journal had when the broker opened it (`openedSeq`, before any request was served, so nothing
+    /// acknowledged while the notifiers were starting is skipped; the head read now when it is unknown): it
+    /// does not replay history, and that cursor is written before anything is read.
     ///
     /// - Returns: the journal head.
-    private func start(_ feed: ReadingThread) async throws(JournalError) -> Int64 {
+    private func start(_ feed: ReadingThread, openedSeq: Int64?) async throws(JournalError) -> Int64 {
         let names = outboxes.map(\.config.name)
         let now = WallClock.now().milliseconds
-        let (stored, head) = try await feed.perform { resources throws(JournalError) in
+        let (stored, head, fresh) = try await feed.perform { resources throws(JournalError) in
             let stored = try resources.cursors.cursors()
             let head = try resources.reader.headSeq()
             var fresh: [String: Int64] = [:]
-            for name in names where stored[name] == nil { fresh[name] = head }
+            for name in names where stored[name] == nil { fresh[name] = min(openedSeq ?? head, head) }
             try resources.cursors.write(fresh, at: now)
-            return (stored, head)
+            return (stored, head, fresh)
         }
-        for outbox in outboxes { outbox.start(cursor: stored[outbox.config.name] ?? head) }
+        let starts = stored.merging(fresh) { old, _ in old }
+        for outbox in outboxes { outbox.start(cursor: starts[outbox.config.name] ?? head) }
         logger.info("notifiers started", metadata: [
-            "notifiers": "\(outboxes.map { "\($0.config.name) (\($0.config.kind.rawValue)) from seq \(stored[$0.config.name] ?? head)" }.joined(separator: ", "))",
+            "notifiers": "\(outboxes.map { "\($0.config.name) (\($0.config.kind.rawValue)) from seq \(starts[$0.config.name] ?? head)" }.joined(separator: ", "))",
             "head": "\(head)",
         ])
         return head
