@@ -72,13 +72,17 @@ public final class CommitSignal: Sendable {
     /// Returns once the committed seq is above `seq`, or after `timeout`, or at once when it already is.
     public func waitBeyond(_ seq: Int64, timeout: Duration) async {
         let id = nextId.add(1, ordering: .relaxed).newValue
+        var timer: Task<Void, Never>?
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             guard register(id, .task(continuation), beyond: seq) else { return continuation.resume() }
-            Task { [self] in
-                try? await Task.sleep(for: timeout)
+            timer = Task { [self] in
+                do { try await Task.sleep(for: timeout) } catch { return }  // cancelled: a commit woke the waiter
                 wake(id)
             }
         }
+        // Woken by a commit: the timer is no longer needed (a follower caught up in a storm waits once per
+        // commit, and each timer would otherwise sleep out its whole timeout).
+        timer?.cancel()
     }
 
     /// The same as `waitBeyond(_:timeout:)`, blocking the calling thread (never call it on the cooperative pool).
