@@ -67,7 +67,7 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .target(name: "CompClient", dependencies: ["CompWire", "CompModel", "CompTransport"]),
+        .target(name: "CompClient", dependencies: ["CompWire", "CompModel", "CompTransport", "CompJournal"]),
         // compd's HTTP side: probes, metrics, the JSON API and the console.
         .target(name: "CompHTTP", dependencies: [
             "CompBroker", "CompWire",
@@ -106,7 +106,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], linkerSettings: leanExecutable + startupOrder),
         .executableTarget(name: "compctl", dependencies: [
-            "CompClient", "CompWire", "CompModel", "CompTransport",
+            "CompClient", "CompWire", "CompModel", "CompTransport", "CompJournal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "Subprocess", package: "swift-subprocess"),

@@ -20,6 +20,8 @@ final class Ingress: Sendable {
     private let notices: NoticeLog
     private let metrics: BrokerMetrics
     private let worker = WorkerThread(name: "compd-ingress")
+    /// Records made before this window are refused (`record_too_old`).
+    private var dedupeWindow: DedupeWindow { DedupeWindow(retention: config.retention) }
 
     init(server: ReplyServer, core: Core, gateway: BrokerGateway, replies: Replier, counters: BrokerCounters,
          config: BrokerConfig, logger: Logger, notices: NoticeLog, metrics: BrokerMetrics) {
@@ -132,7 +134,12 @@ final class Ingress: Sendable {
         var outcomes = [RecordOutcome?](repeating: nil, count: batch.records.count)
         var incoming: [IncomingRecord] = []
         var positions: [Int] = []
+        let now = BrokerClock.wall()
         for (index, record) in batch.records.enumerated() {
+            if let tooOld = dedupeWindow.rejection(of: record.id, now: now) {
+                outcomes[index] = tooOld.outcome
+                continue
+            }
             switch Mapping.incoming(record, defaults: config.defaultSpec) {
             case .success(let value):
                 incoming.append(value)

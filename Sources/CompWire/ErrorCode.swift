@@ -39,6 +39,9 @@ public enum ErrorCode: UInt16, Error, Sendable, CaseIterable, CustomStringConver
     case staleLease = 26
     /// A result's execution id and key disagree.
     case keyMismatch = 27
+    /// The record was made (its UUIDv7 id's time) before the broker's dedupe window: the broker may no longer
+    /// remember whether it applied it, so it refuses it rather than risk applying it twice.
+    case recordTooOld = 29
 
     // 40–59: the broker.
     /// The broker is shutting down; resend to it later.
@@ -70,6 +73,7 @@ public enum ErrorCode: UInt16, Error, Sendable, CaseIterable, CustomStringConver
         case .unchanged: "unchanged"
         case .staleLease: "stale_lease"
         case .keyMismatch: "key_mismatch"
+        case .recordTooOld: "record_too_old"
         case .shuttingDown: "shutting_down"
         case .overloaded: "overloaded"
         case .storageFailure: "storage_failure"

@@ -17,7 +17,7 @@ struct Compctl: ParsableCommand {
         subcommands: [
             Report.self, Subscribe.self, List.self, Show.self, Timeline.self, Retry.self, Discard.self, Park.self,
             Mark.self, ApplySpec.self, ChangeFunction.self, Pause.self, Resume.self, Stats.self,
-            Notifications.self, Watch.self, Load.self,
+            Notifications.self, Watch.self, Load.self, Spool.self,
         ])
 
     /// Checks what argument parsing cannot see, then parses and runs the command.

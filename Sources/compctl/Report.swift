@@ -24,6 +24,8 @@ struct Report: ParsableCommand {
     @Option(help: "yes, no or unknown.") var recoverable = "unknown"
     @Option(name: .customLong("payload-file"), help: "A file whose bytes come back with every retry command.")
     var payloadFile: String?
+    @Option(help: "A spool directory: the record is durable there first, then forwarded (store-and-forward; see `compctl spool`).")
+    var spool: String?
     @OptionGroup var spec: SpecOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -68,6 +70,7 @@ struct Report: ParsableCommand {
                     ? ErrorDetails(code: errorCode ?? "", message: errorMessage ?? "") : nil,
                 recoverable: kind == .failure ? Names.recoverableCode(recoverable) : nil,
                 retrySpec: try spec.patch(), payload: payload)
+            if let spool { return try reportThroughSpool(record, directory: spool) }
             // A hello (up to 2 sends) and the record (up to `sends`): each waits its share of --timeout.
             let reporter = Reporter(connection: try connection.connect(attempts: 2 + Self.sends), attempts: Self.sends)
             guard let outcome = try reporter.send([record]).first else { throw Failure("no outcome") }

@@ -134,6 +134,10 @@ enum GoldenValues {
         Entry(name: "ack_rejected_detail", description: "Ack: a record rejected for its retry spec, the field and the rule in the outcome's detail (tag 1)",
               frame: Frame(requestId: 16, message: .ack(Ack(outcomes: [RecordOutcome(
                 status: .rejected, code: 21, detail: "retrySpec.maxBackoff: must be in minBackoff...366d, got 1s")])))),
+        Entry(name: "ack_record_too_old", description: "Ack: a record made before the broker's dedupe window, refused with record_too_old (29)",
+              frame: Frame(requestId: 17, message: .ack(Ack(outcomes: [RecordOutcome(
+                status: .rejected, code: 29,
+                detail: "id: made 30d ago, before the broker's dedupe window of 167h; a resend this old could be applied twice")])))),
         Entry(name: "ack_not_held", description: "Ack: a success by key while the broker holds nothing open for the key: accepted, executionId 0, the same every time it is resent",
               frame: Frame(requestId: 14, message: .ack(Ack(outcomes: [RecordOutcome(status: .accepted, executionId: 0)])))),
         Entry(name: "fetch", description: "Fetch: up to 10 commands of service orders, hold up to 30 s",
