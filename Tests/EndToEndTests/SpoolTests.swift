@@ -52,7 +52,7 @@ struct SpoolTests {
         #expect(try pending(spool) == 10_000)
 
         // The broker comes up; the spool is forwarded.
-        let broker = BrokerProcess(dataDirectory: directory.path + "/data")
+        let broker = BrokerProcess(dataDirectory: directory.path + "/data", logDirectory: directory.path)
         try broker.start()
         let flush = try compctl(["spool", "flush", spool, "--broker", broker.listen, "--json"])
         #expect(flush.status == 0, "\(flush.out) \(flush.err)")
@@ -73,7 +73,7 @@ struct SpoolTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let spool = directory.path + "/spool"
-        let broker = BrokerProcess(dataDirectory: directory.path + "/data")
+        let broker = BrokerProcess(dataDirectory: directory.path + "/data", logDirectory: directory.path)
         let report = try compctl([
             "report", "failure", "--service", "orders", "--processor", "billing", "--function", "charge",
             "--event-id", "away-1", "--error-code", "DB_DOWN", "--spool", spool, "--broker", broker.listen,
@@ -96,7 +96,7 @@ struct SpoolTests {
         let spool = directory.path + "/spool"
         let monthAgo = String(nowMs() - 30 * 86_400_000)
         #expect(try compctl(["spool", "fill", spool, "--count", "5", "--seed", monthAgo]).status == 0)
-        let broker = BrokerProcess(dataDirectory: directory.path + "/data")
+        let broker = BrokerProcess(dataDirectory: directory.path + "/data", logDirectory: directory.path)
         try broker.start()
         let flush = try compctl(["spool", "flush", spool, "--broker", broker.listen])
         #expect(flush.status == 1, "\(flush.out) \(flush.err)")
@@ -113,7 +113,7 @@ struct SpoolTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let spool = directory.path + "/spool"
-        let fill = try compctl(["spool", "fill", spool, "--count", "50", "--spool-limit", "4KiB"])
+        let fill = try compctl(["spool", "fill", spool, "--count", "50", "--batch", "5", "--spool-limit", "4KiB"])
         #expect(fill.status == 1)
         #expect(fill.err.contains("the spool is full") && fill.err.contains("limit of 4096 bytes"), "\(fill.err)")
         let pendingAfter = try pending(spool)
