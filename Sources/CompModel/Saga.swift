@@ -1,161 +1,3 @@
-/// Where a saga stands.
-public enum SagaStatus: UInt8, Sendable, CaseIterable, CustomStringConvertible {
-    /// Steps are running forward.
-    case running = 1
-    /// Every step succeeded and no more steps may come; final.
-    case completed = 2
-    /// A step failed, the deadline passed or an operator aborted: the steps that ran are being compensated,
-    /// last first.
-    case aborting = 3
-    /// Every step that ran is compensated; final (until a late forward success reopens it).
-    case compensated = 4
-    /// A compensation parked: an operator must retry or discard it.
-    case stuck = 5
-
-    /// The upper-case name used on screens and in JSON.
-    public var description: String {
-        switch self {
-        case .running: "RUNNING"
-        case .completed: "COMPLETED"
-        case .aborting: "ABORTING"
-        case .compensated: "COMPENSATED"
-        case .stuck: "STUCK"
-        }
-    }
-}
-
-/// Why a saga aborted.
-public enum SagaAbortCause: Hashable, Sendable {
-    /// The forward of this step ended without success (unrecoverable, retries exhausted, or discarded).
-    case stepFailed(Int)
-    /// The deadline passed before every step succeeded.
-    case deadline
-    /// An operator aborted it.
-    case operatorAbort
-}
-
-/// One step of a saga: a forward function and the function that undoes it, both run by one service.
-public struct SagaStepSpec: Hashable, Sendable {
-    public var service: String
-    /// The forward handler.
-    public var forward: String
-    /// The compensating handler.
-    public var compensation: String
-    /// The compensation's retry spec; nil: the broker's default.
-    public var retry: RetrySpec?
-
-    public init(service: String, forward: String, compensation: String, retry: RetrySpec? = nil) {
-        self.service = service
-        self.forward = forward
-        self.compensation = compensation
-        self.retry = retry
-    }
-}
-
-/// What became of a step's forward.
-public enum SagaForwardState: Hashable, Sendable {
-    /// Declared; not started.
-    case pending
-    /// Started (a forward execution is open, or its service said it began); no final result yet.
-    case running
-    /// Succeeded.
-    case succeeded
-    /// Ended without success: it never took effect.
-    case failed
-}
-
-/// What became of a step's compensation.
-public enum SagaCompensationState: Hashable, Sendable {
-    /// None asked for (the saga is not aborting).
-    case none
-    /// Not needed: the forward never took effect (null compensation guard).
-    case notNeeded
-    /// Needed; waits until every later step is compensated or known never to have run.
-    case waiting(forwardUnknown: Bool)
-    /// Asked of the service; `forwardUnknown` when the forward's outcome is not known (its barrier decides).
-    case running(forwardUnknown: Bool)
-    /// Done.
-    case succeeded
-    /// Parked: an operator must act.
-    case parked(forwardUnknown: Bool)
-    /// An operator discarded it (resolved by hand).
-    case discarded
-
-    /// Whether the step needs nothing more for the abort to go past it.
-    var isSettled: Bool {
-        switch self {
-        case .notNeeded, .succeeded, .discarded: true
-        case .none, .waiting, .running, .parked: false
-        }
-    }
-}
-
-/// One step's state.
-public struct SagaStep: Hashable, Sendable {
-    public var spec: SagaStepSpec
-    public var forward: SagaForwardState
-    public var compensation: SagaCompensationState
-
-    public init(spec: SagaStepSpec, forward: SagaForwardState = .pending, compensation: SagaCompensationState = .none) {
-        self.spec = spec
-        self.forward = forward
-        self.compensation = compensation
-    }
-}
-
-/// What happened to a saga: the records and decisions the broker feeds it, in journal order.
-public enum SagaInput: Hashable, Sendable {
-    /// A step joins (choreography: declared as it starts); `isLast` closes the list.
-    case appendStep(SagaStepSpec, isLast: Bool)
-    /// The step's forward began (its first record, or a `started` intent).
-    case forwardStarted(step: Int)
-    /// The step's forward succeeded.
-    case forwardSucceeded(step: Int)
-    /// The step's forward ended without success (parked unrecoverable or exhausted, or discarded).
-    case forwardFailed(step: Int)
-    /// The deadline's timer fired.
-    case deadlineReached
-    /// An operator aborts the saga.
-    case abort
-    /// The step's compensation succeeded.
-    case compensationSucceeded(step: Int)
-    /// The step's compensation parked.
-    case compensationParked(step: Int)
-    /// An operator retried the step's parked compensation.
-    case compensationRetried(step: Int)
-    /// An operator discarded the step's parked compensation (resolved by hand).
-    case compensationDiscarded(step: Int)
-}
-
-/// What the broker must do after a saga took an input, in order.
-public enum SagaEffect: Hashable, Sendable {
-    /// Stop dispatching the step's forward and fence its lease: after an abort no forward command goes out.
-    case fenceForward(step: Int)
-    /// Ask the step's service to compensate it (create the compensation's execution, stable id per step).
-    case compensate(step: Int, forwardUnknown: Bool)
-    /// The saga's status changed (journal it, publish it).
-    case status(SagaStatus)
-}
-
-/// Why a saga refused an input: it names a step it does not have, or a transition that cannot happen.
-public enum SagaError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// No step has this index.
-    case unknownStep(Int)
-    /// The step list is closed (a step said it was the last, or the saga was declared whole).
-    case closed
-    /// The input does not apply in the step's or saga's state (for example a retry of a compensation that
-    /// is not parked).
-    case notAllowed(String)
-
-    public var description: String {
-        switch self {
-        case .unknownStep(let index): "the saga has no step \(index)"
-        case .closed: "the saga's steps are closed: no step can be added"
-        case .notAllowed(let text): text
-        }
-    }
-}
-
 /// A saga: ordered steps, each a forward and a compensation, and an optional deadline. A value: it takes
 /// inputs and returns effects, with no clock and no I/O (the broker journals the input, then carries out
 /// the effects).
@@ -180,6 +22,9 @@ public struct Saga: Hashable, Sendable {
     public private(set) var status: SagaStatus
     public private(set) var abortCause: SagaAbortCause?
 
+    /// The most steps a saga may have (indexes 0…99).
+    public static let maxSteps = 100
+
     /// A saga with `steps` (maybe none yet, for choreography) and an optional deadline.
     ///
     /// - Parameter isClosed: true when `steps` is the whole list.
@@ -190,6 +35,23 @@ public struct Saga: Hashable, Sendable {
         self.deadline = deadline
         status = .running
         abortCause = nil
+    }
+
+    /// A saga as stored: every field as it was (for a store that rebuilds its sagas from their rows).
+    ///
+    /// - Parameters:
+    ///   - steps: the steps by index, gaps (never declared) with a nil spec.
+    ///   - abortCause: set once the saga aborted.
+    public init(
+        restoring id: String, steps: [SagaStep], isClosed: Bool, deadline: Timestamp?, status: SagaStatus,
+        abortCause: SagaAbortCause?
+    ) {
+        self.id = id
+        self.steps = steps
+        self.isClosed = isClosed
+        self.deadline = deadline
+        self.status = status
+        self.abortCause = abortCause
     }
 
     /// When the scheduler must deliver `deadlineReached`: the deadline while the saga runs, else nil.
@@ -209,12 +71,9 @@ public struct Saga: Hashable, Sendable {
     private mutating func applying(_ input: SagaInput) throws(SagaError) -> [SagaEffect] {
         switch input {
         case .appendStep(let spec, let isLast):
-            guard !isClosed else { throw .closed }
-            // Added after the abort, it never runs forward, so it needs no compensation (unless a late
-            // success says it ran after all).
-            steps.append(SagaStep(spec: spec, compensation: status == .running ? .none : .notNeeded))
-            if isLast { isClosed = true }
-            return []
+            return try declare(steps.count, spec, isLast: isLast)
+        case .declareStep(let index, let spec, let isLast):
+            return try declare(index, spec, isLast: isLast)
         case .forwardStarted(let index):
             try check(index)
             guard steps[index].forward == .pending else { return [] }
@@ -268,6 +127,32 @@ public struct Saga: Hashable, Sendable {
             steps[index].compensation = .discarded
             return advance()
         }
+    }
+
+    /// Declares step `index`: fills a gap, or appends it (after gaps for the indexes between); a step already
+    /// declared keeps its spec. Added after the abort, it never runs forward, so it needs no compensation
+    /// (unless a late success says it ran after all).
+    private mutating func declare(_ index: Int, _ spec: SagaStepSpec, isLast: Bool) throws(SagaError) -> [SagaEffect] {
+        guard index >= 0, index < Self.maxSteps else { throw .unknownStep(index) }
+        let compensation: SagaCompensationState = status == .running ? .none : .notNeeded
+        if index < steps.count {
+            if steps[index].spec == nil {
+                steps[index].spec = spec
+            } else if steps[index].spec?.eventId.isEmpty == true {
+                steps[index].spec?.eventId = spec.eventId  // declared whole (no events yet): its first record names it
+            }
+        } else {
+            guard !isClosed else { throw .closed }
+            while steps.count < index { steps.append(SagaStep(spec: nil, compensation: compensation)) }
+            steps.append(SagaStep(spec: spec, compensation: compensation))
+        }
+        if isLast {
+            guard index == steps.count - 1 else {
+                throw .notAllowed("step \(index) cannot be the last: step \(steps.count - 1) is declared")
+            }
+            isClosed = true
+        }
+        return []
     }
 
     private func check(_ index: Int) throws(SagaError) {

@@ -170,4 +170,45 @@ struct SagaTests {
             }
         }
     }
+
+    @Test("steps declared out of order leave gaps: a gap never started needs no compensation, a later record fills it")
+    func outOfOrderDeclaration() throws {
+        var saga = Saga(id: "o", steps: [], isClosed: false, deadline: nil)
+        _ = try saga.apply(.declareStep(2, Self.point, isLast: true))
+        #expect(saga.steps.count == 3)
+        #expect(saga.steps[0].spec == nil && saga.steps[1].spec == nil)
+        #expect(saga.isClosed)
+        #expect(throws: SagaError.closed) { _ = try saga.apply(.declareStep(3, Self.point, isLast: false)) }
+        _ = try saga.apply(.declareStep(0, Self.order, isLast: false))
+        _ = try saga.apply(.declareStep(0, Self.exchange, isLast: false))  // already declared: kept as it was
+        #expect(saga.steps[0].spec == Self.order)
+        _ = try run(&saga, [.forwardSucceeded(step: 0), .forwardSucceeded(step: 2)])
+        #expect(saga.status == .running)  // step 1 is a gap: not every step succeeded
+        #expect(try saga.apply(.forwardFailed(step: 2)).isEmpty)  // a failure after its success changes nothing
+        let abort = try saga.apply(.abort)
+        #expect(abort == [.status(.aborting), .compensate(step: 2, forwardUnknown: false)])
+        #expect(saga.steps[1].compensation == .notNeeded)
+        #expect(try saga.apply(.compensationSucceeded(step: 2)) == [.compensate(step: 0, forwardUnknown: false)])
+        var empty = Saga(id: "x", steps: [], isClosed: false, deadline: nil)
+        #expect(throws: SagaError.unknownStep(100)) { _ = try empty.apply(.declareStep(100, Self.order, isLast: false)) }
+    }
+
+    @Test("a saga restored from its stored fields goes on exactly as the original")
+    func restoredSagaContinues() throws {
+        var original = saga()
+        _ = try run(&original, [.forwardSucceeded(step: 0), .forwardSucceeded(step: 1), .forwardStarted(step: 2)])
+        _ = try original.apply(.deadlineReached)
+        var restored = Saga(
+            restoring: original.id, steps: try original.steps.map { step in
+                SagaStep(
+                    spec: step.spec, forward: try #require(SagaForwardState(rawValue: step.forward.rawValue)),
+                    compensation: try #require(SagaCompensationState(
+                        code: step.compensation.code, forwardUnknown: step.compensation.forwardUnknown)))
+            }, isClosed: original.isClosed, deadline: original.deadline, status: original.status,
+            abortCause: original.abortCause.flatMap { SagaAbortCause(code: $0.code, step: $0.step) })
+        #expect(restored == original)
+        #expect(try restored.apply(.compensationSucceeded(step: 1)) == original.apply(.compensationSucceeded(step: 1)))
+        #expect(SagaAbortCause(code: 1, step: nil) == nil)
+        #expect(SagaCompensationState(code: 7, forwardUnknown: false) == nil)
+    }
 }
