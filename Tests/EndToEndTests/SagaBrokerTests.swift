@@ -116,8 +116,13 @@ struct SagaBrokerTests {
         try broker.start()
         let events = try EventSubscriber(connectingTo: broker.events)
         defer { events.close() }
-        usleep(200_000)  // a SUB socket misses what is published before it is connected: let it connect first
         let reporter = try broker.reporter()
+        // A SUB socket misses what is published before it is connected: report probes until one's Event arrives.
+        let connected = try eventually(30) {
+            _ = try reporter.send([failureRecord(service: "probe", eventId: "probe-\(nowMs())")])
+            return try events.receive(timeoutMilliseconds: 200) != nil
+        }
+        #expect(connected)
         _ = try reporter.send([
             forward(.success, saga: "order-3", step: 0, service: "order",
                     compensationSpec: RetrySpecPatch(maxRetries: 0, jitterPermille: 0)),
