@@ -44,8 +44,9 @@ enum EntryBody: Equatable {
     case returned(token: UInt64)
     /// A service's dispatch paused (`paused` true) or resumed.
     case service(String, paused: Bool)
-    /// A saga row (see `SagaBody`).
-    case saga(SagaBody)
+    /// A saga row (see `SagaBody`); `indirect`, so its large payload does not grow every body (copying bodies
+    /// is on the hot path).
+    indirect case saga(SagaBody)
 
     /// What a creating failure adds: everything `Execution.create` needs besides the report.
     struct Creation: Equatable {
