@@ -47,11 +47,18 @@ enum Mapping {
             }
         }
         let lease = record.lease.map { (executionId: ExecutionID($0.executionId), token: $0.token) }
+        var saga: SagaRecordRef?
+        if let ref = record.saga {
+            switch sagaRef(ref, correlationId: record.correlationId ?? "", defaults: defaults) {
+            case .success(let resolved): saga = resolved
+            case .failure(let rejection): return .failure(rejection)
+            }
+        }
         return .success(
             IncomingRecord(
                 id: recordId, kind: record.kind == .failure ? .failure : .success, key: key,
                 correlationId: record.correlationId ?? "", failure: failure, spec: spec,
-                payload: record.payload ?? [], lease: lease))
+                payload: record.payload ?? [], lease: lease, saga: saga))
     }
 
     /// A wire spec patch as a model override; values beyond Int64 saturate (and then fail validation).
@@ -88,6 +95,11 @@ enum Mapping {
         case .keyMismatch: .keyMismatch
         case .keyConflict: .keyConflict
         case .model(let error): code(error)
+        case .unknownSaga: .invalidField
+        case .sagaInvalid: .invalidRecord
+        case .sagaNotRunning: .notAllowed
+        case .sagaAborted: .sagaAborted
+        case .sagaConflict: .keyConflict
         }
     }
 
@@ -110,6 +122,11 @@ enum Mapping {
         case .keyMismatch: "lease.executionId: must name an execution of this record's key"
         case .keyConflict: "key: another open execution already has it"
         case .model(let error): specDetail(error)
+        case .unknownSaga: "sagaId: no saga has this id"
+        case .sagaNotRunning(let status): "sagaId: the saga is \(status), not RUNNING"
+        case .sagaInvalid(let text): text
+        case .sagaAborted(let id, let status): "saga: \(id) is \(status)"
+        case .sagaConflict: "steps: the saga is declared with other steps"
         }
     }
 
@@ -126,6 +143,7 @@ enum Mapping {
         case .keyMismatch: "the execution belongs to another key"
         case .keyConflict: "another open execution already has that key"
         case .model(let error): error.description
+        case .unknownSaga, .sagaNotRunning, .sagaInvalid, .sagaAborted, .sagaConflict: detail(rejection)
         }
     }
 

@@ -39,6 +39,8 @@ public enum ErrorCode: UInt16, Error, Sendable, CaseIterable, CustomStringConver
     case staleLease = 26
     /// A result's execution id and key disagree.
     case keyMismatch = 27
+    /// A forward (a `started` record) for a step of a saga that is no longer RUNNING: do not run it.
+    case sagaAborted = 28
     /// The record was made (its UUIDv7 id's time) before the broker's dedupe window: the broker may no longer
     /// remember whether it applied it, so it refuses it rather than risk applying it twice.
     case recordTooOld = 29
@@ -73,6 +75,7 @@ public enum ErrorCode: UInt16, Error, Sendable, CaseIterable, CustomStringConver
         case .unchanged: "unchanged"
         case .staleLease: "stale_lease"
         case .keyMismatch: "key_mismatch"
+        case .sagaAborted: "saga_aborted"
         case .recordTooOld: "record_too_old"
         case .shuttingDown: "shutting_down"
         case .overloaded: "overloaded"
