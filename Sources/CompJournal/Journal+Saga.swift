@@ -152,6 +152,13 @@ extension Journal {
         return result
     }
 
+    /// The hanging guard for an intent (a `started` record, issue 13's client half): `.sagaAborted` when the
+    /// ref's saga exists and is no longer RUNNING (the client must not run the forward), else nil.
+    func sagaRefusesStart(_ ref: SagaRecordRef) throws(JournalError) -> JournalRejection? {
+        guard hasSagas, let state = try sagaRows.load(ref.sagaId), state.saga.status != .running else { return nil }
+        return .sagaAborted(id: ref.sagaId, status: state.saga.status)
+    }
+
     /// Whether a record for `step` with `spec` declares something the saga does not have yet.
     static func needsDeclaration(_ saga: Saga, _ step: Int, _ spec: SagaStepSpec, isLast: Bool) -> Bool {
         guard saga.steps.indices.contains(step), let declared = saga.steps[step].spec else { return true }

@@ -238,4 +238,15 @@ struct SagaJournalTests {
         #expect(try reader.saga(id: "s1")?.summary.abortCause == .operatorAbort)
         #expect(try reader.sagas(status: .aborting, limit: 10, before: nil).sagas.map(\.id) == ["s1"])
     }
+
+    @Test("the hanging guard for intents: a saga no longer RUNNING refuses a start with saga_aborted")
+    func startRefusedAfterAbort() throws {
+        let fixture = try TestJournal()
+        let ref = SagaRecordRef(sagaId: "h", step: 1, compensation: "undo")
+        #expect(try fixture.journal.sagaRefusesStart(ref) == nil)  // unknown saga: the start declares it
+        _ = try fixture.records([stepRecord(fixture, .success, saga: "h", step: 0, service: "order")])
+        #expect(try fixture.journal.sagaRefusesStart(ref) == nil)  // RUNNING
+        _ = try fixture.commit([.abortSaga(id: "h")])
+        #expect(try fixture.journal.sagaRefusesStart(ref) == .sagaAborted(id: "h", status: .aborting))
+    }
 }
