@@ -146,7 +146,7 @@ public final class ChangeReader {
         }
     }
 
-    /// The execution after `body` applied to `previous` (nil only for a creating failure).
+    /// The execution after `body` applied to `previous` (nil only for a creating failure or a `started` row).
     private static func replay(
         _ body: EntryBody, kind: EntryKind, seq: Int64, at: Timestamp, on previous: Execution?, executionId: ExecutionID
     ) throws(JournalError) -> Execution {
@@ -155,6 +155,11 @@ public final class ChangeReader {
             return Execution.create(
                 id: seq, key: creation.key, correlationId: creation.correlationId, failure: report,
                 spec: creation.spec, payload: [], now: at, random: &random)
+        }
+        if case .started(let creation, _) = body {
+            return Execution.start(
+                id: seq, key: creation.key, correlationId: creation.correlationId, spec: creation.spec, payload: [],
+                token: UInt64(bitPattern: seq), now: at)
         }
         guard let input = body.input(seq: seq) else {
             throw .corrupt("journal row \(seq) (\(kind.name)) changes no execution")

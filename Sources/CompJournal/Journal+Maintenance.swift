@@ -35,10 +35,7 @@ extension Journal {
         guard let kind = EntryKind(rawValue: raw) else { throw .corrupt("journal row \(seq): unknown kind \(raw)") }
         let body = try EntryBody(kind: kind, bytes: bytes)
         var random = random(for: seq)
-        if case .failure(let report, let creation?) = body {
-            let execution = Execution.create(
-                id: seq, key: creation.key, correlationId: creation.correlationId, failure: report,
-                spec: creation.spec, payload: creation.payload, now: at, random: &random)
+        if let execution = body.createdExecution(seq: seq, at: at, random: &random) {
             return try store.write(execution, previous: nil)
         }
         guard let input = body.input(seq: seq) else { return }  // stale: journaled, changed nothing

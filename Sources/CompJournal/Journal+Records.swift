@@ -1,13 +1,14 @@
 import CompModel
 
 extension Journal {
-    /// Applies one record: dedupe by id, then a leased result (fencing) or a report by key.
+    /// Applies one record: dedupe by id, then an intent (`started`), a leased result (fencing) or a report by key.
     func apply(_ record: IncomingRecord, batch: inout Batch) throws(JournalError) -> RecordResult {
         // (1) Dedupe: the unique index also sees rows written earlier in this transaction; an id above every
         // stored one is new for certain and needs no lookup.
         if store.mayHaveRecord(record.id), let first = try queries.executionId(ofRecord: record.id) {
             return .duplicate(first)
         }
+        if record.kind == .started { return try applyStarted(record, batch: &batch) }
         let report = record.failure
             ?? FailureReport(error: ErrorInfo(code: "UNKNOWN", message: "no error given"), occurredAt: batch.now)
         if let lease = record.lease {

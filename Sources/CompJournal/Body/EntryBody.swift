@@ -17,6 +17,8 @@ import CompModel
 /// change-function : string function
 /// returned        : uvarint token
 /// paused, resumed : string service        (execution_id 0: these rows belong to no execution)
+/// started         : key | string correlationId | spec | bytes payload | varint occurredAt-ms
+///                   (creates the execution; the row's seq is its id and its lease token)
 ///
 /// report : string code | string message | string detail | u8 recoverability | varint occurredAt-ms
 /// key    : string service | string processor | string function | string eventId
@@ -44,6 +46,9 @@ enum EntryBody: Equatable {
     case returned(token: UInt64)
     /// A service's dispatch paused (`paused` true) or resumed.
     case service(String, paused: Bool)
+    /// A `started` record created the execution (PREPARED, leased to the intent's reporter); `occurredAt` is
+    /// the reporter's clock, for people.
+    case started(Creation, occurredAt: Timestamp)
 
     /// What a creating failure adds: everything `Execution.create` needs besides the report.
     struct Creation: Equatable {
@@ -72,6 +77,24 @@ enum EntryBody: Equatable {
         case .discard: .discard
         case .returned: .returned
         case .service(_, let paused): paused ? .paused : .resumed
+        case .started: .started
+        }
+    }
+
+    /// The execution this row creates (a creating failure or a `started` record), replayed exactly: its id
+    /// and the intent's lease token are the row's seq; nil for rows that change an existing execution.
+    func createdExecution(seq: Int64, at: Timestamp, random: inout some RandomNumberGenerator) -> Execution? {
+        switch self {
+        case .failure(let report, let creation?):
+            Execution.create(
+                id: seq, key: creation.key, correlationId: creation.correlationId, failure: report,
+                spec: creation.spec, payload: creation.payload, now: at, random: &random)
+        case .started(let creation, _):
+            Execution.start(
+                id: seq, key: creation.key, correlationId: creation.correlationId, spec: creation.spec,
+                payload: creation.payload, token: UInt64(bitPattern: seq), now: at)
+        default:
+            nil
         }
     }
 
@@ -96,7 +119,7 @@ enum EntryBody: Equatable {
         case .success: .success(leaseToken: nil)
         case .failureResult(let token, let report): .failure(report, leaseToken: token)
         case .successResult(let token): .success(leaseToken: token)
-        case .stale, .service: nil
+        case .stale, .service, .started: nil
         case .leased(let holder): .lease(token: UInt64(bitPattern: seq), holder: holder)
         case .extended(let token, let span): .extendLease(token: token, by: span)
         case .timeout: .expireLease
@@ -127,6 +150,11 @@ enum EntryBody: Equatable {
     /// Room for the encoded body: a creating failure carries the key, correlation id, error text and payload
     /// (growing from a small buffer copied it three times); the others are small.
     private var estimatedBytes: Int {
+        if case .started(let creation, _) = self {
+            let key = creation.key
+            return 64 + creation.payload.count + key.service.utf8.count + key.processor.utf8.count
+                + key.function.utf8.count + key.eventId.utf8.count + creation.correlationId.utf8.count
+        }
         guard case .failure(let report, let creation?) = self else { return 64 }
         let key = creation.key
         return 96 + creation.payload.count + key.service.utf8.count + key.processor.utf8.count
@@ -171,6 +199,12 @@ enum EntryBody: Equatable {
             writer.string(function)
         case .service(let service, _):
             writer.string(service)
+        case .started(let creation, let occurredAt):
+            writer.key(creation.key)
+            writer.string(creation.correlationId)
+            writer.spec(creation.spec)
+            writer.data(creation.payload)
+            writer.varint(occurredAt.milliseconds)
         }
         return writer.bytes
     }
@@ -219,6 +253,11 @@ enum EntryBody: Equatable {
         case .returned: self = .returned(token: try reader.uvarint())
         case .paused: self = .service(try reader.string(), paused: true)
         case .resumed: self = .service(try reader.string(), paused: false)
+        case .started:
+            let creation = Creation(
+                key: try reader.key(), correlationId: try reader.string(), spec: try reader.spec(),
+                payload: try reader.data())
+            self = .started(creation, occurredAt: Timestamp(milliseconds: try reader.varint()))
         }
         guard reader.isAtEnd else { throw .corrupt("malformed journal body: trailing bytes in \(kind.name)") }
     }

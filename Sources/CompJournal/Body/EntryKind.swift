@@ -36,6 +36,9 @@ enum EntryKind: Int64, CaseIterable {
     case paused = 16
     /// Operator: a service's dispatch resumed (execution id 0; the body is the service name).
     case resumed = 17
+    /// A `started` record (the persist-before-call intent) created the execution, PREPARED and leased to
+    /// `intentLeaseHolder`; the row's seq is the execution id and the lease's fencing token.
+    case started = 18
 
     /// The name shown in histories and events (`JournalEntry.kind`, `StateChange.kind`).
     var name: String {
@@ -57,6 +60,7 @@ enum EntryKind: Int64, CaseIterable {
         case .returned: "returned"
         case .paused: "paused"
         case .resumed: "resumed"
+        case .started: "started"
         }
     }
 }
