@@ -77,6 +77,8 @@ extension Journal {
             return try applyInput(.success(leaseToken: nil), body: .success, record: record, to: current, batch: &batch)
         case (.success, nil):
             return .notHeld
+        case (.started, _):
+            return try applyStarted(record, batch: &batch)  // `apply` routes started records there first
         }
     }
 
