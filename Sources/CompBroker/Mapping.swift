@@ -108,6 +108,10 @@ enum Mapping {
         case .keyMismatch: .keyMismatch
         case .keyConflict: .keyConflict
         case .model(let error): code(error)
+        // The saga rejections: until sagacore13's broker side lands (it owns them; take its version on merge).
+        case .unknownSaga: .invalidField
+        case .sagaInvalid: .invalidRecord
+        default: .notAllowed
         }
     }
 
@@ -130,6 +134,9 @@ enum Mapping {
         case .keyMismatch: "lease.executionId: must name an execution of this record's key"
         case .keyConflict: "eventId: an open execution holds this key"
         case .model(let error): specDetail(error)
+        case .unknownSaga: "sagaId: no saga has this id"
+        case .sagaInvalid(let text): text
+        default: "saga: \(rejection)"
         }
     }
 
@@ -146,6 +153,9 @@ enum Mapping {
         case .keyMismatch: "the execution belongs to another key"
         case .keyConflict: "another open execution already has that key"
         case .model(let error): error.description
+        case .unknownSaga: "no saga has this id"
+        case .sagaInvalid(let text): text
+        default: "saga: \(rejection)"
         }
     }
 

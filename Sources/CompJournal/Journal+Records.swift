@@ -8,9 +8,10 @@ extension Journal {
         if store.mayHaveRecord(record.id), let first = try queries.executionId(ofRecord: record.id) {
             return .duplicate(first)
         }
-        if record.kind == .started { return try applyStarted(record, batch: &batch) }
         let report = record.failure
             ?? FailureReport(error: ErrorInfo(code: "UNKNOWN", message: "no error given"), occurredAt: batch.now)
+        if let ref = record.saga { return try applySagaRecord(record, ref: ref, report: report, batch: &batch) }
+        if record.kind == .started { return try applyStarted(record, batch: &batch) }
         if let lease = record.lease {
             return try applyResult(record, report: report, executionId: lease.executionId, token: lease.token, batch: &batch)
         }
@@ -18,7 +19,7 @@ extension Journal {
     }
 
     /// (2) The result of a leased attempt: applied only with the current token, else journaled as stale.
-    private func applyResult(
+    func applyResult(
         _ record: IncomingRecord, report: FailureReport, executionId: ExecutionID, token: UInt64, batch: inout Batch
     ) throws(JournalError) -> RecordResult {
         guard let current = try queries.execution(executionId) else { return .rejected(.unknownExecution) }
@@ -36,7 +37,11 @@ extension Journal {
         } catch .stale, .duplicate {
             let stale = EntryBody.stale(
                 resultKind: body.kind, token: token, record.kind == .failure ? report : nil)
+            let staleSeq = nextSeq
             try journalOnly(stale, recordId: record.id, executionId: current.id, batch: &batch)
+            if hasSagas, record.saga == nil, record.kind == .success {
+                try staleForwardSuccess(record, executionId: current.id, staleSeq: staleSeq, batch: &batch)
+            }
             return .stale(current.id)
         } catch {
             return .rejected(.model(error))
@@ -46,7 +51,7 @@ extension Journal {
     }
 
     /// (3) A report by key: joins the key's open execution, creates one (failure), or is not held (success).
-    private func applyByKey(
+    func applyByKey(
         _ record: IncomingRecord, report: FailureReport, batch: inout Batch
     ) throws(JournalError) -> RecordResult {
         // The open-key map names the candidates; none means no open execution has the key.
@@ -78,7 +83,7 @@ extension Journal {
         case (.success, nil):
             return .notHeld
         case (.started, _):
-            return try applyStarted(record, batch: &batch)  // `apply` routes started records there first
+            return try applyStarted(record, batch: &batch)  // a saga step's intent comes this way
         }
     }
 

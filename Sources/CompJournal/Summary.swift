@@ -60,6 +60,8 @@ enum Summary {
         case .started:
             let until = execution?.lease.map { iso($0.until) } ?? "?"
             return "started (intent): leased to \(intentLeaseHolder) until \(until) (token \(seq))"
+        case .saga(let body):
+            return body.text
         }
     }
 

@@ -49,6 +49,8 @@ enum EntryBody: Equatable {
     /// A `started` record created the execution (PREPARED, leased to the intent's reporter); `occurredAt` is
     /// the reporter's clock, for people.
     case started(Creation, occurredAt: Timestamp)
+    /// A saga row (see `SagaBody`).
+    case saga(SagaBody)
 
     /// What a creating failure adds: everything `Execution.create` needs besides the report.
     struct Creation: Equatable {
@@ -77,24 +79,8 @@ enum EntryBody: Equatable {
         case .discard: .discard
         case .returned: .returned
         case .service(_, let paused): paused ? .paused : .resumed
+        case .saga(let body): body.kind
         case .started: .started
-        }
-    }
-
-    /// The execution this row creates (a creating failure or a `started` record), replayed exactly: its id
-    /// and the intent's lease token are the row's seq; nil for rows that change an existing execution.
-    func createdExecution(seq: Int64, at: Timestamp, random: inout some RandomNumberGenerator) -> Execution? {
-        switch self {
-        case .failure(let report, let creation?):
-            Execution.create(
-                id: seq, key: creation.key, correlationId: creation.correlationId, failure: report,
-                spec: creation.spec, payload: creation.payload, now: at, random: &random)
-        case .started(let creation, _):
-            Execution.start(
-                id: seq, key: creation.key, correlationId: creation.correlationId, spec: creation.spec,
-                payload: creation.payload, token: UInt64(bitPattern: seq), now: at)
-        default:
-            nil
         }
     }
 
@@ -119,7 +105,7 @@ enum EntryBody: Equatable {
         case .success: .success(leaseToken: nil)
         case .failureResult(let token, let report): .failure(report, leaseToken: token)
         case .successResult(let token): .success(leaseToken: token)
-        case .stale, .service, .started: nil
+        case .stale, .service, .saga, .started: nil
         case .leased(let holder): .lease(token: UInt64(bitPattern: seq), holder: holder)
         case .extended(let token, let span): .extendLease(token: token, by: span)
         case .timeout: .expireLease
@@ -130,6 +116,27 @@ enum EntryBody: Equatable {
         case .park: .park
         case .discard: .discard
         case .returned(let token): .returnLease(token: token)
+        }
+    }
+
+    /// The execution this row creates at `at` (a creating failure, or a saga's compensation), or nil.
+    func createdExecution(seq: Int64, at: Timestamp) -> Execution? {
+        switch self {
+        case .failure(let report, let creation?):
+            var random = SplitMix64(seed: UInt64(bitPattern: seq))
+            return Execution.create(
+                id: seq, key: creation.key, correlationId: creation.correlationId, failure: report,
+                spec: creation.spec, payload: creation.payload, now: at, random: &random)
+        case .started(let creation, _):
+            return Execution.start(
+                id: seq, key: creation.key, correlationId: creation.correlationId, spec: creation.spec,
+                payload: creation.payload, token: UInt64(bitPattern: seq), now: at)
+        case .saga(.compensate(_, _, _, let report, let creation)):
+            return Execution.compensation(
+                id: seq, key: creation.key, correlationId: creation.correlationId, report: report, spec: creation.spec,
+                payload: creation.payload, now: at)
+        default:
+            return nil
         }
     }
 
@@ -205,6 +212,8 @@ enum EntryBody: Equatable {
             writer.spec(creation.spec)
             writer.data(creation.payload)
             writer.varint(occurredAt.milliseconds)
+        case .saga(let body):
+            body.encode(into: &writer)
         }
         return writer.bytes
     }
@@ -258,6 +267,7 @@ enum EntryBody: Equatable {
                 key: try reader.key(), correlationId: try reader.string(), spec: try reader.spec(),
                 payload: try reader.data())
             self = .started(creation, occurredAt: Timestamp(milliseconds: try reader.varint()))
+        case .sagaStep, .sagaStatus, .compensate: self = .saga(try SagaBody(kind: kind, reader: &reader))
         }
         guard reader.isAtEnd else { throw .corrupt("malformed journal body: trailing bytes in \(kind.name)") }
     }

@@ -39,6 +39,13 @@ enum EntryKind: Int64, CaseIterable {
     /// A `started` record (the persist-before-call intent) created the execution, PREPARED and leased to
     /// `intentLeaseHolder`; the row's seq is the execution id and the lease's fencing token.
     case started = 18
+    /// A saga input: from a record with a SagaRef, a linked execution's transition, the deadline or an operator
+    /// (execution id 0; the body names the saga).
+    case sagaStep = 19
+    /// A saga's status changed (execution id 0).
+    case sagaStatus = 20
+    /// The broker created a step's compensation execution (the row's seq is its id, like a creating failure).
+    case compensate = 21
 
     /// The name shown in histories and events (`JournalEntry.kind`, `StateChange.kind`).
     var name: String {
@@ -61,6 +68,9 @@ enum EntryKind: Int64, CaseIterable {
         case .paused: "paused"
         case .resumed: "resumed"
         case .started: "started"
+        case .sagaStep: "saga-step"
+        case .sagaStatus: "saga-status"
+        case .compensate: "compensate"
         }
     }
 }
