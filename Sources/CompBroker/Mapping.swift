@@ -55,11 +55,18 @@ enum Mapping {
         case .success: .success
         case .started: .started
         }
+        var saga: SagaRecordRef?
+        if let ref = record.saga {
+            switch sagaRef(ref, correlationId: record.correlationId ?? "", defaults: defaults) {
+            case .success(let resolved): saga = resolved
+            case .failure(let rejection): return .failure(rejection)
+            }
+        }
         return .success(
             IncomingRecord(
                 id: recordId, kind: kind, key: key,
                 correlationId: record.correlationId ?? "", failure: failure, spec: spec,
-                payload: record.payload ?? [], lease: lease,
+                payload: record.payload ?? [], lease: lease, saga: saga,
                 occurredAt: record.kind == .started ? Timestamp(milliseconds: record.occurredAt) : nil))
     }
 
@@ -108,10 +115,11 @@ enum Mapping {
         case .keyMismatch: .keyMismatch
         case .keyConflict: .keyConflict
         case .model(let error): code(error)
-        // The saga rejections: until sagacore13's broker side lands (it owns them; take its version on merge).
         case .unknownSaga: .invalidField
         case .sagaInvalid: .invalidRecord
-        default: .notAllowed
+        case .sagaNotRunning: .notAllowed
+        case .sagaAborted: .sagaAborted
+        case .sagaConflict: .keyConflict
         }
     }
 
@@ -135,8 +143,10 @@ enum Mapping {
         case .keyConflict: "eventId: an open execution holds this key"
         case .model(let error): specDetail(error)
         case .unknownSaga: "sagaId: no saga has this id"
+        case .sagaNotRunning(let status): "sagaId: the saga is \(status), not RUNNING"
         case .sagaInvalid(let text): text
-        default: "saga: \(rejection)"
+        case .sagaAborted(let id, let status): "saga: \(id) is \(status)"
+        case .sagaConflict: "steps: the saga is declared with other steps"
         }
     }
 
@@ -153,9 +163,7 @@ enum Mapping {
         case .keyMismatch: "the execution belongs to another key"
         case .keyConflict: "another open execution already has that key"
         case .model(let error): error.description
-        case .unknownSaga: "no saga has this id"
-        case .sagaInvalid(let text): text
-        default: "saga: \(rejection)"
+        case .unknownSaga, .sagaNotRunning, .sagaInvalid, .sagaAborted, .sagaConflict: detail(rejection)
         }
     }
 

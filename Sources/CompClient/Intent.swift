@@ -19,6 +19,8 @@ public struct Intent: Sendable, Hashable {
     public var retrySpec: RetrySpecPatch?
     /// Optional: bytes handed back with every retry command (what the retry needs to make the call again).
     public var payload: [UInt8]?
+    /// Optional: the saga step this call is the forward of (Record tag 7, on the started and the result record).
+    public var saga: SagaRef?
 
     /// Creates an intent.
     ///
@@ -29,9 +31,11 @@ public struct Intent: Sendable, Hashable {
     ///     the broker's default.
     ///   - retrySpec: further retry spec overrides.
     ///   - payload: what a retry needs, or nil.
+    ///   - saga: the saga step this call is the forward of, or nil.
     public init(service: String, processor: String, function: String, eventId: String,
                 correlationId: String? = nil, timeoutMilliseconds: UInt64? = nil,
-                retrySpec: RetrySpecPatch? = nil, payload: [UInt8]? = nil) {
+                retrySpec: RetrySpecPatch? = nil, payload: [UInt8]? = nil, saga: SagaRef? = nil) {
+        self.saga = saga
         self.service = service
         self.processor = processor
         self.function = function
@@ -51,7 +55,7 @@ public struct Intent: Sendable, Hashable {
         Record(
             id: RecordIdentifier.next(), kind: .started, service: service, processor: processor, function: function,
             eventId: eventId, occurredAt: WallClock.now().milliseconds, correlationId: correlationId,
-            retrySpec: retrySpec, payload: payload)
+            retrySpec: retrySpec, payload: payload, saga: saga)
     }
 
     /// The result record of this intent: a success, or a failure with `error`, with the intent's lease when
@@ -60,7 +64,7 @@ public struct Intent: Sendable, Hashable {
         Record(
             id: RecordIdentifier.next(), kind: error == nil ? .success : .failure, service: service,
             processor: processor, function: function, eventId: eventId, occurredAt: WallClock.now().milliseconds,
-            correlationId: correlationId, error: error, recoverable: recoverable, lease: lease)
+            correlationId: correlationId, error: error, recoverable: recoverable, lease: lease, saga: saga)
     }
 }
 

@@ -77,8 +77,14 @@ extension Journal {
         let spec = SagaStepSpec(
             service: record.key.service, processor: record.key.processor, forward: record.key.function,
             compensation: ref.compensation, eventId: record.key.eventId, retry: ref.retry)
-        // (1) Would the saga take the step? Refuse the record before anything is written.
-        var probe = try sagaRows.load(ref.sagaId)?.saga
+        // (1) Would the saga take the step? Refuse the record before anything is written. An intent (`started`)
+        // for a saga that is no longer RUNNING is refused with `saga_aborted`: the hanging guard for forwards,
+        // the caller must not run it (a forward success or failure is still taken).
+        let stored = try sagaRows.load(ref.sagaId)
+        if record.kind == .started, let saga = stored?.saga, saga.status != .running {
+            return .rejected(.sagaAborted(id: ref.sagaId, status: saga.status))
+        }
+        var probe = stored?.saga
             ?? Saga(id: ref.sagaId, steps: [], isClosed: false, deadline: ref.deadline)
         if Self.needsDeclaration(probe, ref.step, spec, isLast: ref.isLast) {
             do {

@@ -108,3 +108,43 @@ struct IntentJournalTests {
         #expect(try fixture.records([fixture.started("e1")]) == [.rejected(.keyConflict)])
     }
 }
+
+/// Intents of saga steps: the intent's execution is the step's forward; an intent for a saga that is no longer
+/// RUNNING is refused with `sagaAborted` (the hanging guard: the call must not run).
+struct IntentSagaJournalTests {
+    func startedStep(_ fixture: TestJournal, step: Int, last: Bool = false) -> IncomingRecord {
+        var record = fixture.started("evt-\(step)", service: "svc-\(step)", function: "forward", correlation: "order-7")
+        record.saga = SagaRecordRef(sagaId: "order-7", step: step, compensation: "undo", isLast: last)
+        return record
+    }
+
+    @Test("a started record with a SagaRef links the intent's execution as the step's forward; its success completes the step")
+    func intentIsForward() throws {
+        let fixture = try TestJournal()
+        let result = try #require(try fixture.records([startedStep(fixture, step: 0, last: true)]).first)
+        guard case .accepted(let id) = result else { Issue.record("\(result)"); return }
+        var detail = try #require(try fixture.journal.saga(id: "order-7"))
+        #expect(detail.steps.first?.forwardExecutionId == id)
+        #expect(detail.steps.first?.forwardState == .running)
+        var success = fixture.success("evt-0", service: "svc-0", function: "forward", lease: (id, UInt64(id)))
+        success.saga = SagaRecordRef(sagaId: "order-7", step: 0, compensation: "undo", isLast: true)
+        #expect(try fixture.records([success]) == [.accepted(id)])
+        detail = try #require(try fixture.journal.saga(id: "order-7"))
+        #expect(detail.steps.first?.forwardState == .succeeded)
+        #expect(detail.summary.status == .completed)
+    }
+
+    @Test("a started record for a saga that is no longer RUNNING is refused with sagaAborted and creates nothing")
+    func abortedSagaRefusesIntent() throws {
+        let fixture = try TestJournal()
+        _ = try fixture.records([startedStep(fixture, step: 0)])
+        guard case .sagaAborted(.success)? = try fixture.commit([.abortSaga(id: "order-7")]).results.first else {
+            Issue.record("abort not done"); return
+        }
+        let status = try #require(try fixture.journal.saga(id: "order-7")).summary.status
+        #expect(status != .running)
+        let refused = try fixture.records([startedStep(fixture, step: 1)])
+        #expect(refused == [.rejected(.sagaAborted(id: "order-7", status: status))])
+        #expect(try fixture.journal.saga(id: "order-7")?.steps.count == 1)
+    }
+}
