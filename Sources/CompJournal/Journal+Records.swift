@@ -10,7 +10,7 @@ extension Journal {
         }
         let report = record.failure
             ?? FailureReport(error: ErrorInfo(code: "UNKNOWN", message: "no error given"), occurredAt: batch.now)
-        if let ref = record.saga { return try applySagaRecord(record, ref: ref, report: report, batch: &batch) }
+        if record.hasSaga { return try applySagaRecord(record, report: report, batch: &batch) }
         if record.kind == .started { return try applyStarted(record, batch: &batch) }
         if let lease = record.lease {
             return try applyResult(record, report: report, executionId: lease.executionId, token: lease.token, batch: &batch)
@@ -39,7 +39,7 @@ extension Journal {
                 resultKind: body.kind, token: token, record.kind == .failure ? report : nil)
             let staleSeq = nextSeq
             try journalOnly(stale, recordId: record.id, executionId: current.id, batch: &batch)
-            if hasSagas, record.saga == nil, record.kind == .success {
+            if hasSagas, !record.hasSaga, record.kind == .success {
                 try staleForwardSuccess(record, executionId: current.id, staleSeq: staleSeq, batch: &batch)
             }
             return .stale(current.id)

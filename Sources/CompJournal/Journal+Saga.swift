@@ -71,9 +71,9 @@ extension Journal {
 
     /// A record with a SagaRef: declares the saga and the step when they are new, applies the record to its
     /// execution as any record, then feeds the saga what the record did, all in the record's unit.
-    func applySagaRecord(
-        _ record: IncomingRecord, ref: SagaRecordRef, report: FailureReport, batch: inout Batch
-    ) throws(JournalError) -> RecordResult {
+    @inline(never)  // off the hot path of records without a SagaRef
+    func applySagaRecord(_ record: IncomingRecord, report: FailureReport, batch: inout Batch) throws(JournalError) -> RecordResult {
+        guard let ref = record.saga else { return .rejected(.sagaInvalid("saga: missing")) }
         let spec = SagaStepSpec(
             service: record.key.service, processor: record.key.processor, forward: record.key.function,
             compensation: ref.compensation, eventId: record.key.eventId, retry: ref.retry)
@@ -177,6 +177,22 @@ extension Journal {
     }
 
     // MARK: Linked executions
+
+    /// Row `seq` changed an execution while some execution is linked to a saga: feeds it when it is linked.
+    @inline(never)  // off the hot path: called only while a saga has an open execution
+    func sagaExecutionRow(
+        seq: Int64, execution: Execution, previous: Execution?, actor: String?, batch: inout Batch
+    ) throws(JournalError) {
+        guard let link = sagaLinks[execution.id] else { return }
+        try linkedExecutionChanged(link, seq: seq, execution: execution, previous: previous, actor: actor, batch: &batch)
+    }
+
+    /// Row `seq` (no execution change) joins its saga's history when its execution is linked.
+    @inline(never)
+    func sagaRowOnly(seq: Int64, executionId: ExecutionID) throws(JournalError) {
+        guard let link = sagaLinks[executionId] else { return }
+        try sagaRows.link(seq: seq, to: link.sagaId)
+    }
 
     /// A linked execution changed (row `seq`): the row joins the saga's history, and a forward's or
     /// compensation's outcome is fed to the saga. Rows the broker wrote for the saga itself (actor `saga`)

@@ -279,8 +279,8 @@ public final class Journal: JournalConnection, BrokerStore {
         try store.write(execution, previous: previous)
         nextSeq += 1
         batch.changes.append(StateChange(seq: seq, at: batch.now, kind: body.kind.name, execution: execution, actor: actor))
-        if !sagaLinks.isEmpty, let link = sagaLinks[execution.id] {
-            try linkedExecutionChanged(link, seq: seq, execution: execution, previous: previous, actor: actor, batch: &batch)
+        if !sagaLinks.isEmpty {
+            try sagaExecutionRow(seq: seq, execution: execution, previous: previous, actor: actor, batch: &batch)
         }
         return seq
     }
@@ -294,7 +294,7 @@ public final class Journal: JournalConnection, BrokerStore {
             seq: seq, recordId: recordId, executionId: executionId, at: batch.now, body: body,
             summary: Summary.line(body, after: nil, seq: seq), actor: actor)
         nextSeq += 1
-        if !sagaLinks.isEmpty, let link = sagaLinks[executionId] { try SagaRows(connection: connection).link(seq: seq, to: link.sagaId) }
+        if !sagaLinks.isEmpty { try sagaRowOnly(seq: seq, executionId: executionId) }
     }
 
     /// The `execution_id` of rows that belong to no execution (pause and resume): no execution has id 0, since

@@ -68,6 +68,7 @@ struct ConsoleQueryTests {
             id = created
             _ = try journal.commit([.operate(id, .park)], now: now)
             try journal.connection.execute("""
+                DROP TABLE sagas; DROP TABLE saga_steps; DROP TABLE saga_journal;
                 DROP VIEW journal_readable; DROP TABLE failure_counts; DROP TABLE entry_kinds; UPDATE journal SET actor = NULL;
                 ALTER TABLE journal DROP COLUMN actor; PRAGMA user_version = 5;
                 """)

@@ -49,8 +49,9 @@ enum EntryBody: Equatable {
     /// A `started` record created the execution (PREPARED, leased to the intent's reporter); `occurredAt` is
     /// the reporter's clock, for people.
     case started(Creation, occurredAt: Timestamp)
-    /// A saga row (see `SagaBody`).
-    case saga(SagaBody)
+    /// A saga row (see `SagaBody`); `indirect`, so its large payload does not grow every body (copying bodies
+    /// is on the hot path).
+    indirect case saga(SagaBody)
 
     /// What a creating failure adds: everything `Execution.create` needs besides the report.
     struct Creation: Equatable {
