@@ -67,7 +67,8 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .target(name: "CompClient", dependencies: ["CompWire", "CompModel", "CompTransport", "CompJournal"]),
+        // CompJournal for the spool's file (SpoolFile); CSQLite for the saga barrier on the service's own database.
+        .target(name: "CompClient", dependencies: ["CompWire", "CompModel", "CompTransport", "CompJournal", "CSQLite"]),
         // compd's HTTP side: probes, metrics, the JSON API and the console.
         .target(name: "CompHTTP", dependencies: [
             "CompBroker", "CompWire",

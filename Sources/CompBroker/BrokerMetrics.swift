@@ -23,13 +23,13 @@ final class BrokerMetrics: Sendable {
     private let lagTimer = Metrics.Timer(label: dispatchLag)
     private let checkpointTimer = Metrics.Timer(label: checkpointDuration)
     private let commitFailures = Counter(label: "compd_commit_failures_total")
-    /// Records by kind (failure, success) and outcome, indexed by `recordIndex`.
+    /// Records by kind (failure, success, started) and outcome, indexed by `recordIndex`.
     private let records: [Counter]
     private static let outcomes = ["accepted", "not_held", "duplicate", "stale", "rejected"]
 
     init() {
         var records: [Counter] = []
-        for kind in ["failure", "success"] {
+        for kind in ["failure", "success", "started"] {
             for outcome in Self.outcomes {
                 records.append(Counter(label: "compd_records_total", dimensions: [("kind", kind), ("outcome", outcome)]))
             }
@@ -40,12 +40,12 @@ final class BrokerMetrics: Sendable {
     /// The index of a record kind and outcome in `records` (outcome: 0 accepted, 1 not held, 2 duplicate,
     /// 3 stale, 4 rejected).
     static func recordIndex(_ kind: RecordKind, outcome: Int) -> Int {
-        (kind == .success ? outcomes.count : 0) + outcome
+        Int(kind.rawValue - 1) * outcomes.count + outcome
     }
 
     /// A tally of record outcomes for one batch, counted into the metrics at once.
     struct RecordTally {
-        var counts = [Int](repeating: 0, count: 2 * BrokerMetrics.outcomes.count)
+        var counts = [Int](repeating: 0, count: RecordKind.allCases.count * BrokerMetrics.outcomes.count)
 
         mutating func add(_ kind: RecordKind, outcome: Int) { counts[BrokerMetrics.recordIndex(kind, outcome: outcome)] += 1 }
     }

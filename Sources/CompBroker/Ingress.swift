@@ -189,7 +189,7 @@ final class Ingress: Sendable {
             switch result {
             case .success(let results):
                 var all = outcomes
-                for (position, result) in zip(positions, results) { all[position] = Mapping.outcome(result) }
+                for (position, result) in zip(positions, results) { all[position] = Mapping.outcome(result, kind: records[position].kind) }
                 var rejected = false
                 var tally = BrokerMetrics.RecordTally()
                 counters.update { values in

@@ -46,7 +46,15 @@ enum Mapping {
                 return .failure(Rejection(code: .invalidRetrySpec, detail: specDetail(error)))
             }
         }
+        if record.kind == .started, record.lease != nil {
+            return .failure(Rejection(code: .invalidRecord, detail: "lease: a started record must not carry a lease"))
+        }
         let lease = record.lease.map { (executionId: ExecutionID($0.executionId), token: $0.token) }
+        let kind: IncomingRecord.Kind = switch record.kind {
+        case .failure: .failure
+        case .success: .success
+        case .started: .started
+        }
         var saga: SagaRecordRef?
         if let ref = record.saga {
             switch sagaRef(ref, correlationId: record.correlationId ?? "", defaults: defaults) {
@@ -56,9 +64,10 @@ enum Mapping {
         }
         return .success(
             IncomingRecord(
-                id: recordId, kind: record.kind == .failure ? .failure : .success, key: key,
+                id: recordId, kind: kind, key: key,
                 correlationId: record.correlationId ?? "", failure: failure, spec: spec,
-                payload: record.payload ?? [], lease: lease, saga: saga))
+                payload: record.payload ?? [], lease: lease, saga: saga,
+                occurredAt: record.kind == .started ? Timestamp(milliseconds: record.occurredAt) : nil))
     }
 
     /// A wire spec patch as a model override; values beyond Int64 saturate (and then fail validation).
@@ -74,6 +83,17 @@ enum Mapping {
 
     private static func span(_ milliseconds: UInt64) -> TimeSpan {
         TimeSpan(milliseconds: Int64(clamping: milliseconds))
+    }
+
+    /// The outcome of one record of `kind` on the wire; a `started` record's accepted (or duplicate)
+    /// outcome carries its intent's lease token (tag 2).
+    static func outcome(_ result: RecordResult, kind: RecordKind) -> RecordOutcome {
+        let token = kind == .started ? result.intentLeaseToken : nil
+        switch result {
+        case .accepted(let id): return RecordOutcome(status: .accepted, executionId: id, leaseToken: token)
+        case .duplicate(let id): return RecordOutcome(status: .duplicate, executionId: id ?? 0, leaseToken: token)
+        default: return outcome(result)
+        }
     }
 
     /// The outcome of one record on the wire.
@@ -120,7 +140,7 @@ enum Mapping {
         switch rejection {
         case .unknownExecution: "lease.executionId: must name an execution"
         case .keyMismatch: "lease.executionId: must name an execution of this record's key"
-        case .keyConflict: "key: another open execution already has it"
+        case .keyConflict: "eventId: an open execution holds this key"
         case .model(let error): specDetail(error)
         case .unknownSaga: "sagaId: no saga has this id"
         case .sagaNotRunning(let status): "sagaId: the saga is \(status), not RUNNING"

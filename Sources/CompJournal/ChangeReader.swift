@@ -146,7 +146,7 @@ public final class ChangeReader {
         }
     }
 
-    /// The execution after `body` applied to `previous` (nil only for a creating failure).
+    /// The execution after `body` applied to `previous` (nil only for a creating failure or a `started` row).
     private static func replay(
         _ body: EntryBody, kind: EntryKind, seq: Int64, at: Timestamp, on previous: Execution?, executionId: ExecutionID
     ) throws(JournalError) -> Execution {

@@ -1,7 +1,7 @@
 import CompModel
 
 extension Journal {
-    /// Applies one record: dedupe by id, then a leased result (fencing) or a report by key.
+    /// Applies one record: dedupe by id, then an intent (`started`), a leased result (fencing) or a report by key.
     func apply(_ record: IncomingRecord, batch: inout Batch) throws(JournalError) -> RecordResult {
         // (1) Dedupe: the unique index also sees rows written earlier in this transaction; an id above every
         // stored one is new for certain and needs no lookup.
@@ -11,6 +11,7 @@ extension Journal {
         let report = record.failure
             ?? FailureReport(error: ErrorInfo(code: "UNKNOWN", message: "no error given"), occurredAt: batch.now)
         if record.hasSaga { return try applySagaRecord(record, report: report, batch: &batch) }
+        if record.kind == .started { return try applyStarted(record, batch: &batch) }
         if let lease = record.lease {
             return try applyResult(record, report: report, executionId: lease.executionId, token: lease.token, batch: &batch)
         }
@@ -81,6 +82,8 @@ extension Journal {
             return try applyInput(.success(leaseToken: nil), body: .success, record: record, to: current, batch: &batch)
         case (.success, nil):
             return .notHeld
+        case (.started, _):
+            return try applyStarted(record, batch: &batch)  // a saga step's intent comes this way
         }
     }
 

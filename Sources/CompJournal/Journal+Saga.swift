@@ -77,8 +77,14 @@ extension Journal {
         let spec = SagaStepSpec(
             service: record.key.service, processor: record.key.processor, forward: record.key.function,
             compensation: ref.compensation, eventId: record.key.eventId, retry: ref.retry)
-        // (1) Would the saga take the step? Refuse the record before anything is written.
-        var probe = try sagaRows.load(ref.sagaId)?.saga
+        // (1) Would the saga take the step? Refuse the record before anything is written. An intent (`started`)
+        // for a saga that is no longer RUNNING is refused with `saga_aborted`: the hanging guard for forwards,
+        // the caller must not run it (a forward success or failure is still taken).
+        let stored = try sagaRows.load(ref.sagaId)
+        if record.kind == .started, let saga = stored?.saga, saga.status != .running {
+            return .rejected(.sagaAborted(id: ref.sagaId, status: saga.status))
+        }
+        var probe = stored?.saga
             ?? Saga(id: ref.sagaId, steps: [], isClosed: false, deadline: ref.deadline)
         if Self.needsDeclaration(probe, ref.step, spec, isLast: ref.isLast) {
             do {
@@ -122,7 +128,7 @@ extension Journal {
         let payload = record.payload.isEmpty ? nil : record.payload
         var parkedForward: ExecutionID?
         switch (record.kind, result) {
-        case (.failure, .accepted(let id)):
+        case (.failure, .accepted(let id)), (.started, .accepted(let id)):  // started: the intent's execution
             if state.forwardIds[ref.step] != id { inputs.append(SagaRowInput(.started(step: ref.step, executionId: id))) }
             if linksBefore[id] == nil, let execution = try queries.execution(id) {
                 if execution.isOpen { sagaLinks[id] = SagaLink(sagaId: ref.sagaId, step: ref.step, role: .forward) }
@@ -131,7 +137,7 @@ extension Journal {
                     if execution.status == .parked { parkedForward = id }
                 }
             }
-        case (.failure, _):
+        case (.failure, _), (.started, _):
             break
         case (.success, .accepted(let id)) where linksBefore[id] != nil:
             // The linked execution's change fed the success; a payload still becomes the step's (a repeat

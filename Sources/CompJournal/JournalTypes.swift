@@ -31,6 +31,8 @@ public struct IncomingRecord: Hashable, Sendable {
     public enum Kind: UInt8, Hashable, Sendable {
         case failure = 1
         case success = 2
+        /// The persist-before-call intent: creates the key's execution PREPARED, leased to `intentLeaseHolder`.
+        case started = 3
     }
 
     /// The client-made record id (dedupe key).
@@ -42,12 +44,14 @@ public struct IncomingRecord: Hashable, Sendable {
     /// Set for failures.
     public var failure: FailureReport?
     /// The resolved spec (server default merged with the record's override); used only when the
-    /// failure creates an execution. Must already be validated by the caller.
+    /// failure (or `started`) creates an execution. Must already be validated by the caller.
     public var spec: RetrySpec
     /// Handed back with every retry command; stored only when the failure creates the execution.
     public var payload: [UInt8]
     /// Set when the record is the result of a retry command: the execution and its fencing token.
     public var lease: (executionId: ExecutionID, token: UInt64)?
+    /// The reporter's clock for a `started` record (a failure carries it in `failure`); kept for people.
+    public var occurredAt: Timestamp?
     /// Set when the record is a saga step's forward (Record tag 7).
     public var saga: SagaRecordRef? {
         get { sagaBox?.ref }
@@ -63,8 +67,10 @@ public struct IncomingRecord: Hashable, Sendable {
     public init(
         id: RecordID, kind: Kind, key: ExecutionKey, correlationId: String = "",
         failure: FailureReport? = nil, spec: RetrySpec = .standard, payload: [UInt8] = [],
-        lease: (executionId: ExecutionID, token: UInt64)? = nil, saga: SagaRecordRef? = nil
+        lease: (executionId: ExecutionID, token: UInt64)? = nil, saga: SagaRecordRef? = nil,
+        occurredAt: Timestamp? = nil
     ) {
+        self.occurredAt = occurredAt
         self.id = id
         self.kind = kind
         self.key = key
@@ -81,6 +87,7 @@ public struct IncomingRecord: Hashable, Sendable {
             && lhs.correlationId == rhs.correlationId && lhs.failure == rhs.failure
             && lhs.spec == rhs.spec && lhs.payload == rhs.payload
             && lhs.lease?.executionId == rhs.lease?.executionId && lhs.lease?.token == rhs.lease?.token
+            && lhs.occurredAt == rhs.occurredAt
             && lhs.saga == rhs.saga
     }
 
@@ -220,7 +227,7 @@ public struct JournalEntry: Hashable, Sendable {
     public var at: Timestamp
     public var executionId: ExecutionID
     /// failure, success, failure-result, success-result, stale, leased, extended, timeout,
-    /// retry, apply-spec, mark, change-function, park, discard, returned.
+    /// retry, apply-spec, mark, change-function, park, discard, returned, started.
     public var kind: String
     /// Set for rows that are records.
     public var recordId: RecordID?

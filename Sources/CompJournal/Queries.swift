@@ -413,8 +413,9 @@ struct Queries {
         return try timestamp(statement)
     }
 
-    /// Every PREPARED execution, through the lease index (`executions_lease`), earliest deadline first.
-    static let leasedSQL = "SELECT id, service FROM executions WHERE status = 2 ORDER BY lease_until, id"
+    /// Every PREPARED execution but intents (their reporter holds the lease, not a Fetch, so they take no
+    /// in-flight slot), through the lease index (`executions_lease`), earliest deadline first.
+    static let leasedSQL = "SELECT id, service FROM executions WHERE status = 2 AND lease_holder IS NOT '\(intentLeaseHolder)' ORDER BY lease_until, id"
 
     /// Every PREPARED execution's id and service, earliest lease deadline first.
     func leasedExecutions() throws(JournalError) -> [(id: ExecutionID, service: String)] {

@@ -57,6 +57,9 @@ enum Summary {
             return "returned undelivered (token \(token)), not counted (\(execution?.returns ?? 0) in a row)"
         case .service(let service, let paused):
             return "\(paused ? "pause" : "resume") service \(service) (operator)"
+        case .started:
+            let until = execution?.lease.map { iso($0.until) } ?? "?"
+            return "started (intent): leased to \(intentLeaseHolder) until \(until) (token \(seq))"
         case .saga(let body):
             return body.text
         }

@@ -168,6 +168,9 @@ public struct HeartbeatReply: Hashable, Sendable {
 public enum RecordKind: UInt8, Sendable, CaseIterable {
     case failure = 1
     case success = 2
+    /// The persist-before-call intent: the handler is about to run. Creates the key's execution, PREPARED and
+    /// leased to holder `intent` for its execution timeout; the Ack's outcome carries the lease token.
+    case started = 3
 }
 
 /// An error as carried on the wire.
@@ -305,11 +308,15 @@ public struct RecordOutcome: Hashable, Sendable {
     /// Tag 1: for a rejected record, which field broke which rule, as `field: rule` (for people;
     /// the code is the contract). Nil from brokers that do not send it.
     public var detail: String?
-    public init(status: OutcomeStatus, code: UInt16 = 0, executionId: Int64 = 0, detail: String? = nil) {
+    /// Tag 2: for an accepted (or duplicate) `started` record, the fencing token of the intent's lease, to put
+    /// in the result's `LeaseRef` with `executionId`. Nil otherwise.
+    public var leaseToken: UInt64?
+    public init(status: OutcomeStatus, code: UInt16 = 0, executionId: Int64 = 0, detail: String? = nil, leaseToken: UInt64? = nil) {
         self.status = status
         self.code = code
         self.executionId = executionId
         self.detail = detail
+        self.leaseToken = leaseToken
     }
 }
 

@@ -3,7 +3,7 @@
 // Record                                RecordBatch (0x10)
 // +---------------------+--------+      +---------+------------------------------+
 // | id                  | u128   |      | records | array of Record (≤ 1000)     |
-// | kind                | u8     |      | tags    | none                         |
+// | kind                | u8 1..3|      | tags    | none                         |
 // | service             | name   |      +---------+------------------------------+
 // | processor           | name   |
 // | function            | name   |      RecordOutcome
@@ -11,14 +11,14 @@
 // | occurredAt          | i64    |      | status      | u8  0...3      |
 // | tags: 1 correlationId name   |      | code        | u16            |
 // |       2 error ErrorDetails   |      | executionId | i64            |
-// |       3 recoverable u8 0...2 |      | tags: 1 detail text        |
-// |       4 retrySpec Patch      |      +-------------+----------------+
-// |       5 payload bytes        |
-// |       6 lease LeaseRef       |      Ack (0x11)
-// |       7 saga SagaRef         |
+// |       3 recoverable u8 0...2 |      | tags: 1 detail text          |
+// |       4 retrySpec Patch      |      |       2 leaseToken u64       |
+// |       5 payload bytes        |      +-------------+----------------+
+// |       6 lease LeaseRef       |
+// |       7 saga SagaRef         |      Ack (0x11)
 // +------------------------------+      +----------+-------------------------------+
-//                                       | outcomes | array of RecordOutcome (≤1000)|
-//                                       | tags     | none                          |
+//  kind: 1 failure, 2 success,          | outcomes | array of RecordOutcome (≤1000)|
+//        3 started (the intent)         | tags     | none                          |
 //                                       +----------+-------------------------------+
 
 extension Record: WireStruct {
@@ -106,12 +106,14 @@ extension RecordOutcome: WireStruct {
         sink.writeI64(executionId)
         var tags = sink.beginTaggedSection()
         if let detail { sink.writeTagged(Tag.detail, in: &tags) { $0.writeString(detail) } }
+        if let leaseToken { sink.writeTagged(Tag.leaseToken, in: &tags) { $0.writeU64(leaseToken) } }
         sink.endTaggedSection(tags)
     }
 
     /// Tag numbers of the optional fields.
     enum Tag {
         static let detail: UInt16 = 1
+        static let leaseToken: UInt16 = 2
     }
 
     init(wire reader: inout ByteReader) throws(WireError) {
@@ -119,12 +121,16 @@ extension RecordOutcome: WireStruct {
         let code = try reader.readU16("RecordOutcome.code")
         let executionId = try reader.readI64("RecordOutcome.executionId")
         var detail: String?
+        var leaseToken: UInt64?
         try reader.readTaggedSection("RecordOutcome") { tag, value throws(WireError) in
-            guard tag == Tag.detail else { return false }
-            detail = try value.readText("RecordOutcome.detail")
+            switch tag {
+            case Tag.detail: detail = try value.readText("RecordOutcome.detail")
+            case Tag.leaseToken: leaseToken = try value.readU64("RecordOutcome.leaseToken")
+            default: return false
+            }
             return true
         }
-        self.init(status: status, code: code, executionId: executionId, detail: detail)
+        self.init(status: status, code: code, executionId: executionId, detail: detail, leaseToken: leaseToken)
     }
 }
 

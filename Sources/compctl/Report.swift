@@ -4,15 +4,22 @@ import CompModel
 import CompWire
 import Foundation
 
-/// `compctl report failure|success ...`
+/// `compctl report failure|success|started ...`
 struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Report one handler failure or success.")
+    static let configuration = CommandConfiguration(
+        abstract: "Report one handler failure or success, or the intent before a call (started).",
+        discussion: """
+            started records the intent before a call: the broker creates the execution, leased to the \
+            reporter for its execution timeout (--execution-timeout), and prints its id and lease as ID:TOKEN. \
+            Report the call's result with --lease ID:TOKEN; without a result by the timeout the broker \
+            retries it through the service's subscribers.
+            """)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case failure, success
+        case failure, success, started
     }
 
-    @Argument(help: "failure or success.")
+    @Argument(help: "failure, success or started.")
     var kind: Kind
     @Option var service: String
     @Option var processor: String
@@ -26,6 +33,8 @@ struct Report: ParsableCommand {
     var payloadFile: String?
     @Option(help: "A spool directory: the record is durable there first, then forwarded (store-and-forward; see `compctl spool`).")
     var spool: String?
+    @Option(help: ArgumentHelp("The lease this result answers, as EXECUTION-ID:TOKEN (from a retry command or report started).", valueName: "ID:TOKEN"))
+    var lease: String?
     @OptionGroup var spec: SpecOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -41,9 +50,13 @@ struct Report: ParsableCommand {
         guard ["yes", "no", "unknown"].contains(recoverable) else {
             throw ValidationError("--recoverable must be yes, no or unknown")
         }
-        if kind == .success, errorCode != nil || errorMessage != nil {
-            throw ValidationError("a success carries no error")
+        if kind != .failure, errorCode != nil || errorMessage != nil {
+            throw ValidationError("a \(kind.rawValue) record carries no error")
         }
+        if kind == .started, lease != nil {
+            throw ValidationError("report started creates the lease: it takes no --lease")
+        }
+        if let lease { _ = try Self.parseLease(lease) }
         if kind == .failure {
             // A failure without a code would be stored as an anonymous `ERROR`: require what matters.
             guard let errorCode else {
@@ -62,14 +75,19 @@ struct Report: ParsableCommand {
                 }
                 payload = [UInt8](data)
             }
+            let recordKind: RecordKind = switch kind {
+            case .failure: .failure
+            case .success: .success
+            case .started: .started
+            }
             let record = Record(
-                id: RecordIdentifier.next(), kind: kind == .failure ? .failure : .success,
+                id: RecordIdentifier.next(), kind: recordKind,
                 service: service, processor: processor, function: function, eventId: eventId,
                 occurredAt: WallClock.now().milliseconds, correlationId: correlationId,
                 error: kind == .failure
                     ? ErrorDetails(code: errorCode ?? "", message: errorMessage ?? "") : nil,
                 recoverable: kind == .failure ? Names.recoverableCode(recoverable) : nil,
-                retrySpec: try spec.patch(), payload: payload)
+                retrySpec: try spec.patch(), payload: payload, lease: try lease.map(Self.parseLease))
             if let spool { return try reportThroughSpool(record, directory: spool) }
             // A hello (up to 2 sends) and the record (up to `sends`): each waits its share of --timeout.
             let reporter = Reporter(connection: try connection.connect(attempts: 2 + Self.sends), attempts: Self.sends)
@@ -83,12 +101,16 @@ struct Report: ParsableCommand {
                     let code: String?
                     let codeNumber: UInt16?
                     let detail: String?
+                    let leaseToken: UInt64?
                 }
                 printJSON(OutcomeJSON(
                     outcome: status, executionId: outcome.executionId == 0 ? nil : outcome.executionId,
-                    code: code, codeNumber: code == nil ? nil : outcome.code, detail: outcome.detail))
+                    code: code, codeNumber: code == nil ? nil : outcome.code, detail: outcome.detail,
+                    leaseToken: outcome.leaseToken))
             } else if let code {
                 print("rejected: \(code) (\(outcome.code))\(outcome.detail.map { ": \($0)" } ?? "")")
+            } else if let token = outcome.leaseToken {
+                print("\(status): execution \(outcome.executionId), lease \(outcome.executionId):\(token)")
             } else if outcome.executionId != 0 {
                 print("\(status): execution \(outcome.executionId)")
             } else {
@@ -96,5 +118,14 @@ struct Report: ParsableCommand {
             }
             if outcome.status == .rejected { throw ExitCode(1) }
         }
+    }
+
+    /// `EXECUTION-ID:TOKEN` as a lease reference.
+    static func parseLease(_ text: String) throws -> LeaseRef {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let id = Int64(parts[0]), id > 0, let token = UInt64(parts[1]) else {
+            throw ValidationError("--lease must be EXECUTION-ID:TOKEN (two numbers, e.g. 12:12), got \(text)")
+        }
+        return LeaseRef(executionId: id, token: token)
     }
 }

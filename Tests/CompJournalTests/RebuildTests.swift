@@ -42,7 +42,7 @@ struct RebuildTests {
                 let service = pick(services)
                 let event = "e\(random.next() % 40)"
                 let function = pick(["ship", "notify"])
-                switch random.next() % 13 {
+                switch random.next() % 14 {
                 case 0, 1, 2:
                     commands.append(.record(fixture.failure(
                         event, service: service, function: function, code: pick(["DB_DOWN", "HTTP_500"]),
@@ -82,6 +82,10 @@ struct RebuildTests {
                     if random.next() % 2 == 0 {
                         commands.append(.leaseDue(service: lease.key.service, holder: "n1", limit: 1))
                     }
+                case 12:
+                    // An intent: PREPARED at once (or a key conflict when the key is open).
+                    commands.append(.record(fixture.started(
+                        event, service: service, function: function, correlation: pick(["", "c1"]), spec: spec)))
                 default:
                     // A resend of an earlier record: a duplicate, changes nothing.
                     guard let record = sent.isEmpty ? nil : pick(sent) else { continue }
@@ -91,7 +95,12 @@ struct RebuildTests {
             for case .record(let record) in commands { sent.append(record) }
             let result = try fixture.commit(commands)
             for change in result.changes {
-                if change.kind == "failure", change.execution.id == change.seq { known.append(change.execution.id) }
+                if change.kind == "failure" || change.kind == "started", change.execution.id == change.seq {
+                    known.append(change.execution.id)
+                }
+                if change.kind == "started", let lease = change.execution.lease {
+                    leases.append((change.execution.id, lease.token, change.execution.key))
+                }
                 if change.kind == "leased", let lease = change.execution.lease {
                     leases.append((change.execution.id, lease.token, change.execution.key))
                 }

@@ -73,6 +73,15 @@ final class TestJournal {
             lease: lease.map { (executionId: $0.0, token: $0.1) })
     }
 
+    func started(
+        _ event: String, service: String = "orders", function: String = "ship", correlation: String = "",
+        id: RecordID? = nil, spec: RetrySpec = TestJournal.spec
+    ) -> IncomingRecord {
+        IncomingRecord(
+            id: id ?? newRecordId(), kind: .started, key: key(event, service: service, function: function),
+            correlationId: correlation, spec: spec, payload: Array("payload-\(event)".utf8), occurredAt: now)
+    }
+
     @discardableResult
     func commit(_ commands: [JournalCommand]) throws -> CommitResult { try journal.commit(commands, now: now) }
 

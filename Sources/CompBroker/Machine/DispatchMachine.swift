@@ -387,7 +387,8 @@ extension DispatchMachine {
     mutating func track(_ execution: Execution) {
         let service = execution.key.service
         if execution.status == .prepared, let lease = execution.lease {
-            leased[service, default: [:]][execution.id] = lease.token
+            // An intent's lease is held by its reporter, not by a Fetch: it costs no in-flight slot.
+            if lease.holder != intentLeaseHolder { leased[service, default: [:]][execution.id] = lease.token }
             expiryHint = min(expiryHint ?? lease.until, lease.until)
         } else {
             leased[service]?[execution.id] = nil

@@ -17,6 +17,8 @@ import CompModel
 /// change-function : string function
 /// returned        : uvarint token
 /// paused, resumed : string service        (execution_id 0: these rows belong to no execution)
+/// started         : key | string correlationId | spec | bytes payload | varint occurredAt-ms
+///                   (creates the execution; the row's seq is its id and its lease token)
 ///
 /// report : string code | string message | string detail | u8 recoverability | varint occurredAt-ms
 /// key    : string service | string processor | string function | string eventId
@@ -44,6 +46,9 @@ enum EntryBody: Equatable {
     case returned(token: UInt64)
     /// A service's dispatch paused (`paused` true) or resumed.
     case service(String, paused: Bool)
+    /// A `started` record created the execution (PREPARED, leased to the intent's reporter); `occurredAt` is
+    /// the reporter's clock, for people.
+    case started(Creation, occurredAt: Timestamp)
     /// A saga row (see `SagaBody`); `indirect`, so its large payload does not grow every body (copying bodies
     /// is on the hot path).
     indirect case saga(SagaBody)
@@ -76,6 +81,7 @@ enum EntryBody: Equatable {
         case .returned: .returned
         case .service(_, let paused): paused ? .paused : .resumed
         case .saga(let body): body.kind
+        case .started: .started
         }
     }
 
@@ -100,7 +106,7 @@ enum EntryBody: Equatable {
         case .success: .success(leaseToken: nil)
         case .failureResult(let token, let report): .failure(report, leaseToken: token)
         case .successResult(let token): .success(leaseToken: token)
-        case .stale, .service, .saga: nil
+        case .stale, .service, .saga, .started: nil
         case .leased(let holder): .lease(token: UInt64(bitPattern: seq), holder: holder)
         case .extended(let token, let span): .extendLease(token: token, by: span)
         case .timeout: .expireLease
@@ -122,6 +128,10 @@ enum EntryBody: Equatable {
             return Execution.create(
                 id: seq, key: creation.key, correlationId: creation.correlationId, failure: report,
                 spec: creation.spec, payload: creation.payload, now: at, random: &random)
+        case .started(let creation, _):
+            return Execution.start(
+                id: seq, key: creation.key, correlationId: creation.correlationId, spec: creation.spec,
+                payload: creation.payload, token: UInt64(bitPattern: seq), now: at)
         case .saga(.compensate(_, _, _, let report, let creation)):
             return Execution.compensation(
                 id: seq, key: creation.key, correlationId: creation.correlationId, report: report, spec: creation.spec,
@@ -148,6 +158,11 @@ enum EntryBody: Equatable {
     /// Room for the encoded body: a creating failure carries the key, correlation id, error text and payload
     /// (growing from a small buffer copied it three times); the others are small.
     private var estimatedBytes: Int {
+        if case .started(let creation, _) = self {
+            let key = creation.key
+            return 64 + creation.payload.count + key.service.utf8.count + key.processor.utf8.count
+                + key.function.utf8.count + key.eventId.utf8.count + creation.correlationId.utf8.count
+        }
         guard case .failure(let report, let creation?) = self else { return 64 }
         let key = creation.key
         return 96 + creation.payload.count + key.service.utf8.count + key.processor.utf8.count
@@ -192,6 +207,12 @@ enum EntryBody: Equatable {
             writer.string(function)
         case .service(let service, _):
             writer.string(service)
+        case .started(let creation, let occurredAt):
+            writer.key(creation.key)
+            writer.string(creation.correlationId)
+            writer.spec(creation.spec)
+            writer.data(creation.payload)
+            writer.varint(occurredAt.milliseconds)
         case .saga(let body):
             body.encode(into: &writer)
         }
@@ -242,6 +263,11 @@ enum EntryBody: Equatable {
         case .returned: self = .returned(token: try reader.uvarint())
         case .paused: self = .service(try reader.string(), paused: true)
         case .resumed: self = .service(try reader.string(), paused: false)
+        case .started:
+            let creation = Creation(
+                key: try reader.key(), correlationId: try reader.string(), spec: try reader.spec(),
+                payload: try reader.data())
+            self = .started(creation, occurredAt: Timestamp(milliseconds: try reader.varint()))
         case .sagaStep, .sagaStatus, .compensate: self = .saga(try SagaBody(kind: kind, reader: &reader))
         }
         guard reader.isAtEnd else { throw .corrupt("malformed journal body: trailing bytes in \(kind.name)") }

@@ -36,7 +36,9 @@ enum EntryKind: Int64, CaseIterable {
     case paused = 16
     /// Operator: a service's dispatch resumed (execution id 0; the body is the service name).
     case resumed = 17
-    // 18 is `started` (an intent; issue 13's client half adds its case; migration 8 names it in `entry_kinds`).
+    /// A `started` record (the persist-before-call intent) created the execution, PREPARED and leased to
+    /// `intentLeaseHolder`; the row's seq is the execution id and the lease's fencing token.
+    case started = 18
     /// A saga input: from a record with a SagaRef, a linked execution's transition, the deadline or an operator
     /// (execution id 0; the body names the saga).
     case sagaStep = 19
@@ -65,6 +67,7 @@ enum EntryKind: Int64, CaseIterable {
         case .returned: "returned"
         case .paused: "paused"
         case .resumed: "resumed"
+        case .started: "started"
         case .sagaStep: "saga-step"
         case .sagaStatus: "saga-status"
         case .compensate: "compensate"

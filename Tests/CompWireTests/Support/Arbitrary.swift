@@ -59,7 +59,7 @@ struct Arbitrary<R: RandomNumberGenerator> {
 
     mutating func record() -> Record {
         Record(
-            id: int(), kind: bool() ? .failure : .success, service: string(), processor: string(),
+            id: int(), kind: RecordKind.allCases[int(in: 0...2)], service: string(), processor: string(),
             function: string(), eventId: string(), occurredAt: i64(), correlationId: maybe { $0.string() },
             error: maybe { $0.errorDetails() }, recoverable: maybe { $0.int(in: 0...2) },
             retrySpec: maybe { $0.patch() }, payload: maybe { $0.bytes() }, lease: maybe { $0.lease() },
@@ -125,7 +125,8 @@ struct Arbitrary<R: RandomNumberGenerator> {
         case .ack:
             .ack(Ack(outcomes: array(max: 8) {
                 RecordOutcome(status: OutcomeStatus.allCases[$0.int(in: 0...3)], code: $0.int(), executionId: $0.i64(),
-                              detail: $0.maybe { $0.string(maxBytes: WireLimits.maxMessageBytes) })
+                              detail: $0.maybe { $0.string(maxBytes: WireLimits.maxMessageBytes) },
+                              leaseToken: $0.maybe { $0.int() })
             }))
         case .fetch: .fetch(Fetch(service: string(), instance: string(), max: int(), waitMs: int()))
         case .commands: .commands(Commands(commands: array { $0.command() }))

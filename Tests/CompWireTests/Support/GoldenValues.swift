@@ -39,6 +39,12 @@ enum GoldenValues {
         eventId: "inv-7", occurredAt: time + 1,
         error: ErrorDetails(code: "TIMEOUT", message: "no answer in 30 s"), recoverable: 0)
 
+    /// The intent of execution 44: orders / reserveStock is about to run, at most 30 s.
+    static let startedIntent = Record(
+        id: recordId + 4, kind: .started, service: "orders", processor: "order-events", function: "reserveStock",
+        eventId: "evt-000124", occurredAt: time + 600_000, correlationId: "order-98766",
+        retrySpec: RetrySpecPatch(executionTimeoutMs: 30_000), payload: [0x7b, 0x7d])
+
     static let successPlain = Record(
         id: recordId + 3, kind: .success, service: "billing", processor: "invoices", function: "sendInvoice",
         eventId: "inv-8", occurredAt: time + 2)
@@ -47,6 +53,8 @@ enum GoldenValues {
     // - execution 42 (orders / chargeCard) failed at T, was due at T+171.3 s, was leased to orders-7f9c at
     //   T+360 s until T+480 s under token 130 (its first retry), and its holder extends the lease;
     // - execution 43 (orders / refundCard) waits for its third retry at T+900 s;
+    // - execution 44 (orders / reserveStock) is an intent: its `started` record at T+600 s created it PREPARED,
+    //   leased to `intent` for 30 s under token 44 (the seq of the row that created it);
     // - execution 41 (billing / sendInvoice), created a day earlier, parked `exhausted` when its tenth retry
     //   failed at T−60 s (the event vector), and an operator marked it unrecoverable at T.
 
@@ -122,6 +130,8 @@ enum GoldenValues {
               frame: Frame(requestId: 10, message: .recordBatch(RecordBatch(records: [failureAllOptional])))),
         Entry(name: "record_batch_success_with_lease", description: "RecordBatch: the success of a retry, carrying its lease",
               frame: Frame(requestId: 11, message: .recordBatch(RecordBatch(records: [successWithLease])))),
+        Entry(name: "record_batch_started", description: "RecordBatch: a started record (the intent before a call) with its correlation id, a 30 s execution timeout and a payload",
+              frame: Frame(requestId: 17, message: .recordBatch(RecordBatch(records: [startedIntent])))),
         Entry(name: "record_batch_mixed", description: "RecordBatch: a failure with error and recoverable only, then a success without a lease",
               frame: Frame(requestId: 12, message: .recordBatch(RecordBatch(records: [failureMinimal, successPlain])))),
         Entry(name: "record_batch_empty", description: "RecordBatch with no records",
@@ -140,6 +150,8 @@ enum GoldenValues {
               frame: Frame(requestId: 17, message: .ack(Ack(outcomes: [RecordOutcome(
                 status: .rejected, code: 29,
                 detail: "id: made 30d ago, before the broker's dedupe window of 167h; a resend this old could be applied twice")])))),
+        Entry(name: "ack_started", description: "Ack: a started record accepted, with the intent's lease token (tag 2) for the result's LeaseRef",
+              frame: Frame(requestId: 17, message: .ack(Ack(outcomes: [RecordOutcome(status: .accepted, executionId: 44, leaseToken: 44)])))),
         Entry(name: "ack_not_held", description: "Ack: a success by key while the broker holds nothing open for the key: accepted, executionId 0, the same every time it is resent",
               frame: Frame(requestId: 14, message: .ack(Ack(outcomes: [RecordOutcome(status: .accepted, executionId: 0)])))),
         Entry(name: "fetch", description: "Fetch: up to 10 commands of service orders, hold up to 30 s",

@@ -123,10 +123,10 @@ enum VectorCatalog {
                     for _ in 0..<8 { body.u64(0) }
                     body.noTags()
                 }), code: .invalidField),
-        Invalid(name: "bad_record_kind", description: "RecordBatch whose record kind is 3 (only 1 failure, 2 success)",
+        Invalid(name: "bad_record_kind", description: "RecordBatch whose record kind is 4 (only 1 failure, 2 success, 3 started)",
                 bytes: Bytes.frame(type: 0x10, body: Bytes.body { body in
                     body.u32(1)
-                    recordFields(body, kind: 3)
+                    recordFields(body, kind: 4)
                     body.noTags().noTags()
                 }), code: .invalidField),
         Invalid(name: "bad_outcome_status", description: "Ack whose outcome status is 4 (0...3)",
