@@ -36,6 +36,25 @@ public protocol BrokerStore: AnyObject {
     func prune(now: Timestamp, budget: Duration) throws(JournalError) -> Int
     /// Closes the store; it must not be used afterwards.
     func close()
+    /// The earliest deadline of a RUNNING saga; nil when none has one.
+    func earliestSagaDeadline() throws(JournalError) -> Timestamp?
+    /// The saga marker of execution `id` when it is a saga step's compensation (from memory), else nil.
+    func compensationMarker(of id: ExecutionID) -> CompensationMarker?
+}
+
+/// What a retry command of a compensation execution carries (RetryCommand tag 1).
+public struct CompensationMarker: Hashable, Sendable {
+    public var sagaId: String
+    public var step: Int
+    /// The forward's outcome was unknown at the abort: the service's barrier decides.
+    public var forwardUnknown: Bool
+
+    /// Creates a marker.
+    public init(sagaId: String, step: Int, forwardUnknown: Bool) {
+        self.sagaId = sagaId
+        self.step = step
+        self.forwardUnknown = forwardUnknown
+    }
 }
 
 /// What one group commit did.
@@ -47,12 +66,21 @@ public struct GroupCommit: Sendable {
     /// The highest journal seq committed so far (after this commit); 0 for an empty journal. Readers of the
     /// journal (notifiers) wait for it to move.
     public var headSeq: Int64
+    /// The sagas' status changes, in journal order.
+    public var sagaChanges: [SagaChange]
+    /// Whether the commit wrote any saga (the earliest saga deadline may have moved).
+    public var sagasTouched: Bool
 
     /// Creates a group commit result.
-    public init(units: [UnitOutcome], changes: [StateChange], headSeq: Int64 = 0) {
+    public init(
+        units: [UnitOutcome], changes: [StateChange], headSeq: Int64 = 0, sagaChanges: [SagaChange] = [],
+        sagasTouched: Bool = false
+    ) {
         self.units = units
         self.changes = changes
         self.headSeq = headSeq
+        self.sagaChanges = sagaChanges
+        self.sagasTouched = sagasTouched
     }
 }
 

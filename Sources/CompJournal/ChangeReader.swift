@@ -131,7 +131,7 @@ public final class ChangeReader {
         guard let kind = EntryKind(rawValue: row.kind) else { throw .corrupt("journal row \(row.seq): unknown kind \(row.kind)") }
         let body = try EntryBody(kind: kind, bytes: row.body)
         switch body {
-        case .stale:
+        case .stale, .saga(.step), .saga(.status):
             return nil
         case .service(let service, let paused):
             return JournalChange(seq: row.seq, at: row.at, kind: kind.name, actor: row.actor,
@@ -151,10 +151,9 @@ public final class ChangeReader {
         _ body: EntryBody, kind: EntryKind, seq: Int64, at: Timestamp, on previous: Execution?, executionId: ExecutionID
     ) throws(JournalError) -> Execution {
         var random = SplitMix64(seed: UInt64(bitPattern: seq))
-        if case .failure(let report, let creation?) = body {
-            return Execution.create(
-                id: seq, key: creation.key, correlationId: creation.correlationId, failure: report,
-                spec: creation.spec, payload: [], now: at, random: &random)
+        if var created = body.createdExecution(seq: seq, at: at) {
+            created.payload = []  // followers do not carry payloads
+            return created
         }
         guard let input = body.input(seq: seq) else {
             throw .corrupt("journal row \(seq) (\(kind.name)) changes no execution")
@@ -186,7 +185,10 @@ public final class ChangeReader {
                 throw .corrupt("journal row \(rowSeq): unknown kind \(rows.int64(2))")
             }
             let body = try EntryBody(kind: kind, bytes: rows.blob(3))
-            if case .stale = body { continue }
+            switch body {
+            case .stale, .saga(.step), .saga(.status): continue
+            default: break
+            }
             execution = try Self.replay(body, kind: kind, seq: rowSeq, at: Timestamp(milliseconds: rows.int64(1)),
                                         on: execution, executionId: id)
         }

@@ -14,7 +14,7 @@ extension Journal {
         defer { store.tracksOpenKeys = true }
         do {
             try connection.inTransaction { () throws(JournalError) in
-                try connection.execute("DELETE FROM executions; DELETE FROM status_counts;")
+                try connection.execute("DELETE FROM executions; DELETE FROM status_counts; DELETE FROM sagas; DELETE FROM saga_steps;")
                 let rows = try connection.prepare("SELECT seq, execution_id, at, kind, body FROM journal ORDER BY seq")
                 while try rows.step() {
                     try replay(
@@ -26,22 +26,22 @@ extension Journal {
         } catch {
             store.discardCounts()
             try store.loadOpenKeys()
+            try loadSagaLinks()
             throw error
         }
         try store.loadOpenKeys()
+        try loadSagaLinks()
     }
 
     private func replay(seq: Int64, executionId: ExecutionID, at: Timestamp, kind raw: Int64, body bytes: [UInt8]) throws(JournalError) {
         guard let kind = EntryKind(rawValue: raw) else { throw .corrupt("journal row \(seq): unknown kind \(raw)") }
         let body = try EntryBody(kind: kind, bytes: bytes)
         var random = random(for: seq)
-        if case .failure(let report, let creation?) = body {
-            let execution = Execution.create(
-                id: seq, key: creation.key, correlationId: creation.correlationId, failure: report,
-                spec: creation.spec, payload: creation.payload, now: at, random: &random)
+        if case .saga(let saga) = body { try replaySaga(saga, seq: seq, at: at) }
+        if let execution = body.createdExecution(seq: seq, at: at) {
             return try store.write(execution, previous: nil)
         }
-        guard let input = body.input(seq: seq) else { return }  // stale: journaled, changed nothing
+        guard let input = body.input(seq: seq) else { return }  // stale, service and saga rows: no execution changes
         guard let current = try queries.execution(executionId) else {
             throw .corrupt("journal row \(seq) (\(kind.name)) names execution \(executionId), which no earlier row created")
         }

@@ -10,6 +10,7 @@ extension Journal {
         }
         let report = record.failure
             ?? FailureReport(error: ErrorInfo(code: "UNKNOWN", message: "no error given"), occurredAt: batch.now)
+        if let ref = record.saga { return try applySagaRecord(record, ref: ref, report: report, batch: &batch) }
         if let lease = record.lease {
             return try applyResult(record, report: report, executionId: lease.executionId, token: lease.token, batch: &batch)
         }
@@ -17,7 +18,7 @@ extension Journal {
     }
 
     /// (2) The result of a leased attempt: applied only with the current token, else journaled as stale.
-    private func applyResult(
+    func applyResult(
         _ record: IncomingRecord, report: FailureReport, executionId: ExecutionID, token: UInt64, batch: inout Batch
     ) throws(JournalError) -> RecordResult {
         guard let current = try queries.execution(executionId) else { return .rejected(.unknownExecution) }
@@ -35,7 +36,11 @@ extension Journal {
         } catch .stale, .duplicate {
             let stale = EntryBody.stale(
                 resultKind: body.kind, token: token, record.kind == .failure ? report : nil)
+            let staleSeq = nextSeq
             try journalOnly(stale, recordId: record.id, executionId: current.id, batch: &batch)
+            if hasSagas, record.saga == nil, record.kind == .success {
+                try staleForwardSuccess(record, executionId: current.id, staleSeq: staleSeq, batch: &batch)
+            }
             return .stale(current.id)
         } catch {
             return .rejected(.model(error))
@@ -45,7 +50,7 @@ extension Journal {
     }
 
     /// (3) A report by key: joins the key's open execution, creates one (failure), or is not held (success).
-    private func applyByKey(
+    func applyByKey(
         _ record: IncomingRecord, report: FailureReport, batch: inout Batch
     ) throws(JournalError) -> RecordResult {
         // The open-key map names the candidates; none means no open execution has the key.

@@ -14,6 +14,11 @@ public final class Journal: JournalConnection, BrokerStore {
     var nextSeq: Int64
     /// Services whose dispatch is paused (mirrors the `services` table).
     var paused: Set<String>
+    /// The open executions linked to a saga step (forwards and compensations), by id: one lookup per execution
+    /// transition, on a map that is empty while no saga is open.
+    var sagaLinks: [ExecutionID: SagaLink] = [:]
+    /// Whether any saga exists (a stale result then looks for the saga of its fenced forward).
+    var hasSagas = false
 
     /// WAL pages after which a commit checkpoints (SQLite's default is 1000). A group commit of 1000 new
     /// failures writes several hundred pages, so the default checkpoints (copy into the database file and
@@ -70,6 +75,7 @@ public final class Journal: JournalConnection, BrokerStore {
         nextSeq = max(lastSeq, floor) + 1
         paused = try Queries(connection: connection).pausedServices()
         super.init(connection: connection)
+        try loadSagaLinks()
     }
 
     // MARK: Group commit
@@ -118,10 +124,14 @@ public final class Journal: JournalConnection, BrokerStore {
     ) throws(JournalError) -> Attempt {
         let savedSeq = nextSeq
         let savedPaused = paused
+        let savedLinks = sagaLinks
+        let savedHasSagas = hasSagas
         func restore() {
             connection.rollback()
             nextSeq = savedSeq
             paused = savedPaused
+            sagaLinks = savedLinks
+            hasSagas = savedHasSagas
             store.discardCounts()
         }
         do {
@@ -145,7 +155,9 @@ public final class Journal: JournalConnection, BrokerStore {
             try store.flushCounts()
             try connection.execute("COMMIT")
             store.committed()
-            return .committed(GroupCommit(units: outcomes, changes: batch.changes, headSeq: nextSeq - 1))
+            return .committed(GroupCommit(
+                units: outcomes, changes: batch.changes, headSeq: nextSeq - 1, sagaChanges: batch.sagaChanges,
+                sagasTouched: batch.sagasTouched))
         } catch {
             restore()
             throw error
@@ -168,8 +180,11 @@ public final class Journal: JournalConnection, BrokerStore {
     private func apply(unit: [JournalCommand], batch: inout Batch) throws(JournalError) -> UnitApplication {
         let unitSeq = nextSeq
         let unitPaused = paused
+        let unitLinks = sagaLinks
+        let unitHasSagas = hasSagas
         let unitSaved = store.savepoint
         let unitChanges = batch.changes.count
+        let unitSagaChanges = batch.sagaChanges.count
         try connection.execute("SAVEPOINT unit")
         do {
             var results: [CommandResult] = []
@@ -180,8 +195,11 @@ public final class Journal: JournalConnection, BrokerStore {
         } catch {
             nextSeq = unitSeq
             paused = unitPaused
+            sagaLinks = unitLinks
+            hasSagas = unitHasSagas
             store.restore(unitSaved)
             batch.changes.removeSubrange(unitChanges...)
+            batch.sagaChanges.removeSubrange(unitSagaChanges...)
             guard connection.isInTransaction else { return .transactionLost(error) }
             try connection.execute("ROLLBACK TO unit; RELEASE unit")
             return .failed(error)
@@ -206,6 +224,10 @@ public final class Journal: JournalConnection, BrokerStore {
     struct Batch {
         let now: Timestamp
         var changes: [StateChange] = []
+        /// The sagas' status changes, for `SagaEvent`.
+        var sagaChanges: [SagaChange] = []
+        /// A saga was written (its deadline may have moved).
+        var sagasTouched = false
     }
 
     private func apply(_ command: JournalCommand, batch: inout Batch) throws(JournalError) -> CommandResult {
@@ -228,6 +250,12 @@ public final class Journal: JournalConnection, BrokerStore {
                             actor: actor ?? Journal.unknownActor, batch: &batch)
             if isPaused { paused.insert(service) } else { paused.remove(service) }
             return .paused
+        case .sagaDeadlines(let limit):
+            return .sagaDeadlines(try sagaDeadlines(limit: limit, batch: &batch))
+        case .abortSaga(let id, let actor):
+            return .sagaAborted(try abortSaga(id, actor: actor ?? Journal.unknownActor, batch: &batch))
+        case .declareSaga(let id, let steps, let deadline):
+            return .sagaDeclared(try declareSaga(id, steps: steps, deadline: deadline, batch: &batch))
         }
     }
 
@@ -251,6 +279,9 @@ public final class Journal: JournalConnection, BrokerStore {
         try store.write(execution, previous: previous)
         nextSeq += 1
         batch.changes.append(StateChange(seq: seq, at: batch.now, kind: body.kind.name, execution: execution, actor: actor))
+        if !sagaLinks.isEmpty, let link = sagaLinks[execution.id] {
+            try linkedExecutionChanged(link, seq: seq, execution: execution, previous: previous, actor: actor, batch: &batch)
+        }
         return seq
     }
 
@@ -263,6 +294,7 @@ public final class Journal: JournalConnection, BrokerStore {
             seq: seq, recordId: recordId, executionId: executionId, at: batch.now, body: body,
             summary: Summary.line(body, after: nil, seq: seq), actor: actor)
         nextSeq += 1
+        if !sagaLinks.isEmpty, let link = sagaLinks[executionId] { try SagaRows(connection: connection).link(seq: seq, to: link.sagaId) }
     }
 
     /// The `execution_id` of rows that belong to no execution (pause and resume): no execution has id 0, since

@@ -48,12 +48,14 @@ public struct IncomingRecord: Hashable, Sendable {
     public var payload: [UInt8]
     /// Set when the record is the result of a retry command: the execution and its fencing token.
     public var lease: (executionId: ExecutionID, token: UInt64)?
+    /// Set when the record is a saga step's forward (Record tag 7).
+    public var saga: SagaRecordRef?
 
     /// Creates a record.
     public init(
         id: RecordID, kind: Kind, key: ExecutionKey, correlationId: String = "",
         failure: FailureReport? = nil, spec: RetrySpec = .standard, payload: [UInt8] = [],
-        lease: (executionId: ExecutionID, token: UInt64)? = nil
+        lease: (executionId: ExecutionID, token: UInt64)? = nil, saga: SagaRecordRef? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -63,6 +65,7 @@ public struct IncomingRecord: Hashable, Sendable {
         self.spec = spec
         self.payload = payload
         self.lease = lease
+        self.saga = saga
     }
 
     public static func == (lhs: IncomingRecord, rhs: IncomingRecord) -> Bool {
@@ -70,6 +73,7 @@ public struct IncomingRecord: Hashable, Sendable {
             && lhs.correlationId == rhs.correlationId && lhs.failure == rhs.failure
             && lhs.spec == rhs.spec && lhs.payload == rhs.payload
             && lhs.lease?.executionId == rhs.lease?.executionId && lhs.lease?.token == rhs.lease?.token
+            && lhs.saga == rhs.saga
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
@@ -95,6 +99,12 @@ public enum JournalCommand: Sendable {
     /// Pause or resume dispatch for a service (persisted, and journaled as a `paused` or `resumed` row with
     /// `actor`, so notifiers and the audit trail see it).
     case setPaused(service: String, paused: Bool, actor: String? = nil)
+    /// Feed `deadlineReached` to up to `limit` RUNNING sagas whose deadline has passed.
+    case sagaDeadlines(limit: Int)
+    /// An operator aborts the RUNNING saga `id`.
+    case abortSaga(id: String, actor: String? = nil)
+    /// Declare saga `id` whole (orchestration): `steps` in order, closed, with an optional deadline.
+    case declareSaga(id: String, steps: [SagaStepSpec], deadline: Timestamp?)
 }
 
 /// Why the journal refused a record or an action.
@@ -107,6 +117,16 @@ public enum JournalRejection: Error, Hashable, Sendable {
     case keyConflict
     /// The model refused the input.
     case model(ModelError)
+    /// No saga has that id.
+    case unknownSaga
+    /// The saga is not RUNNING (an abort of a saga that already ended or aborts).
+    case sagaNotRunning(SagaStatus)
+    /// A record's SagaRef or a declaration the saga cannot take; the text names the field and why.
+    case sagaInvalid(String)
+    /// A `started` record for a step of a saga that is no longer RUNNING (the hanging guard: do not run it).
+    case sagaAborted(id: String, status: SagaStatus)
+    /// A declaration of an existing saga with a different step list.
+    case sagaConflict
 }
 
 /// What happened to one record.
@@ -138,6 +158,12 @@ public enum CommandResult: Sendable {
     /// The execution after the action, or why not.
     case operated(Result<Execution, JournalRejection>)
     case paused
+    /// How many sagas the deadline aborted.
+    case sagaDeadlines(Int)
+    /// The saga aborted, or why not.
+    case sagaAborted(Result<Void, JournalRejection>)
+    /// Whether the declaration created the saga (false: already declared with the same steps), or why not.
+    case sagaDeclared(Result<Bool, JournalRejection>)
 }
 
 /// One state change made by a commit, for events and notifications.

@@ -15,7 +15,7 @@ struct Queries {
         return result
     }
 
-    private func entries(_ statement: Statement) throws(JournalError) -> [JournalEntry] {
+    func entries(_ statement: Statement) throws(JournalError) -> [JournalEntry] {
         defer { statement.reset() }
         var result: [JournalEntry] = []
         while try statement.step() {

@@ -254,6 +254,52 @@ enum Schema {
                 journal.actor AS actor
             FROM journal LEFT JOIN entry_kinds ON entry_kinds.kind = journal.kind;
             """),
+        // Sagas (issue 13): the saga projection, written by the writer in the same transaction as the journal rows
+        // it comes from, and `saga_journal`, the seqs of the journal rows that belong to each saga (its records, the
+        // rows of its linked executions, its own rows), so `saga show` reads them by saga id. Two partial indexes
+        // beyond the design's: the scheduler's earliest deadline of a RUNNING saga, and the saga of a forward
+        // execution (a late result of a fenced forward names only its execution). Four journal kinds: `started`
+        // (an intent, issue 13's client half), `saga-step` (a saga input), `saga-status` (a status change),
+        // `compensate` (creates a compensation execution). Nothing non-saga writes these tables.
+        Migration(version: 8, sql: """
+            CREATE TABLE sagas (
+                id          TEXT PRIMARY KEY,
+                status      INTEGER NOT NULL,
+                closed      INTEGER NOT NULL,
+                deadline    INTEGER,
+                abort_cause INTEGER,
+                abort_step  INTEGER,
+                created_at  INTEGER NOT NULL,
+                updated_at  INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX sagas_status ON sagas(status, updated_at);
+            CREATE INDEX sagas_deadline ON sagas(deadline) WHERE status = 1 AND deadline IS NOT NULL;
+            CREATE TABLE saga_steps (
+                saga_id                   TEXT NOT NULL,
+                step                      INTEGER NOT NULL,
+                service                   TEXT NOT NULL,
+                processor                 TEXT NOT NULL,
+                event_id                  TEXT NOT NULL,
+                forward                   TEXT NOT NULL,
+                compensation              TEXT NOT NULL,
+                retry_spec                BLOB,
+                forward_state             INTEGER NOT NULL,
+                compensation_state        INTEGER NOT NULL,
+                forward_unknown           INTEGER NOT NULL,
+                forward_execution_id      INTEGER,
+                compensation_execution_id INTEGER,
+                payload                   BLOB NOT NULL,
+                PRIMARY KEY (saga_id, step)
+            ) WITHOUT ROWID;
+            CREATE INDEX saga_steps_forward ON saga_steps(forward_execution_id) WHERE forward_execution_id IS NOT NULL;
+            CREATE TABLE saga_journal (
+                saga_id TEXT NOT NULL,
+                seq     INTEGER NOT NULL,
+                PRIMARY KEY (saga_id, seq)
+            ) WITHOUT ROWID;
+            INSERT INTO entry_kinds (kind, name) VALUES
+                (18, 'started'), (19, 'saga-step'), (20, 'saga-status'), (21, 'compensate');
+            """),
     ]
 
     /// The width of one `failure_counts` bucket: 5 minutes.

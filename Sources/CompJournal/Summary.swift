@@ -57,6 +57,8 @@ enum Summary {
             return "returned undelivered (token \(token)), not counted (\(execution?.returns ?? 0) in a row)"
         case .service(let service, let paused):
             return "\(paused ? "pause" : "resume") service \(service) (operator)"
+        case .saga(let body):
+            return body.text
         }
     }
 

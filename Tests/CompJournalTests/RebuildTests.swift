@@ -22,6 +22,22 @@ struct RebuildTests {
                 commands.append(.setPaused(service: services[step / 40 % services.count], paused: step % 80 == 79,
                                            actor: "compctl:test"))
             }
+            if step % 3 == 1 {  // a saga step's forward (its service from its index), sometimes out of order
+                let saga = "g\(step / 45)"
+                let index = Int(random.next() % 3)
+                var record = random.next() % 2 == 0
+                    ? fixture.success("\(saga)-\(index)", service: services[index], function: "fwd\(index)")
+                    : fixture.failure(
+                        "\(saga)-\(index)", service: services[index], function: "fwd\(index)",
+                        recoverable: pick([.unknown, .unrecoverable]), spec: spec)
+                record.payload = random.next() % 2 == 0 ? Array("p\(step)".utf8) : []
+                record.saga = SagaRecordRef(
+                    sagaId: saga, step: index, compensation: random.next() % 5 == 0 ? "" : "undo", isLast: index == 2,
+                    deadline: fixture.now.adding(.seconds(Int64(random.next() % 90))), retry: spec)
+                commands.append(.record(record))
+            }
+            if step % 45 == 30 { commands.append(.abortSaga(id: "g\(step / 45)", actor: "compctl:test")) }
+            if step % 10 == 5 { commands.append(.sagaDeadlines(limit: 5)) }
             for _ in 0..<(1 + Int(random.next() % 6)) {
                 let service = pick(services)
                 let event = "e\(random.next() % 40)"
@@ -98,16 +114,35 @@ struct RebuildTests {
         #expect(before.count > 50)
         #expect(Set(before.map(\.status)).count == ExecutionStatus.allCases.count)
 
+        let sagas = try sagaTables(fixture)
+        #expect(sagas.count > 10)  // sagas ran (and aborted, compensated: every kind was seen above)
         try fixture.journal.rebuildProjection()
         #expect(try fixture.allExecutions() == before)
         #expect(Set(try fixture.journal.counts()) == counts)
+        #expect(try sagaTables(fixture) == sagas)
 
         // After a reopen the journal continues where it was, and a rebuild still matches.
         try fixture.reopen()
         try runWorkload(fixture, seed: 8, steps: 100)
         let after = try fixture.allExecutions()
+        let sagasAfter = try sagaTables(fixture)
         try fixture.journal.rebuildProjection()
         #expect(try fixture.allExecutions() == after)
+        #expect(try sagaTables(fixture) == sagasAfter)
+    }
+
+    /// Every row of `sagas` and `saga_steps`, as text, in key order.
+    func sagaTables(_ fixture: TestJournal) throws -> [String] {
+        var rows: [String] = []
+        for sql in ["SELECT * FROM sagas ORDER BY id", "SELECT * FROM saga_steps ORDER BY saga_id, step"] {
+            let statement = try fixture.journal.connection.prepare(sql)
+            let columns = statement.columnIndices().count
+            while try statement.step() {
+                rows.append((0..<columns).map { statement.isNull(Int32($0)) ? "NULL" : "\(statement.blob(Int32($0)))" }
+                    .joined(separator: "|"))
+            }
+        }
+        return rows
     }
 
     @Test("a projection edited behind the journal's back is restored by a rebuild")

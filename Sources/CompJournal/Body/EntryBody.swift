@@ -44,6 +44,8 @@ enum EntryBody: Equatable {
     case returned(token: UInt64)
     /// A service's dispatch paused (`paused` true) or resumed.
     case service(String, paused: Bool)
+    /// A saga row (see `SagaBody`).
+    case saga(SagaBody)
 
     /// What a creating failure adds: everything `Execution.create` needs besides the report.
     struct Creation: Equatable {
@@ -72,6 +74,7 @@ enum EntryBody: Equatable {
         case .discard: .discard
         case .returned: .returned
         case .service(_, let paused): paused ? .paused : .resumed
+        case .saga(let body): body.kind
         }
     }
 
@@ -96,7 +99,7 @@ enum EntryBody: Equatable {
         case .success: .success(leaseToken: nil)
         case .failureResult(let token, let report): .failure(report, leaseToken: token)
         case .successResult(let token): .success(leaseToken: token)
-        case .stale, .service: nil
+        case .stale, .service, .saga: nil
         case .leased(let holder): .lease(token: UInt64(bitPattern: seq), holder: holder)
         case .extended(let token, let span): .extendLease(token: token, by: span)
         case .timeout: .expireLease
@@ -107,6 +110,23 @@ enum EntryBody: Equatable {
         case .park: .park
         case .discard: .discard
         case .returned(let token): .returnLease(token: token)
+        }
+    }
+
+    /// The execution this row creates at `at` (a creating failure, or a saga's compensation), or nil.
+    func createdExecution(seq: Int64, at: Timestamp) -> Execution? {
+        switch self {
+        case .failure(let report, let creation?):
+            var random = SplitMix64(seed: UInt64(bitPattern: seq))
+            return Execution.create(
+                id: seq, key: creation.key, correlationId: creation.correlationId, failure: report,
+                spec: creation.spec, payload: creation.payload, now: at, random: &random)
+        case .saga(.compensate(_, _, _, let report, let creation)):
+            return Execution.compensation(
+                id: seq, key: creation.key, correlationId: creation.correlationId, report: report, spec: creation.spec,
+                payload: creation.payload, now: at)
+        default:
+            return nil
         }
     }
 
@@ -171,6 +191,8 @@ enum EntryBody: Equatable {
             writer.string(function)
         case .service(let service, _):
             writer.string(service)
+        case .saga(let body):
+            body.encode(into: &writer)
         }
         return writer.bytes
     }
@@ -219,6 +241,7 @@ enum EntryBody: Equatable {
         case .returned: self = .returned(token: try reader.uvarint())
         case .paused: self = .service(try reader.string(), paused: true)
         case .resumed: self = .service(try reader.string(), paused: false)
+        case .sagaStep, .sagaStatus, .compensate: self = .saga(try SagaBody(kind: kind, reader: &reader))
         }
         guard reader.isAtEnd else { throw .corrupt("malformed journal body: trailing bytes in \(kind.name)") }
     }

@@ -36,6 +36,14 @@ enum EntryKind: Int64, CaseIterable {
     case paused = 16
     /// Operator: a service's dispatch resumed (execution id 0; the body is the service name).
     case resumed = 17
+    // 18 is `started` (an intent; issue 13's client half adds its case; migration 8 names it in `entry_kinds`).
+    /// A saga input: from a record with a SagaRef, a linked execution's transition, the deadline or an operator
+    /// (execution id 0; the body names the saga).
+    case sagaStep = 19
+    /// A saga's status changed (execution id 0).
+    case sagaStatus = 20
+    /// The broker created a step's compensation execution (the row's seq is its id, like a creating failure).
+    case compensate = 21
 
     /// The name shown in histories and events (`JournalEntry.kind`, `StateChange.kind`).
     var name: String {
@@ -57,6 +65,9 @@ enum EntryKind: Int64, CaseIterable {
         case .returned: "returned"
         case .paused: "paused"
         case .resumed: "resumed"
+        case .sagaStep: "saga-step"
+        case .sagaStatus: "saga-status"
+        case .compensate: "compensate"
         }
     }
 }
