@@ -90,6 +90,19 @@ extension CoreLoop {
                     done(.failure(error))
                 }
             }
+        case .abortSaga(let id, let actor, let done):
+            units.append([.abortSaga(id: id, actor: actor)])
+            finishers.append { outcome in
+                switch Self.results(outcome, count: 1, { result -> Result<Void, JournalRejection>? in
+                    if case .sagaAborted(let aborted) = result { return aborted }
+                    return nil
+                }) {
+                case .success(let results):
+                    done(results[0].mapError { .rejected($0) })
+                case .failure(let error):
+                    done(.failure(error))
+                }
+            }
         case .setPaused(let service, let value, let actor, let done):
             units.append([.setPaused(service: service, paused: value, actor: actor)])
             finishers.append { [self] outcome in

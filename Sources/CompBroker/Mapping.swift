@@ -88,6 +88,11 @@ enum Mapping {
         case .keyMismatch: .keyMismatch
         case .keyConflict: .keyConflict
         case .model(let error): code(error)
+        case .unknownSaga: .invalidField
+        case .sagaInvalid: .invalidRecord
+        case .sagaNotRunning: .notAllowed
+        case .sagaAborted: .notAllowed
+        case .sagaConflict: .keyConflict
         }
     }
 
@@ -110,6 +115,11 @@ enum Mapping {
         case .keyMismatch: "lease.executionId: must name an execution of this record's key"
         case .keyConflict: "key: another open execution already has it"
         case .model(let error): specDetail(error)
+        case .unknownSaga: "sagaId: no saga has this id"
+        case .sagaNotRunning(let status): "sagaId: the saga is \(status), not RUNNING"
+        case .sagaInvalid(let text): text
+        case .sagaAborted(let id, let status): "saga: \(id) is \(status)"
+        case .sagaConflict: "steps: the saga is declared with other steps"
         }
     }
 
@@ -126,6 +136,7 @@ enum Mapping {
         case .keyMismatch: "the execution belongs to another key"
         case .keyConflict: "another open execution already has that key"
         case .model(let error): error.description
+        case .unknownSaga, .sagaNotRunning, .sagaInvalid, .sagaAborted, .sagaConflict: detail(rejection)
         }
     }
 

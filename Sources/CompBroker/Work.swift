@@ -67,6 +67,9 @@ enum CoreWork: Sendable {
     /// Pause or resume a service, asked by `actor` (journaled with the row; nil is stored as
     /// `Journal.unknownActor`).
     case setPaused(String, Bool, actor: String? = nil, Completion<ActionOutcome>)
+    /// An operator aborts the RUNNING saga `id` (asked by `actor`); fails with `.rejected(.unknownSaga)` or
+    /// `.rejected(.sagaNotRunning)`.
+    case abortSaga(String, actor: String? = nil, Completion<Void>)
 
     /// Records carried, for the inbox bound.
     var recordCount: Int {
@@ -82,6 +85,7 @@ enum CoreWork: Sendable {
         case .extend(_, _, _, let done): done(.failure(error))
         case .operate(_, _, _, let done): done(.failure(error))
         case .setPaused(_, _, _, let done): done(.failure(error))
+        case .abortSaga(_, _, let done): done(.failure(error))
         }
     }
 }
