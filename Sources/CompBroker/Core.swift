@@ -85,7 +85,7 @@ final class Core: Sendable {
     }
 
     /// Holds a fetch until commands are due or its wait ends.
-    func fetch(_ arrival: FetchArrival) async -> Result<[Execution], CoreError> {
+    func fetch(_ arrival: FetchArrival) async -> Result<[LeasedCommand], CoreError> {
         await perform { .fetch(arrival, $0) }
     }
 

@@ -103,6 +103,19 @@ extension CoreLoop {
                     done(.failure(error))
                 }
             }
+        case .declareSaga(let id, let steps, let deadline, let done):
+            units.append([.declareSaga(id: id, steps: steps, deadline: deadline)])
+            finishers.append { outcome in
+                switch Self.results(outcome, count: 1, { result -> Result<Bool, JournalRejection>? in
+                    if case .sagaDeclared(let declared) = result { return declared }
+                    return nil
+                }) {
+                case .success(let results):
+                    done(results[0].mapError { .rejected($0) })
+                case .failure(let error):
+                    done(.failure(error))
+                }
+            }
         case .setPaused(let service, let value, let actor, let done):
             units.append([.setPaused(service: service, paused: value, actor: actor)])
             finishers.append { [self] outcome in

@@ -8,7 +8,7 @@ import Logging
 final class CoreLoop {
     let store: any BrokerStore
     var machine: DispatchMachine
-    var fetches: [FetchTicket: Completion<[Execution]>] = [:]
+    var fetches: [FetchTicket: Completion<[LeasedCommand]>] = [:]
     let config: BrokerConfig
     let counters: BrokerCounters
     let events: EventSink
@@ -48,7 +48,7 @@ final class CoreLoop {
             config: .init(inFlightPerService: config.inFlightPerService,
                           replyBudgetBytes: ReplySizing.commandBudget(maxFrameBytes: config.maxFrameBytes)),
             paused: store.pausedServices(), leases: try store.leasedExecutions(),
-            expiry: try store.earliestLeaseExpiry(), at: at)
+            expiry: try store.earliestLeaseExpiry(), sagaDeadline: try store.earliestSagaDeadline(), at: at)
     }
 
     /// Runs until the inbox is closed and empty; then answers held fetches and closes the store.
@@ -123,10 +123,12 @@ final class CoreLoop {
             Self.stepOutcome(step, outcome)
         }
         apply(machine.committed(steps: steps, outcomes: outcomes, changes: result.changes.map(\.execution), at: at))
+        if result.sagasTouched { apply(machine.sagasChanged()) }
         for (finish, outcome) in zip(finishers, result.units) { finish(outcome) }
         if notices.isEnabled { notices.changes(result.changes) }
         if events.isEnabled {
             for change in result.changes { events.publish(Mapping.event(change)) }
+            for change in result.sagaChanges { events.publishSaga(Mapping.sagaEvent(change)) }
         }
     }
 
@@ -138,6 +140,8 @@ final class CoreLoop {
             [.leaseDue(service: service, holder: holder, limit: limit, budget: ReplySizing.leaseBudget(bytes: bytes))]
         case .giveBack(let id, let token, _):
             [.returnLease(id, token: token)]
+        case .sagaDeadlines(let limit):
+            [.sagaDeadlines(limit: limit)]
         }
     }
 
@@ -152,6 +156,7 @@ final class CoreLoop {
             case .returned(let result)?:
                 if case .success = result { return .gaveBack(true) }
                 return .gaveBack(false)
+            case .sagaDeadlines(let count)?: return .sagaDeadlines(count)
             default: return .failed("unexpected result for \(step)")
             }
         }
@@ -167,7 +172,10 @@ final class CoreLoop {
         }
         for ticket in effects.dropped { fetches.removeValue(forKey: ticket)?(.failure(.replaced)) }
         for (ticket, executions) in effects.answers {
-            fetches.removeValue(forKey: ticket)?(.success(executions))
+            // A compensation's command carries its saga marker (from the store's memory: empty without sagas).
+            fetches.removeValue(forKey: ticket)?(.success(executions.map {
+                LeasedCommand(execution: $0, saga: store.compensationMarker(of: $0.id))
+            }))
         }
         for report in effects.reports { log(report) }
         for read in effects.reads {
@@ -181,6 +189,10 @@ final class CoreLoop {
                 let result: Result<Timestamp?, JournalError>
                 do { result = .success(try store.earliestDue(service: service)) } catch { result = .failure(error) }
                 apply(machine.dueRead(service, result, at: at))
+            case .earliestSagaDeadline:
+                let result: Result<Timestamp?, JournalError>
+                do { result = .success(try store.earliestSagaDeadline()) } catch { result = .failure(error) }
+                apply(machine.sagaDeadlineRead(result, at: at))
             }
         }
     }

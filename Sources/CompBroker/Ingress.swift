@@ -97,7 +97,7 @@ final class Ingress: Sendable {
             submit(.fetch(arrival) { [replies] result in
                 switch result {
                 case .success(let executions):
-                    replies.send(requester, .commands(Commands(commands: executions.map(Mapping.command))))
+                    replies.send(requester, .commands(Commands(commands: executions.map { Mapping.command($0) })))
                 case .failure(.replaced):
                     break  // the newer fetch of the same instance is answered instead (see PROTOCOL.md)
                 case .failure(let error):
@@ -122,10 +122,33 @@ final class Ingress: Sendable {
         case .listRequest, .showRequest, .statsRequest, .timelineRequest, .notificationsRequest, .actionRequest,
             .sagaListRequest, .sagaShowRequest, .sagaAbortRequest:
             gateway.submit(frame.message) { [replies] reply in replies.send(requester, reply) }
+        case .declareSaga(let request):
+            declareSaga(request, requester)
         case .helloReply, .heartbeatReply, .ack, .commands, .leaseReply, .listReply, .showReply,
             .actionReply, .statsReply, .timelineReply, .notificationsReply, .sagaListReply, .sagaShowReply,
-            .sagaAbortReply, .event, .serviceEvent, .error:
+            .sagaAbortReply, .event, .serviceEvent, .error, .sagaDeclared, .sagaEvent:
             replies.send(requester, error: .unexpectedMessage, "\(frame.message.type) is not a request")
+        }
+    }
+
+    /// An explicit saga declaration: SagaDeclared, or an ErrorReply (`invalid_field`, `key_conflict`).
+    private func declareSaga(_ request: DeclareSaga, _ requester: Requester) {
+        switch Mapping.declaredSteps(request, defaults: config.defaultSpec) {
+        case .failure(let refusal):
+            replies.send(requester, error: refusal.code, refusal.detail)
+        case .success(let steps):
+            submit(.declareSaga(
+                id: request.sagaId, steps: steps, deadline: request.deadline.map { Timestamp(milliseconds: $0) }
+            ) { [replies] result in
+                switch result {
+                case .success(let created):
+                    replies.send(requester, .sagaDeclared(SagaDeclared(created: created ? 1 : 0)))
+                case .failure(.rejected(let rejection)):
+                    replies.send(requester, error: Mapping.code(rejection), Mapping.detail(rejection))
+                case .failure(let error):
+                    replies.send(requester, Mapping.reply(error))
+                }
+            }, requester)
         }
     }
 

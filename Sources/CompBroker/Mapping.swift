@@ -47,11 +47,18 @@ enum Mapping {
             }
         }
         let lease = record.lease.map { (executionId: ExecutionID($0.executionId), token: $0.token) }
+        var saga: SagaRecordRef?
+        if let ref = record.saga {
+            switch sagaRef(ref, correlationId: record.correlationId ?? "", defaults: defaults) {
+            case .success(let resolved): saga = resolved
+            case .failure(let rejection): return .failure(rejection)
+            }
+        }
         return .success(
             IncomingRecord(
                 id: recordId, kind: record.kind == .failure ? .failure : .success, key: key,
                 correlationId: record.correlationId ?? "", failure: failure, spec: spec,
-                payload: record.payload ?? [], lease: lease))
+                payload: record.payload ?? [], lease: lease, saga: saga))
     }
 
     /// A wire spec patch as a model override; values beyond Int64 saturate (and then fail validation).
@@ -91,7 +98,7 @@ enum Mapping {
         case .unknownSaga: .invalidField
         case .sagaInvalid: .invalidRecord
         case .sagaNotRunning: .notAllowed
-        case .sagaAborted: .notAllowed
+        case .sagaAborted: .sagaAborted
         case .sagaConflict: .keyConflict
         }
     }

@@ -20,6 +20,12 @@ enum CoreError: Error, Sendable, Equatable {
     case invalid(String)
 }
 
+/// A leased execution as a Fetch gets it: with its saga marker when it is a saga step's compensation.
+struct LeasedCommand: Sendable, Equatable {
+    var execution: Execution
+    var saga: CompensationMarker?
+}
+
 /// An operator action on executions, in the model's terms.
 enum OperatorAction: Sendable, Equatable {
     case retryNow
@@ -58,7 +64,7 @@ enum CoreWork: Sendable {
     /// Records to journal; one result per record, in order.
     case records([IncomingRecord], Completion<[RecordResult]>)
     /// A fetch to hold until commands are due or its wait ends; the leased executions (maybe none).
-    case fetch(FetchArrival, Completion<[Execution]>)
+    case fetch(FetchArrival, Completion<[LeasedCommand]>)
     /// Extend a lease; the new deadline.
     case extend(ExecutionID, token: UInt64, by: TimeSpan, Completion<Timestamp>)
     /// An operator action on these executions (one slice, at most `Core.maxIdsPerSlice`), asked by `actor`
@@ -70,6 +76,9 @@ enum CoreWork: Sendable {
     /// An operator aborts the RUNNING saga `id` (asked by `actor`); fails with `.rejected(.unknownSaga)` or
     /// `.rejected(.sagaNotRunning)`.
     case abortSaga(String, actor: String? = nil, Completion<Void>)
+    /// Declare a saga whole; true when created, false when it was already declared with the same steps; fails
+    /// with `.rejected(.sagaConflict)` for other steps.
+    case declareSaga(id: String, steps: [SagaStepSpec], deadline: Timestamp?, Completion<Bool>)
 
     /// Records carried, for the inbox bound.
     var recordCount: Int {
@@ -86,6 +95,7 @@ enum CoreWork: Sendable {
         case .operate(_, _, _, let done): done(.failure(error))
         case .setPaused(_, _, _, let done): done(.failure(error))
         case .abortSaga(_, _, let done): done(.failure(error))
+        case .declareSaga(_, _, _, let done): done(.failure(error))
         }
     }
 }

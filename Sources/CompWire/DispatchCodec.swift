@@ -13,7 +13,7 @@
 // +---------------+-----+    | correlationId | name         | | extendByMs | u32      |
 // | status        | u8  |    | lastError     | ErrorDetails | | tags       | none     |
 // | leaseDeadline | i64 |    | payload       | payload      | +------------+----------+
-// | tags          | none|    | tags          | none         |
+// | tags          | none|    | tags: 1 saga SagaCommandRef |
 // +---------------+-----+    +---------------+--------------+
 
 extension Fetch: WireStruct {
@@ -52,7 +52,9 @@ extension RetryCommand: WireStruct {
         sink.writeString(correlationId)
         lastError.encode(to: &sink)
         sink.writeBytes(payload)
-        sink.writeEmptyTaggedSection()
+        var tags = sink.beginTaggedSection()
+        if let saga { sink.writeTagged(1, in: &tags) { saga.encode(to: &$0) } }
+        sink.endTaggedSection(tags)
     }
 
     init(wire reader: inout ByteReader) throws(WireError) {
@@ -67,11 +69,16 @@ extension RetryCommand: WireStruct {
         let correlationId = try reader.readName("RetryCommand.correlationId")
         let lastError = try ErrorDetails(wire: &reader)
         let payload = try reader.readPayload("RetryCommand.payload")
-        try reader.skipTaggedSection("RetryCommand")
+        var saga: SagaCommandRef?
+        try reader.readTaggedSection("RetryCommand") { tag, value throws(WireError) in
+            guard tag == 1 else { return false }
+            saga = try SagaCommandRef(wire: &value)
+            return true
+        }
         self.init(
             executionId: executionId, attempt: attempt, leaseToken: leaseToken, leaseDeadline: leaseDeadline,
             service: service, processor: processor, function: function, eventId: eventId,
-            correlationId: correlationId, lastError: lastError, payload: payload)
+            correlationId: correlationId, lastError: lastError, payload: payload, saga: saga)
     }
 }
 

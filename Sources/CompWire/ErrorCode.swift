@@ -39,6 +39,8 @@ public enum ErrorCode: UInt16, Error, Sendable, CaseIterable, CustomStringConver
     case staleLease = 26
     /// A result's execution id and key disagree.
     case keyMismatch = 27
+    /// A forward (a `started` record) for a step of a saga that is no longer RUNNING: do not run it.
+    case sagaAborted = 28
 
     // 40–59: the broker.
     /// The broker is shutting down; resend to it later.
@@ -70,6 +72,7 @@ public enum ErrorCode: UInt16, Error, Sendable, CaseIterable, CustomStringConver
         case .unchanged: "unchanged"
         case .staleLease: "stale_lease"
         case .keyMismatch: "key_mismatch"
+        case .sagaAborted: "saga_aborted"
         case .shuttingDown: "shutting_down"
         case .overloaded: "overloaded"
         case .storageFailure: "storage_failure"

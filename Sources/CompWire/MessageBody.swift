@@ -33,6 +33,9 @@ extension Message {
         case .sagaAbortReply(let body): body.encode(to: &sink)
         case .event(let body): body.encode(to: &sink)
         case .serviceEvent(let body): body.encode(to: &sink)
+        case .declareSaga(let body): body.encode(to: &sink)
+        case .sagaDeclared(let body): body.encode(to: &sink)
+        case .sagaEvent(let body): body.encode(to: &sink)
         case .error(let body): body.encode(to: &sink)
         }
     }
@@ -70,6 +73,9 @@ extension Message {
         case .sagaAbortReply: self = .sagaAbortReply(try SagaAbortReply(wire: &reader))
         case .event: self = .event(try Event(wire: &reader))
         case .serviceEvent: self = .serviceEvent(try ServiceEvent(wire: &reader))
+        case .declareSaga: self = .declareSaga(try DeclareSaga(wire: &reader))
+        case .sagaDeclared: self = .sagaDeclared(try SagaDeclared(wire: &reader))
+        case .sagaEvent: self = .sagaEvent(try SagaEvent(wire: &reader))
         case .error: self = .error(try ErrorReply(wire: &reader))
         }
     }

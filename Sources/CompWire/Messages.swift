@@ -6,6 +6,8 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case heartbeatReply = 0x04
     case recordBatch = 0x10
     case ack = 0x11
+    case declareSaga = 0x12
+    case sagaDeclared = 0x13
     case fetch = 0x20
     case commands = 0x21
     case extendLease = 0x22
@@ -30,6 +32,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case sagaAbortReply = 0x55
     case event = 0x40
     case serviceEvent = 0x41
+    case sagaEvent = 0x42
     case error = 0x7F
 }
 
@@ -82,6 +85,9 @@ public enum Message: Hashable, Sendable {
     case sagaAbortReply(SagaAbortReply)
     case event(Event)
     case serviceEvent(ServiceEvent)
+    case declareSaga(DeclareSaga)
+    case sagaDeclared(SagaDeclared)
+    case sagaEvent(SagaEvent)
     case error(ErrorReply)
 
     /// The header type byte for this message.
@@ -117,6 +123,9 @@ public enum Message: Hashable, Sendable {
         case .sagaAbortReply: .sagaAbortReply
         case .event: .event
         case .serviceEvent: .serviceEvent
+        case .declareSaga: .declareSaga
+        case .sagaDeclared: .sagaDeclared
+        case .sagaEvent: .sagaEvent
         case .error: .error
         }
     }
@@ -265,8 +274,11 @@ public struct Record: Hashable, Sendable {
     public var payload: [UInt8]?
     /// Optional: set when this record is the result of a retry command.
     public var lease: LeaseRef?
+    /// Optional (tag 7): set when this record is a saga step's forward.
+    public var saga: SagaRef?
 
-    public init(id: UInt128, kind: RecordKind, service: String, processor: String, function: String, eventId: String, occurredAt: Int64, correlationId: String? = nil, error: ErrorDetails? = nil, recoverable: UInt8? = nil, retrySpec: RetrySpecPatch? = nil, payload: [UInt8]? = nil, lease: LeaseRef? = nil) {
+    public init(id: UInt128, kind: RecordKind, service: String, processor: String, function: String, eventId: String, occurredAt: Int64, correlationId: String? = nil, error: ErrorDetails? = nil, recoverable: UInt8? = nil, retrySpec: RetrySpecPatch? = nil, payload: [UInt8]? = nil, lease: LeaseRef? = nil, saga: SagaRef? = nil) {
+        self.saga = saga
         self.id = id
         self.kind = kind
         self.service = service
@@ -358,7 +370,10 @@ public struct RetryCommand: Hashable, Sendable {
     public var correlationId: String
     public var lastError: ErrorDetails
     public var payload: [UInt8]
-    public init(executionId: Int64, attempt: UInt32, leaseToken: UInt64, leaseDeadline: Int64, service: String, processor: String, function: String, eventId: String, correlationId: String, lastError: ErrorDetails, payload: [UInt8]) {
+    /// Optional (tag 1): set on every command of a saga step's compensation execution.
+    public var saga: SagaCommandRef?
+    public init(executionId: Int64, attempt: UInt32, leaseToken: UInt64, leaseDeadline: Int64, service: String, processor: String, function: String, eventId: String, correlationId: String, lastError: ErrorDetails, payload: [UInt8], saga: SagaCommandRef? = nil) {
+        self.saga = saga
         self.executionId = executionId
         self.attempt = attempt
         self.leaseToken = leaseToken

@@ -15,6 +15,7 @@
 // |       4 retrySpec Patch      |      +-------------+----------------+
 // |       5 payload bytes        |
 // |       6 lease LeaseRef       |      Ack (0x11)
+// |       7 saga SagaRef         |
 // +------------------------------+      +----------+-------------------------------+
 //                                       | outcomes | array of RecordOutcome (≤1000)|
 //                                       | tags     | none                          |
@@ -29,6 +30,7 @@ extension Record: WireStruct {
         static let retrySpec: UInt16 = 4
         static let payload: UInt16 = 5
         static let lease: UInt16 = 6
+        static let saga: UInt16 = 7
     }
 
     static let minEncodedBytes = 16 + 1 + 4 * 4 + 8 + TaggedSection.emptyBytes
@@ -48,6 +50,7 @@ extension Record: WireStruct {
         if let retrySpec { sink.writeTagged(Tag.retrySpec, in: &tags) { retrySpec.encode(to: &$0) } }
         if let payload { sink.writeTagged(Tag.payload, in: &tags) { $0.writeBytes(payload) } }
         if let lease { sink.writeTagged(Tag.lease, in: &tags) { lease.encode(to: &$0) } }
+        if let saga { sink.writeTagged(Tag.saga, in: &tags) { saga.encode(to: &$0) } }
         sink.endTaggedSection(tags)
     }
 
@@ -70,6 +73,7 @@ extension Record: WireStruct {
             case Tag.retrySpec: record.retrySpec = try RetrySpecPatch(wire: &value)
             case Tag.payload: record.payload = try value.readPayload("Record.payload")
             case Tag.lease: record.lease = try LeaseRef(wire: &value)
+            case Tag.saga: record.saga = try SagaRef(wire: &value)
             default: return false
             }
             return true

@@ -25,6 +25,7 @@ struct Report: ParsableCommand {
     @Option(name: .customLong("payload-file"), help: "A file whose bytes come back with every retry command.")
     var payloadFile: String?
     @OptionGroup var spec: SpecOptions
+    @OptionGroup var saga: SagaRefOptions
     @OptionGroup var connection: ConnectionOptions
 
     /// Sends of the record at most (resends after a timeout); with the hello before them, all
@@ -60,14 +61,15 @@ struct Report: ParsableCommand {
                 }
                 payload = [UInt8](data)
             }
+            let now = WallClock.now().milliseconds
             let record = Record(
                 id: RecordIdentifier.next(), kind: kind == .failure ? .failure : .success,
                 service: service, processor: processor, function: function, eventId: eventId,
-                occurredAt: WallClock.now().milliseconds, correlationId: correlationId,
+                occurredAt: now, correlationId: correlationId,
                 error: kind == .failure
                     ? ErrorDetails(code: errorCode ?? "", message: errorMessage ?? "") : nil,
                 recoverable: kind == .failure ? Names.recoverableCode(recoverable) : nil,
-                retrySpec: try spec.patch(), payload: payload)
+                retrySpec: try spec.patch(), payload: payload, saga: try saga.ref(now: now))
             // A hello (up to 2 sends) and the record (up to `sends`): each waits its share of --timeout.
             let reporter = Reporter(connection: try connection.connect(attempts: 2 + Self.sends), attempts: Self.sends)
             guard let outcome = try reporter.send([record]).first else { throw Failure("no outcome") }

@@ -59,7 +59,7 @@ struct CoreTests {
         let ids = results.compactMap { if case .accepted(let id) = $0 { id } else { nil } }
         #expect(ids.count == 2)
         let leased = try await fixture.core.fetch(FetchArrival(
-            service: "orders", instance: "n1", max: 10, requestId: 1, waitMilliseconds: 5000)).get()
+            service: "orders", instance: "n1", max: 10, requestId: 1, waitMilliseconds: 5000)).get().map(\.execution)
         #expect(Set(leased.map(\.id)) == Set(ids))
         #expect(leased.allSatisfy { $0.status == .prepared && $0.lease?.holder == "n1" })
     }
@@ -100,7 +100,7 @@ struct CoreTests {
         let records = (0..<300).map { incoming("big-\($0)", payload: 9000) }
         _ = try await fixture.core.record(records).get()
         let leased = try await fixture.core.fetch(FetchArrival(
-            service: "orders", instance: "n1", max: 1000, requestId: 1, waitMilliseconds: 5000)).get()
+            service: "orders", instance: "n1", max: 1000, requestId: 1, waitMilliseconds: 5000)).get().map(\.execution)
         #expect(!leased.isEmpty)
         #expect(leased.count < 300)
         let frame = FrameCodec.encode(Frame(requestId: 1, message: .commands(Commands(commands: leased.map(Mapping.command)))))

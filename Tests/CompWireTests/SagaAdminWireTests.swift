@@ -1,7 +1,7 @@
 @testable import CompWire
 import Testing
 
-/// The saga admin messages (0x50...0x55): layouts, ranges and the sizes PROTOCOL.md section 6.15–6.16 relies on.
+/// The saga admin messages (0x50...0x55): layouts, ranges and the sizes PROTOCOL.md sections 6.17–6.18 rely on.
 struct SagaAdminWireTests {
     static let longName = String(repeating: "n", count: WireLimits.maxNameBytes)
 

@@ -31,6 +31,8 @@ struct DispatchMachine: Sendable {
         case lease(FetchTicket, service: String, holder: String, limit: Int, budgetBytes: Int)
         /// Give back a lease whose Commands reply was not delivered.
         case giveBack(ExecutionID, token: UInt64, service: String)
+        /// Feed `deadlineReached` to up to `limit` RUNNING sagas past their deadline.
+        case sagaDeadlines(limit: Int)
     }
 
     /// What a step did, one per step in order.
@@ -39,6 +41,8 @@ struct DispatchMachine: Sendable {
         case leased([Execution])
         /// Whether the lease was still current and went back.
         case gaveBack(Bool)
+        /// How many sagas the deadline aborted.
+        case sagaDeadlines(Int)
         /// The step's unit was rolled back.
         case failed(String)
     }
@@ -49,6 +53,8 @@ struct DispatchMachine: Sendable {
         case earliestExpiry
         /// The earliest due time of a service (`dueRead`).
         case earliestDue(String)
+        /// The earliest deadline of a RUNNING saga (`sagaDeadlineRead`).
+        case earliestSagaDeadline
     }
 
     /// What to do after an event.
@@ -75,6 +81,10 @@ struct DispatchMachine: Sendable {
     /// Services with a held fetch known to have nothing FAILED (no due time at all).
     private(set) var noDueWork: Set<String> = []
     private(set) var expiryHint: Timestamp?
+    /// The earliest deadline of a RUNNING saga, when there is one: the scheduler wakes then (no polling).
+    private(set) var sagaDeadline: Timestamp?
+    /// Sagas aborted by their deadline per step.
+    static let sagaDeadlineBatch = 100
     /// The last Commands reply per service and instance.
     private(set) var deliveries: [String: [String: Delivery]] = [:]
     private var returns: [(service: String, lease: Delivery.Lease)] = []
@@ -92,8 +102,9 @@ struct DispatchMachine: Sendable {
     ///   - expiry: the earliest lease deadline.
     ///   - at: the first reading of the clocks.
     init(config: Config, paused: Set<String>, leases: [(id: ExecutionID, service: String)],
-         expiry: Timestamp?, at: Moment) {
+         expiry: Timestamp?, sagaDeadline: Timestamp? = nil, at: Moment) {
         self.config = config
+        self.sagaDeadline = sagaDeadline
         self.paused = paused
         for lease in leases { leased[lease.service, default: [:]][lease.id] = 0 }
         expiryHint = expiry
@@ -133,6 +144,7 @@ struct DispatchMachine: Sendable {
         var scheduler = Int64.max
         if !returns.isEmpty { scheduler = at.monotonic }
         if let expiryHint { scheduler = min(scheduler, monotonic(expiryHint, at: at)) }
+        if let sagaDeadline { scheduler = min(scheduler, monotonic(sagaDeadline, at: at)) }
         for (service, fetches) in held where !fetches.isEmpty && wantsWork(service) {
             scheduler = min(scheduler, dueHint[service].map { monotonic($0, at: at) } ?? at.monotonic)
         }
@@ -238,6 +250,7 @@ extension DispatchMachine {
         var steps: [Step] = returns.map { .giveBack($0.lease.id, token: $0.lease.token, service: $0.service) }
         returns = []
         if let expiryHint, expiryHint <= now { steps.append(.expire(limit: config.expireBatch)) }
+        if let sagaDeadline, sagaDeadline <= now { steps.append(.sagaDeadlines(limit: Self.sagaDeadlineBatch)) }
         for service in held.keys.sorted() where wantsWorkNow(service, now: now) {
             var room = config.inFlightPerService - inFlight(service)
             for fetch in held[service] ?? [] where room > 0 {
@@ -293,6 +306,8 @@ extension DispatchMachine {
             case (.giveBack(_, _, let service), .gaveBack(let done)):
                 touched.insert(service)
                 if done { effects.returned += 1 }
+            case (.sagaDeadlines, .sagaDeadlines):
+                if !effects.reads.contains(.earliestSagaDeadline) { effects.reads.append(.earliestSagaDeadline) }
             default:
                 break
             }
@@ -311,6 +326,26 @@ extension DispatchMachine {
         case .failure(let error):
             // Keep trying after the backoff instead of silently stopping lease expiry.
             expiryHint = journalNow(at)
+            if let report = health.failed("\(error)", at: at.monotonic) { effects.reports.append(report) }
+        }
+        return effects
+    }
+
+    /// A commit wrote sagas: their earliest deadline may have moved; read it again.
+    func sagasChanged() -> Effects {
+        var effects = Effects()
+        effects.reads.append(.earliestSagaDeadline)
+        return effects
+    }
+
+    /// The result of the `earliestSagaDeadline` read.
+    mutating func sagaDeadlineRead(_ result: Result<Timestamp?, JournalError>, at: Moment) -> Effects {
+        var effects = Effects()
+        switch result {
+        case .success(let deadline):
+            sagaDeadline = deadline
+        case .failure(let error):
+            sagaDeadline = journalNow(at)  // keep trying after the backoff rather than never firing
             if let report = health.failed("\(error)", at: at.monotonic) { effects.reports.append(report) }
         }
         return effects

@@ -12,7 +12,7 @@ extension APIHandler {
             throw APIProblem.invalidQuery("limit", "must be in 1...\(WireLimits.maxListItems)")
         }
         let cursor = query.cursor ?? ""
-        guard cursor.utf8.count <= WireLimits.maxMessageBytes else {
+        guard query.cursor != "", cursor.utf8.count <= WireLimits.maxMessageBytes else {
             throw APIProblem.invalidQuery("cursor", "not a cursor this broker gave")
         }
         let request = SagaListRequest(status: query.status.map(APISagaMapping.wire), cursor: cursor, limit: UInt16(limit))

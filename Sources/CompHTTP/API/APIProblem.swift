@@ -50,7 +50,7 @@ struct APIProblem: Error, Equatable, Sendable {
             .frameTooLarge, .lengthMismatch, .unsupportedVersion, .unknownMessageType, .unexpectedMessage:
             .badRequest
         case .unknownExecution: .notFound
-        case .notAllowed, .keyConflict, .unchanged, .staleLease, .keyMismatch: .conflict
+        case .notAllowed, .keyConflict, .unchanged, .staleLease, .keyMismatch, .sagaAborted: .conflict
         case .overloaded, .storageFailure, .shuttingDown: .serviceUnavailable
         case .internalError, nil: .internalServerError
         }

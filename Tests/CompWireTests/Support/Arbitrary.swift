@@ -62,14 +62,16 @@ struct Arbitrary<R: RandomNumberGenerator> {
             id: int(), kind: bool() ? .failure : .success, service: string(), processor: string(),
             function: string(), eventId: string(), occurredAt: i64(), correlationId: maybe { $0.string() },
             error: maybe { $0.errorDetails() }, recoverable: maybe { $0.int(in: 0...2) },
-            retrySpec: maybe { $0.patch() }, payload: maybe { $0.bytes() }, lease: maybe { $0.lease() })
+            retrySpec: maybe { $0.patch() }, payload: maybe { $0.bytes() }, lease: maybe { $0.lease() },
+            saga: maybe { $0.sagaRef() })
     }
 
     mutating func command() -> RetryCommand {
         RetryCommand(
             executionId: i64(), attempt: int(), leaseToken: int(), leaseDeadline: i64(), service: string(),
             processor: string(), function: string(), eventId: string(), correlationId: string(),
-            lastError: errorDetails(), payload: bytes())
+            lastError: errorDetails(), payload: bytes(),
+            saga: maybe { SagaCommandRef(sagaId: $0.string(), step: $0.int(), forwardUnknown: $0.int(in: 0...1)) })
     }
 
     mutating func filter() -> Filter {
@@ -183,6 +185,7 @@ struct Arbitrary<R: RandomNumberGenerator> {
                     summary: $0.string(maxBytes: WireLimits.maxMessageBytes)))
             }, omittedExecutions: maybe { $0.int() }, omittedEntries: maybe { $0.int() }))
         case .serviceEvent: .serviceEvent(ServiceEvent(at: i64(), kind: string(), service: string()))
+        case .declareSaga, .sagaDeclared, .sagaEvent: sagaMessage(of: type)
         case .notificationsRequest: .notificationsRequest(NotificationsRequest())
         case .notificationsReply:
             .notificationsReply(NotificationsReply(notifiers: array(max: 3) { gen in

@@ -1,6 +1,6 @@
 import CompWire
 
-/// The saga admin vectors (PROTOCOL.md sections 6.15–6.17).
+/// The saga admin vectors (PROTOCOL.md sections 6.17–6.19).
 ///
 /// Their story (T = `time`): saga `order-98765` was declared at T by the failure of its step 0 (orders /
 /// chargeCard, execution 42, whose compensation is refundCard) with a deadline of T + 60 s; its step 1

@@ -105,7 +105,9 @@ enum GoldenValues {
 
     static let parkedFilter = Filter(statuses: [4], parkReason: 1, service: "billing", errorCode: "TIMEOUT")
 
-    static let entries: [Entry] = [
+    static let entries: [Entry] = coreEntries + sagaEntries
+
+    static let coreEntries: [Entry] = [
         Entry(name: "hello", description: "Hello from a subscriber instance",
               frame: Frame(requestId: 1, message: .hello(Hello(clientName: "compclient-swift/0.1", instance: "orders-7f9c")))),
         Entry(name: "hello_reply", description: "HelloReply with the broker's limits (compd's default frame limit, 1 MiB)",
