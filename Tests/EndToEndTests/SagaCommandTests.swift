@@ -41,6 +41,13 @@ struct SagaCommandTests {
         let actor = try compctl(["saga", "abort", "s", "--actor", String(repeating: "a", count: 129)])
         #expect(actor.status == 64)
         #expect(actor.err.contains("--actor must be 1...128 bytes of UTF-8; got 129"))
+        let key = ["report", "success", "--service", "s", "--processor", "p", "--function", "f", "--event-id", "e"]
+        let stepless = try compctl(key + ["--compensation", "undo"])
+        #expect(stepless.status == 64)
+        #expect(stepless.err.contains("--saga, --compensation, --last-step and --saga-deadline go with --saga-step N"))
+        let step = try compctl(key + ["--saga-step", "100"])
+        #expect(step.status == 64)
+        #expect(step.err.contains("--saga-step must be in 0...99; got 100"))
     }
 
     @Test("compd refuses bad saga requests on the wire with invalid_field naming the field, and answers each with its request id")

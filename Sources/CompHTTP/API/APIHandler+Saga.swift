@@ -28,7 +28,7 @@ extension APIHandler {
     }
 
     func getSaga(_ input: Operations.GetSaga.Input) async throws -> Operations.GetSaga.Output {
-        let id = try Self.sagaId(input.path.id)
+        let id = try Self.sagaId(input.path.sagaId)
         switch await gateway.request(.sagaShowRequest(SagaShowRequest(sagaId: id))) {
         case .sagaShowReply(let reply): return .ok(.init(body: .json(try APISagaMapping.detail(reply))))
         case let other: throw Self.sagaProblem(other, id)
@@ -37,7 +37,7 @@ extension APIHandler {
 
     func abortSaga(_ input: Operations.AbortSaga.Input) async throws -> Operations.AbortSaga.Output {
         try Self.requireOperator()
-        let id = try Self.sagaId(input.path.id)
+        let id = try Self.sagaId(input.path.sagaId)
         switch await gateway.request(.sagaAbortRequest(SagaAbortRequest(sagaId: id, actor: APICaller.actor))) {
         case .sagaAbortReply(let reply):
             return .ok(.init(body: .json(Schemas.SagaAbortResult(id: id, status: try APISagaMapping.status(reply.status)))))
@@ -47,8 +47,8 @@ extension APIHandler {
 
     /// The path's saga id, checked as compctl checks it (not empty, at most a name's length).
     private static func sagaId(_ text: String) throws(APIProblem) -> String {
-        guard let id = try APIRequests.name(text, "id", APIProblem.invalidQuery) else {
-            throw APIProblem.invalidQuery("id", "must not be empty")
+        guard let id = try APIRequests.name(text, "sagaId", APIProblem.invalidQuery) else {
+            throw APIProblem.invalidQuery("sagaId", "must not be empty")
         }
         return id
     }
@@ -57,7 +57,7 @@ extension APIHandler {
     /// means no saga has it (404 `unknown_saga`); anything else as for every request.
     private static func sagaProblem(_ message: Message, _ id: String) -> APIProblem {
         if case .error(let reply) = message, reply.code == ErrorCode.invalidField.rawValue {
-            return APIProblem(.notFound, "unknown_saga", "no saga has id \(id)", field: "id")
+            return APIProblem(.notFound, "unknown_saga", "no saga has id \(id)", field: "sagaId")
         }
         return unexpected(message)
     }
