@@ -47,7 +47,7 @@ final class AdminReader: Sendable {
     private let open: @Sendable () throws -> any BrokerQueries
     private let core: Core
     private let counters: BrokerCounters
-    private let config: BrokerConfig
+    let config: BrokerConfig
     private let startedAt: Timestamp
     private let logger: Logger
     private let jobs = Mutex(Deque<AdminJob>())
@@ -147,6 +147,7 @@ final class AdminReader: Sendable {
 
     private func answer(_ message: Message, _ reader: any BrokerQueries) -> Message {
         do {
+            if let saga = try answerSaga(message, reader) { return saga }
             switch message {
             case .listRequest(let request):
                 guard (1...WireLimits.maxListItems).contains(Int(request.limit)) else {
@@ -293,7 +294,7 @@ final class AdminReader: Sendable {
             overview: Mapping.overview(try reader.failureOverview(now: BrokerClock.wall())))
     }
 
-    private func error(_ code: ErrorCode, _ text: String) -> Message {
+    func error(_ code: ErrorCode, _ text: String) -> Message {
         .error(ErrorReply(code: code.rawValue, message: text))
     }
 }

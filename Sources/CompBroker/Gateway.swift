@@ -1,13 +1,13 @@
 import CompModel
 import CompWire
 
-/// The broker's one door for operator requests: list, show, stats, timeline, notifications and actions, as wire
+/// The broker's one door for operator requests: list, show, stats, timeline, notifications, actions and sagas, as wire
 /// messages in and wire messages out. The nanomsg ingress and the HTTP side both go through it, so an
 /// operator request is checked, routed (reads to the admin reader's thread, actions to the core, bulk
 /// actions to the admin reader in slices) and answered the same way whichever side it came from.
 public struct BrokerGateway: Sendable {
-    private let core: Core
-    private let admin: AdminReader
+    let core: Core
+    let admin: AdminReader
     private let notifiers: (any NotifierStatusSource)?
 
     init(core: Core, admin: AdminReader, notifiers: (any NotifierStatusSource)? = nil) {
@@ -19,7 +19,8 @@ public struct BrokerGateway: Sendable {
     /// Whether the gateway answers `message` (a list, show, stats, timeline, notifications or action request).
     public static func serves(_ message: Message) -> Bool {
         switch message {
-        case .listRequest, .showRequest, .statsRequest, .timelineRequest, .notificationsRequest, .actionRequest: true
+        case .listRequest, .showRequest, .statsRequest, .timelineRequest, .notificationsRequest, .actionRequest,
+            .sagaListRequest, .sagaShowRequest, .sagaAbortRequest: true
         default: false
         }
     }
@@ -38,8 +39,10 @@ public struct BrokerGateway: Sendable {
     /// refused at once).
     func submit(_ message: Message, reply: @escaping @Sendable (Message) -> Void) {
         switch message {
-        case .listRequest, .showRequest, .statsRequest, .timelineRequest:
+        case .listRequest, .showRequest, .statsRequest, .timelineRequest, .sagaListRequest, .sagaShowRequest:
             admin.submit(.query(message, reply))
+        case .sagaAbortRequest(let request):
+            abortSaga(request, reply)
         case .notificationsRequest:
             guard let notifiers else { return reply(.notificationsReply(NotificationsReply(notifiers: []))) }
             Task { reply(.notificationsReply(NotificationsReply(notifiers: await notifiers.notifierStatuses()))) }

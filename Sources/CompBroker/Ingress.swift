@@ -121,13 +121,14 @@ final class Ingress: Sendable {
                     replies.send(requester, Mapping.reply(error))
                 }
             }, requester)
-        case .listRequest, .showRequest, .statsRequest, .timelineRequest, .notificationsRequest, .actionRequest:
+        case .listRequest, .showRequest, .statsRequest, .timelineRequest, .notificationsRequest, .actionRequest,
+            .sagaListRequest, .sagaShowRequest, .sagaAbortRequest:
             gateway.submit(frame.message) { [replies] reply in replies.send(requester, reply) }
         case .declareSaga(let request):
             declareSaga(request, requester)
         case .helloReply, .heartbeatReply, .ack, .commands, .leaseReply, .listReply, .showReply,
-            .actionReply, .statsReply, .timelineReply, .notificationsReply, .event, .serviceEvent, .error,
-            .sagaDeclared, .sagaEvent:
+            .actionReply, .statsReply, .timelineReply, .notificationsReply, .sagaListReply, .sagaShowReply,
+            .sagaAbortReply, .event, .serviceEvent, .error, .sagaDeclared, .sagaEvent:
             replies.send(requester, error: .unexpectedMessage, "\(frame.message.type) is not a request")
         }
     }

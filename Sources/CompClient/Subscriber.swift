@@ -105,7 +105,7 @@ public struct RetryResult: Sendable {
 
 /// Operator requests: list, show, act, stats.
 public final class AdminClient: Sendable {
-    private let connection: BrokerConnection
+    let connection: BrokerConnection
 
     /// Creates an admin client on `connection`.
     public init(connection: BrokerConnection) { self.connection = connection }

@@ -24,6 +24,12 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case timelineReply = 0x39
     case notificationsRequest = 0x3A
     case notificationsReply = 0x3B
+    case sagaListRequest = 0x50
+    case sagaListReply = 0x51
+    case sagaShowRequest = 0x52
+    case sagaShowReply = 0x53
+    case sagaAbortRequest = 0x54
+    case sagaAbortReply = 0x55
     case event = 0x40
     case serviceEvent = 0x41
     case sagaEvent = 0x42
@@ -71,6 +77,12 @@ public enum Message: Hashable, Sendable {
     case timelineReply(TimelineReply)
     case notificationsRequest(NotificationsRequest)
     case notificationsReply(NotificationsReply)
+    case sagaListRequest(SagaListRequest)
+    case sagaListReply(SagaListReply)
+    case sagaShowRequest(SagaShowRequest)
+    case sagaShowReply(SagaShowReply)
+    case sagaAbortRequest(SagaAbortRequest)
+    case sagaAbortReply(SagaAbortReply)
     case event(Event)
     case serviceEvent(ServiceEvent)
     case declareSaga(DeclareSaga)
@@ -103,6 +115,12 @@ public enum Message: Hashable, Sendable {
         case .timelineReply: .timelineReply
         case .notificationsRequest: .notificationsRequest
         case .notificationsReply: .notificationsReply
+        case .sagaListRequest: .sagaListRequest
+        case .sagaListReply: .sagaListReply
+        case .sagaShowRequest: .sagaShowRequest
+        case .sagaShowReply: .sagaShowReply
+        case .sagaAbortRequest: .sagaAbortRequest
+        case .sagaAbortReply: .sagaAbortReply
         case .event: .event
         case .serviceEvent: .serviceEvent
         case .declareSaga: .declareSaga

@@ -15,7 +15,7 @@ struct Compctl: ParsableCommand {
         discussion: "Exit codes: 0 done; 1 refused (nothing changed); 3 nothing matched or not found; 64 bad arguments; 69 broker unreachable; 75 subscribe got fewer commands than --count. See docs/CLI.md.",
         version: BuildVersion.text,
         subcommands: [
-            Report.self, Subscribe.self, List.self, Show.self, Timeline.self, Retry.self, Discard.self, Park.self,
+            Report.self, Subscribe.self, List.self, Show.self, Timeline.self, SagaCommand.self, Retry.self, Discard.self, Park.self,
             Mark.self, ApplySpec.self, ChangeFunction.self, Pause.self, Resume.self, Stats.self,
             Notifications.self, Watch.self, Load.self, Spool.self,
         ])

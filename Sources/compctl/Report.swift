@@ -36,6 +36,7 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("The lease this result answers, as EXECUTION-ID:TOKEN (from a retry command or report started).", valueName: "ID:TOKEN"))
     var lease: String?
     @OptionGroup var spec: SpecOptions
+    @OptionGroup var saga: SagaRefOptions
     @OptionGroup var connection: ConnectionOptions
 
     /// Sends of the record at most (resends after a timeout); with the hello before them, all
@@ -80,14 +81,16 @@ struct Report: ParsableCommand {
             case .success: .success
             case .started: .started
             }
+            let now = WallClock.now().milliseconds
             let record = Record(
                 id: RecordIdentifier.next(), kind: recordKind,
                 service: service, processor: processor, function: function, eventId: eventId,
-                occurredAt: WallClock.now().milliseconds, correlationId: correlationId,
+                occurredAt: now, correlationId: correlationId,
                 error: kind == .failure
                     ? ErrorDetails(code: errorCode ?? "", message: errorMessage ?? "") : nil,
                 recoverable: kind == .failure ? Names.recoverableCode(recoverable) : nil,
-                retrySpec: try spec.patch(), payload: payload, lease: try lease.map(Self.parseLease))
+                retrySpec: try spec.patch(), payload: payload, lease: try lease.map(Self.parseLease),
+                saga: try saga.ref(now: now))
             if let spool { return try reportThroughSpool(record, directory: spool) }
             // A hello (up to 2 sends) and the record (up to `sends`): each waits its share of --timeout.
             let reporter = Reporter(connection: try connection.connect(attempts: 2 + Self.sends), attempts: Self.sends)

@@ -45,7 +45,7 @@ struct FrameCodecTests {
 
     @Test("the decoder's error for a bad frame can be sent back and read by the peer")
     func errorRoundTrip() throws {
-        let bad = Bytes.frame(type: 0x50, requestId: 31, body: [0, 0])
+        let bad = Bytes.frame(type: 0xF0, requestId: 31, body: [0, 0])
         var caught: WireError?
         do {
             _ = try FrameCodec.decode(bad)

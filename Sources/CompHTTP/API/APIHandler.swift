@@ -161,7 +161,7 @@ struct APIHandler: APIProtocol {
     }
 
     /// Actions need the operator role.
-    private static func requireOperator() throws(APIProblem) {
+    static func requireOperator() throws(APIProblem) {
         let caller = APICaller.effective
         guard caller.mayAct else {
             throw APIProblem(.forbidden, "forbidden", "\(caller.name) is a \(caller.role.rawValue): actions need the operator role")
@@ -169,7 +169,7 @@ struct APIHandler: APIProtocol {
     }
 
     /// The problem for a reply that is not the one asked for: the broker's error, or a broker fault.
-    private static func unexpected(_ message: Message) -> APIProblem {
+    static func unexpected(_ message: Message) -> APIProblem {
         if case .error(let reply) = message { return APIProblem(reply) }
         return APIProblem(.internalServerError, ErrorCode.internalError.name, "the broker answered with \(message.type)")
     }

@@ -39,7 +39,12 @@ struct ParameterCheck: Sendable {
         var kinds: [String: Kind] = [:]
         for case let parameter as [String: Any] in parameters.values {
             guard let name = parameter["name"] as? String, let schema = parameter["schema"] as? [String: Any] else { continue }
-            kinds[name] = kind(schema)
+            // Parameters of one name in several operations (`status` of executions and of sagas): a value
+            // any of their enums allows passes, so only a value no operation allows is named.
+            switch (kinds[name], kind(schema)) {
+            case (.oneOf(let earlier)?, .oneOf(let values)): kinds[name] = .oneOf(earlier.union(values))
+            case (_, let new): kinds[name] = new
+            }
         }
         self.kinds = kinds
     }

@@ -17,6 +17,7 @@ import Hummingbird
 /// | `/executions?<filter>` | the list; the query is the API's list filter (bookmarkable) |
 /// | `/executions/{id}` | one execution: error, retry state, spec, lease, payload, history, actions |
 /// | `/timeline?correlationId=…` | every execution and record of one correlation id, in time order |
+/// | `/sagas?status=…`, `/sagas/{id}` | the sagas; one saga's steps and records in time order, its abort |
 /// | `/console/app.js`, `/console/app.css` | the script and the style sheet (ETag; revalidated) |
 /// | `/api/v1/feed` | server-sent events (`Feed`) |
 public enum Console {
@@ -27,7 +28,7 @@ public enum Console {
     ///   - stats: reads the JSON of `GET /api/v1/stats` for the feed's `stats` events; nil sends none.
     public static func addRoutes(to router: Router<HTTPContext>, probes: BrokerProbes,
                                  stats: (@Sendable () async -> String?)?) {
-        for path in ["/", "/executions", "/executions/:id", "/timeline"] {
+        for path in ["/", "/executions", "/executions/:id", "/timeline", "/sagas", "/sagas/:id"] {
             router.get(RouterPath(path)) { request, _ in asset(ConsoleAssets.page, request) }
         }
         router.get("/console/app.js") { request, _ in asset(ConsoleAssets.script, request) }

@@ -28,7 +28,7 @@ enum ConsoleAssets {
     /// The script: the parts in order (core first: the others use its helpers).
     static let script = Asset(
         text: [ConsoleScript.core, ConsoleScript.list, ConsoleScript.detail, ConsoleScript.timeline,
-               ConsoleScript.overview, ConsoleScript.start].joined(separator: "\n"),
+               ConsoleScript.saga, ConsoleScript.overview, ConsoleScript.start].joined(separator: "\n"),
         contentType: "text/javascript; charset=utf-8")
     /// The style sheet.
     static let style = Asset(text: ConsoleStyle.css, contentType: "text/css; charset=utf-8")

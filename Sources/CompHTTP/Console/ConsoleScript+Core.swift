@@ -148,7 +148,8 @@ function renderNav() {
                      class: current && current.key === view.key ? 'active' : null},
                view.label, ' ', h('span', {class: 'count', 'data-count': view.key}, count === null || count === undefined ? '…' : String(count)));
     }),
-    h('a', {href: '/executions', 'data-view': 'search', class: location.pathname === '/executions' && !current ? 'active' : null}, 'Search'));
+    h('a', {href: '/executions', 'data-view': 'search', class: location.pathname === '/executions' && !current ? 'active' : null}, 'Search'),
+    h('a', {href: '/sagas', 'data-view': 'sagas', class: location.pathname.startsWith('/sagas') ? 'active' : null}, 'Sagas'));
 }
 
 /** Reads the stats and shows them (navigation, and the page when it shows stats). */

@@ -114,11 +114,14 @@ function detailPage(main, id) {
         showProblem(problem, label);
       }
     };
+    const sagaSlot = h('span', {id: 'saga-slot'});
+    sagaLink(sagaSlot, e.correlationId);
     main.replaceChildren(
       h('p', {}, h('a', {href: back, id: 'back'}, '« back to the list')),
       h('h1', {}, 'Execution ', h('span', {id: 'execution-id'}, String(e.id)), ' ', h('span', {id: 'status'}, statusBadge(e))),
       h('p', {class: 'spf'}, e.service + ' / ' + e.processor + ' / ' + e.function, ' — event ', h('code', {}, e.eventId),
-        ' — correlation ', h('a', {href: '/timeline?correlationId=' + encodeURIComponent(e.correlationId), id: 'correlation'}, e.correlationId)),
+        ' — correlation ', h('a', {href: '/timeline?correlationId=' + encodeURIComponent(e.correlationId), id: 'correlation'}, e.correlationId),
+        sagaSlot),
       h('div', {class: 'columns'},
         h('section', {}, h('h2', {}, 'Error'), facts([
           ['code', h('code', {}, e.error.code || '–'), 'error-code'],

@@ -118,6 +118,9 @@ async function route() {
   if (path === '/executions') return listPage(main);
   if (detail) return detailPage(main, detail[1]);
   if (path === '/timeline') return timelinePage(main);
+  if (path === '/sagas') return sagasPage(main);
+  const saga = /^\/sagas\/([^/]+)$/.exec(path);
+  if (saga) return sagaPage(main, decodeURIComponent(saga[1]));
   main.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, h('a', {href: '/'}, 'Go to the overview')));
 }
 

@@ -38,6 +38,10 @@ td.empty { text-align: center; padding: 16px; }
 .s-succeeded { background: #dafbe1; color: #1a7f37; }
 .s-parked { background: #fbefff; color: #8250df; }
 .s-discarded { background: #eaeef2; color: #57606a; }
+.saga-running { background: #ddf4ff; color: #0969da; }
+.saga-completed, .saga-compensated { background: #dafbe1; color: #1a7f37; }
+.saga-aborting { background: #fff1e5; color: #bc4c00; }
+.saga-stuck { background: #ffebe9; color: #cf222e; }
 form.filter { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 6px 12px; padding: 10px; background: var(--panel); border: 1px solid var(--line); border-radius: 6px; }
 form.filter label, form.inline label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
 form.filter fieldset.statuses { grid-column: 1 / -1; border: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: center; }

@@ -92,6 +92,11 @@ struct Arbitrary<R: RandomNumberGenerator> {
             leaseToken: maybe { $0.int() }, payloadBytes: int(), createdAt: i64(), updatedAt: i64())
     }
 
+    mutating func saga() -> SagaView {
+        SagaView(id: string(), status: int(in: 1...5), stepCount: int(), createdAt: i64(), updatedAt: i64(),
+                 deadline: maybe { $0.i64() }, abortCause: maybe { $0.int(in: 1...3) }, abortStep: maybe { $0.int() })
+    }
+
     mutating func action() -> AdminAction {
         switch int(in: 1...8) {
         case 1: .retryNow
@@ -193,6 +198,32 @@ struct Arbitrary<R: RandomNumberGenerator> {
                     lastErrorAt: gen.maybe { $0.i64() }, oldestPendingAgeMs: gen.maybe { $0.int() })
             }))
         case .error: .error(ErrorReply(code: int(), message: string(maxBytes: WireLimits.maxMessageBytes)))
+        case .sagaListRequest:
+            .sagaListRequest(SagaListRequest(status: maybe { $0.int(in: 1...5) },
+                                             cursor: string(maxBytes: WireLimits.maxMessageBytes), limit: int()))
+        case .sagaListReply:
+            .sagaListReply(SagaListReply(sagas: array(max: 3) { $0.saga() }, nextCursor: string(maxBytes: WireLimits.maxMessageBytes)))
+        case .sagaShowRequest: .sagaShowRequest(SagaShowRequest(sagaId: string()))
+        case .sagaShowReply:
+            .sagaShowReply(SagaShowReply(
+                saga: saga(),
+                steps: array(max: 4) { gen in
+                    SagaStepView(
+                        index: gen.int(), service: gen.string(), processor: gen.string(), eventId: gen.string(),
+                        forward: gen.string(), compensation: gen.string(), forwardState: gen.int(in: 0...3),
+                        compensationState: gen.int(in: 0...6), forwardUnknown: gen.bool(),
+                        forwardExecutionId: gen.maybe { $0.i64() }, compensationExecutionId: gen.maybe { $0.i64() })
+                },
+                history: array(max: 4) {
+                    TimelineEntry(executionId: $0.i64(), entry: HistoryEntry(
+                        seq: $0.i64(), at: $0.i64(), kind: $0.string(), recordId: $0.maybe { $0.int() },
+                        summary: $0.string(maxBytes: WireLimits.maxMessageBytes),
+                        actor: $0.maybe { $0.string(maxBytes: WireLimits.maxActorBytes) }))
+                },
+                omittedEntries: maybe { $0.int() }))
+        case .sagaAbortRequest:
+            .sagaAbortRequest(SagaAbortRequest(sagaId: string(), actor: maybe { $0.string(maxBytes: WireLimits.maxActorBytes) }))
+        case .sagaAbortReply: .sagaAbortReply(SagaAbortReply(status: int(in: 1...5)))
         }
     }
 

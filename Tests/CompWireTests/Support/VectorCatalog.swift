@@ -72,8 +72,8 @@ enum VectorCatalog {
                 bytes: [0x00, 0x40, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01], code: .frameTooLarge),
         Invalid(name: "unknown_version", description: "Heartbeat with protocol version 2",
                 bytes: Bytes.frame(type: 0x03, version: 2, body: heartbeatBody), code: .unsupportedVersion),
-        Invalid(name: "unknown_type", description: "message type 0x50, which no version defines",
-                bytes: Bytes.frame(type: 0x50, body: heartbeatBody), code: .unknownMessageType),
+        Invalid(name: "unknown_type", description: "message type 0xf0, which no version defines",
+                bytes: Bytes.frame(type: 0xF0, body: heartbeatBody), code: .unknownMessageType),
         Invalid(name: "truncated_body", description: "Heartbeat body cut to 4 bytes, length prefix matching",
                 bytes: Bytes.frame(type: 0x03, body: Array(heartbeatBody.prefix(4))), code: .malformedFrame),
         Invalid(name: "trailing_bytes", description: "Heartbeat with one byte after its tagged section",
@@ -176,6 +176,23 @@ enum VectorCatalog {
                     for _ in 0..<7 { body.string("") }
                     body.u16(1).u16(1).u32(4 + 129).string(String(repeating: "a", count: 129))
                 }), code: .limitExceeded, field: "Event.actor"),
+        Invalid(name: "bad_saga_status", description: "SagaListRequest whose status (tag 1) is 6 (1...5)",
+                bytes: Bytes.frame(type: 0x50, body: Bytes.body { body in
+                    body.string("").u16(10)
+                    body.u16(1).u16(1).u32(1).u8(6)
+                }), code: .invalidField, field: "SagaListRequest.status"),
+        Invalid(name: "saga_steps_over_limit", description: "SagaShowReply claiming 101 steps (a saga has at most 100)",
+                bytes: Bytes.frame(type: 0x53, body: Bytes.body { body in
+                    body.string("order-1").u8(1).u16(101).i64(0).i64(0).noTags()
+                    body.u32(101)
+                    body.raw([UInt8](repeating: 0, count: 64))
+                }), code: .limitExceeded, field: "SagaShowReply.steps"),
+        Invalid(name: "bad_compensation_state", description: "SagaShowReply whose step's compensationState is 7 (0...6)",
+                bytes: Bytes.frame(type: 0x53, body: Bytes.body { body in
+                    body.string("order-1").u8(3).u16(1).i64(0).i64(0).noTags()
+                    body.u32(1).u16(0).string("s").string("p").string("e").string("f").string("c").u8(2).u8(7).u8(0).noTags()
+                    body.u32(0).noTags()
+                }), code: .invalidField, field: "SagaStepView.compensationState"),
         Invalid(name: "duplicate_tag", description: "record with correlationId (tag 1) twice",
                 bytes: Bytes.frame(type: 0x10, body: Bytes.body { body in
                     body.u32(1)
