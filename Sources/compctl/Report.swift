@@ -116,6 +116,9 @@ struct Report: ParsableCommand {
                 print("\(status): execution \(outcome.executionId), lease \(outcome.executionId):\(token)")
             } else if outcome.executionId != 0 {
                 print("\(status): execution \(outcome.executionId)")
+            } else if let ref = record.saga {
+                // A saga step's success is journaled with the saga even when no execution is open for its key.
+                print("\(status): step \(ref.step) of saga \(ref.sagaId.isEmpty ? correlationId ?? "" : ref.sagaId) recorded")
             } else {
                 print("\(status): no open execution for this key")
             }

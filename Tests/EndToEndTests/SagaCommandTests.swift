@@ -27,6 +27,27 @@ struct SagaCommandTests {
         #expect(abort.err == "compctl: saga order-1 not found\n")
     }
 
+    @Test("report of a saga step's success says the step was recorded, not that no execution is open")
+    func reportStep() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        defer { broker.stop() }
+        let report = try compctl([
+            "report", "success", "--service", "orders", "--processor", "saga", "--function", "create-order",
+            "--event-id", "order-7", "--correlation-id", "order-7", "--saga-step", "0", "--compensation", "cancel-order",
+            "--broker", broker.listen,
+        ])
+        #expect(report.status == 0, "\(report.err)")
+        #expect(report.out == "accepted: step 0 of saga order-7 recorded\n", "\(report.out)")
+        let plain = try compctl([
+            "report", "success", "--service", "orders", "--processor", "saga", "--function", "other",
+            "--event-id", "order-7", "--broker", broker.listen,
+        ])
+        #expect(plain.out == "accepted: no open execution for this key\n", "\(plain.out)")
+    }
+
     @Test("bad saga arguments are refused before anything is sent (exit 64), naming the option")
     func badArguments() throws {
         let status = try compctl(["saga", "list", "--status", "DONE"])
