@@ -11,6 +11,13 @@ import Foundation
 /// never overtaken by it inside this process.
 final class RoleService {
     static let processor = "choreography"
+    /// The forwards' retry spec: a forward whose intent timed out (30 s) is retried soon, a few times.
+    static let forwardSpec = RetrySpecPatch(
+        maxRetries: 3, minBackoffMs: 200, maxBackoffMs: 2000, executionTimeoutMs: 30_000, jitterPermille: 0)
+    /// The compensations' retry spec (SagaRef tag 3): short leases and backoff, so a compensation whose
+    /// command or result was lost (a broker restart, a stopped service) is sent again within seconds.
+    static let compensationSpec = RetrySpecPatch(
+        maxRetries: 20, minBackoffMs: 200, maxBackoffMs: 2000, executionTimeoutMs: 5000, jitterPermille: 0)
 
     let role: Role
     let ledger: Ledger
@@ -64,10 +71,11 @@ final class RoleService {
         let ref = SagaRef(
             sagaId: message.sagaId, step: role.step, compensation: role.compensationFunction,
             last: role.isLast ? true : nil,
-            deadline: role == .order ? WallClock.now().milliseconds + deadlineMilliseconds : nil)
+            deadline: role == .order ? WallClock.now().milliseconds + deadlineMilliseconds : nil,
+            retrySpec: Self.compensationSpec)
         let intent = Intent(
             service: role.rawValue, processor: Self.processor, function: role.forwardFunction, eventId: message.sagaId,
-            correlationId: message.sagaId, timeoutMilliseconds: 30_000, payload: Array(String(message.amount).utf8),
+            correlationId: message.sagaId, retrySpec: Self.forwardSpec, payload: Array(String(message.amount).utf8),
             saga: ref)
         do {
             let (decision, report) = try reporter.intent(intent) { () throws -> BarrierDecision in
