@@ -218,3 +218,33 @@ struct ChoreographyTests {
         #expect(demo.stop() == 0)
     }
 }
+
+/// sagademo's own bad input: a clear message naming the option, a non-zero exit, nothing started.
+struct SagaDemoArgumentTests {
+    func run(_ arguments: [String]) throws -> (status: Int32, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try builtProduct("sagademo"))
+        process.arguments = arguments
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        try process.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("an unknown role, a bad delay or a missing option: sagademo says which and exits non-zero")
+    func badArguments() throws {
+        let common = ["--broker", "ipc:///nonexistent", "--db", "/nonexistent/x.db", "--inbox", "/nonexistent/in"]
+        let role = try run(["--role", "bank"] + common)
+        #expect(role.status != 0)
+        #expect(role.err.contains("--role must be order, exchange or point, not 'bank'"), "\(role.err)")
+        let delay = try run(["--role", "exchange", "--delay", "soon"] + common)
+        #expect(delay.status != 0)
+        #expect(delay.err.contains("--delay must be like 1500ms"), "\(delay.err)")
+        let missing = try run(["--role", "order"])
+        #expect(missing.status != 0)
+        #expect(missing.err.contains("--broker"), "\(missing.err)")
+    }
+}
