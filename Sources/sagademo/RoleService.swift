@@ -79,7 +79,7 @@ final class RoleService {
             saga: ref)
         do {
             let (decision, report) = try reporter.intent(intent) { () throws -> BarrierDecision in
-                if faults.delayMilliseconds > 0 { usleep(useconds_t(faults.delayMilliseconds) * 1000) }
+                if faults.delayMilliseconds > 0 { Thread.sleep(forTimeInterval: Double(faults.delayMilliseconds) / 1000) }
                 if faults.failUnrecoverably { throw UnrecoverableRefusal(role: role, sagaId: message.sagaId) }
                 return try forward(sagaId: message.sagaId, amount: message.amount)
             }
