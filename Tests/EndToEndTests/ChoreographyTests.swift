@@ -146,6 +146,14 @@ struct ChoreographyTests {
         let undoOrder = try #require(shown.steps.first { $0.index == 0 }?.compensationExecutionId)
         #expect(undoExchange < undoOrder)  // step 0's compensation was created only after step 1's succeeded
         #expect(shown.steps.first { $0.index == 2 }?.compensationExecutionId == nil)
+        // Every event of the order in one place (the seed's monitoring tool): `saga show` lists the rows of the
+        // three services' forwards and of both compensations, in journal order.
+        let seqs = shown.history.map(\.entry.seq)
+        #expect(!seqs.isEmpty && seqs == seqs.sorted())
+        let inHistory = Set(shown.history.map(\.executionId))
+        let executions = shown.steps.flatMap { [$0.forwardExecutionId, $0.compensationExecutionId].compactMap { $0 } }
+        #expect(executions.count == 5)  // 3 forwards, 2 compensations
+        #expect(executions.allSatisfy(inHistory.contains), "\(shown.history)")
         #expect(demo.stop() == 0)
     }
 
