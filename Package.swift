@@ -112,6 +112,11 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "Subprocess", package: "swift-subprocess"),
         ], linkerSettings: leanExecutable),
+        // One service of the choreography seed (order, exchange, point) for ChoreographyTests and tools/bench.
+        .executableTarget(name: "sagademo", dependencies: [
+            "CompClient", "CompWire", "CompModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "compbench", dependencies: [
             "CompWire", "CompModel", "CompJournal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
