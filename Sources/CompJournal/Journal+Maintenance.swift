@@ -87,13 +87,14 @@ extension Journal {
         """
 
     /// Deletes up to `batchSize` finished (SUCCEEDED or DISCARDED) executions last changed before
-    /// `now − retention`, oldest first, with all their journal rows, in one small transaction.
+    /// `now − retention`, oldest first, with all their journal rows, then up to `batchSize` finished sagas
+    /// (`prunableSagas`), in one small transaction.
     ///
     /// Call repeatedly (between group commits) until it returns less than `batchSize`.
     /// - Parameters:
     ///   - now: the broker's clock.
     ///   - batchSize: the most executions to delete in this call.
-    /// - Returns: how many executions were deleted.
+    /// - Returns: how many executions and sagas were deleted.
     /// - Throws: `JournalError` when SQLite fails (nothing is deleted then).
     public func prune(now: Timestamp, batchSize: Int) throws(JournalError) -> Int {
         guard batchSize > 0 else { return 0 }
@@ -116,16 +117,55 @@ extension Journal {
                 let oldCounts = try connection.cached("DELETE FROM failure_counts WHERE bucket < ?1")
                 try oldCounts.bind(now.milliseconds - Self.failureCountsKept.milliseconds, at: 1)
                 try oldCounts.run()
-                guard !victims.isEmpty else { return 0 }
                 for (id, status, reason) in victims { try store.delete(id, status: status, parkReason: reason) }
+                let sagas = hasSagas ? try pruneSagas(before: cutoff, limit: batchSize) : 0
+                guard !victims.isEmpty || sagas > 0 else { return 0 }
                 try store.flushCounts()
                 // The newest rows may have gone: remember the high-water mark so seqs are never reused.
                 try store.setMeta("seq_floor", nextSeq - 1)
-                return victims.count
+                return victims.count + sagas
             }
         } catch {
             store.discardCounts()
             throw error
         }
+    }
+
+    /// Finished sagas (COMPLETED or COMPENSATED) last changed before ?1, none of whose forward or
+    /// compensation executions is still stored, oldest first, at most ?2.
+    static let prunableSagasSQL = """
+        SELECT id FROM sagas WHERE status IN (2, 4) AND updated_at < ?1 AND NOT EXISTS (
+            SELECT 1 FROM saga_steps s JOIN executions e
+            ON e.id = s.forward_execution_id OR e.id = s.compensation_execution_id
+            WHERE s.saga_id = sagas.id)
+        ORDER BY updated_at LIMIT ?2
+        """
+
+    /// Deletes up to `limit` finished sagas past retention with their own journal rows (execution id 0:
+    /// saga-step and saga-status rows, and step successes that had no execution) and their steps.
+    ///
+    /// A saga goes only after every execution it links is gone (those are pruned by their own retention),
+    /// so no row left in the journal names it: a rebuild never meets a row of a saga it cannot find.
+    /// - Returns: how many sagas were deleted.
+    private func pruneSagas(before cutoff: Timestamp, limit: Int) throws(JournalError) -> Int {
+        let select = try connection.cached(Self.prunableSagasSQL)
+        try select.bind(cutoff.milliseconds, at: 1)
+        try select.bind(limit, at: 2)
+        var ids: [String] = []
+        while try select.step() { ids.append(select.text(0)) }
+        select.reset()
+        for id in ids {
+            for sql in [
+                "DELETE FROM journal WHERE seq IN (SELECT seq FROM saga_journal WHERE saga_id = ?1) AND execution_id = 0",
+                "DELETE FROM saga_journal WHERE saga_id = ?1",
+                "DELETE FROM saga_steps WHERE saga_id = ?1",
+                "DELETE FROM sagas WHERE id = ?1",
+            ] {
+                let statement = try connection.cached(sql)
+                try statement.bind(id, at: 1)
+                try statement.run()
+            }
+        }
+        return ids.count
     }
 }
