@@ -65,6 +65,32 @@ struct LinkTests {
         #expect(seen.firstIndex(of: .suspect).map { $0 < (seen.firstIndex(of: .dead) ?? 0) } == true)
     }
 
+    @Test("a monitor started before its broker reports dead, then alive once the broker comes up, and learns its interval")
+    func brokerComesUp() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path + "/data", logDirectory: directory.path)
+        let monitor = LinkMonitor(
+            connection: try broker.connect(timeoutMilliseconds: 1000), interval: nil, missedLimit: 2,
+            backoff: ReconnectBackoff(first: .milliseconds(50), cap: .milliseconds(300)))
+        // Until the broker answered a Hello, the monitor beats at its default interval: 10 s, too slow for a
+        // test; so watch a monitor with a fixed short interval for the outage, and this one for the interval.
+        let fast = LinkMonitor(
+            connection: try broker.connect(timeoutMilliseconds: 1000), interval: .milliseconds(150), missedLimit: 2,
+            backoff: ReconnectBackoff(first: .milliseconds(50), cap: .milliseconds(300)))
+        fast.start()
+        defer { fast.stop() }
+        #expect(try eventually(30) { fast.linkState == .dead })
+        try broker.start()
+        #expect(try eventually(30) { fast.linkState == .alive })
+        monitor.start()
+        defer { monitor.stop() }
+        #expect(try eventually(30) { monitor.linkState == .alive })
+        let reply = try broker.connect().request(.hello(Hello(clientName: "test")))
+        guard case .helloReply(let hello) = reply else { throw TestFailure("expected a hello reply") }
+        #expect(monitor.health.interval == .milliseconds(Int64(hello.heartbeatIntervalMs)))
+    }
+
     @Test("a heartbeat returns the broker's clock; a heartbeat to no broker times out")
     func heartbeat() throws {
         let directory = try TemporaryDirectory()
