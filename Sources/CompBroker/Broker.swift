@@ -52,7 +52,8 @@ public final class Broker: Sendable {
         }
         lock = try DataDirectoryLock(directory: config.dataDirectory)
         let path = config.databasePath
-        let options = JournalOptions(path: path, sync: config.sync, retention: config.retention)
+        let options = JournalOptions(path: path, sync: config.sync, retention: config.retention,
+                                     cacheKiB: config.profile.journalCacheKiB)
         do {
             server = try ReplyServer(receiveMaxSize: config.maxFrameBytes)
             for address in config.listenAddresses { try server.bind(address) }
@@ -93,7 +94,7 @@ public final class Broker: Sendable {
         }
         let replies = Replier(server: server, logger: logger, metrics: metrics)
         admin = AdminReader(
-            open: { try JournalReader(path: path) }, core: core, counters: counters, config: config,
+            open: { [config] in try JournalReader(path: path, cacheKiB: config.profile.readerCacheKiB) }, core: core, counters: counters, config: config,
             startedAt: BrokerClock.wall(), logger: logger)
         let gateway = BrokerGateway(core: core, admin: admin, notifiers: notifiers)
         ingress = Ingress(server: server, core: core, gateway: gateway, replies: replies, counters: counters,
@@ -127,6 +128,8 @@ public final class Broker: Sendable {
             "execution_timeout": "\(Self.text(config.defaultSpec.executionTimeout))",
             "jitter": "\(config.defaultSpec.jitterPermille)", "in_flight": "\(config.inFlightPerService)",
             "max_frame_bytes": "\(config.maxFrameBytes)", "retention": "\(Self.text(config.retention))",
+            "profile": "\(config.profile.rawValue)",
+            "sqlite_cache": "\(config.profile.journalCacheKiB)KiB+\(config.profile.readerCacheKiB)KiB",
         ])
         defer {
             core.stop()

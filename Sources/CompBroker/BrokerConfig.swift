@@ -25,6 +25,8 @@ public struct BrokerConfig: Sendable {
     public var maxFetchWait: TimeSpan
     /// Heartbeat interval advertised to clients.
     public var heartbeatInterval: TimeSpan
+    /// The memory profile (cache sizes; the HTTP default is compd's).
+    public var profile: BrokerProfile = .standard
 
     /// Creates a configuration with the documented defaults.
     public init(

@@ -185,6 +185,28 @@ public final class BrokerConnection: Sendable {
 
     /// How many times this connection opened a fresh socket after a timeout.
     public var reopenCount: Int { client.reopenCount }
+
+    /// Sends one `Heartbeat` (once, no resend) and returns the broker's time from its reply.
+    ///
+    /// - Parameter timeoutMilliseconds: the wait for the reply; the connection's default when nil.
+    /// - Returns: the broker's wall-clock time, in milliseconds since the epoch.
+    /// - Throws: `ClientError.timedOut` when no reply came in time (the next request goes out on a
+    ///   fresh socket), or another `ClientError`.
+    public func heartbeat(timeoutMilliseconds: Int? = nil) throws(ClientError) -> Int64 {
+        let reply = try request(.heartbeat(Heartbeat(sentAt: WallClock.now().milliseconds)),
+                                timeoutMilliseconds: timeoutMilliseconds, attempts: 1)
+        guard case .heartbeatReply(let answer) = reply else { throw .protocolViolation("expected a heartbeat reply") }
+        return answer.serverTime
+    }
+
+    /// Closes the socket and opens a fresh one to the same address (after a link was declared dead:
+    /// a connection that went half-open is never used again). Waits for a request in progress.
+    ///
+    /// - Throws: `ClientError.transport` when no socket can be made now (the next request tries again).
+    public func reconnect() throws(ClientError) {
+        do { try client.reconnect() } catch { throw .transport("\(error)") }
+        forgetLimits()
+    }
 }
 
 /// Fresh record ids for this process: time-ordered (UUIDv7 layout, `RecordID.timeOrdered`), from one

@@ -59,7 +59,7 @@ public final class Journal: JournalConnection, BrokerStore {
         }
         try connection.execute("""
             PRAGMA synchronous = \(options.sync == .full ? "FULL" : "NORMAL");
-            PRAGMA cache_size = -16384;
+            PRAGMA cache_size = -\(options.cacheKiB);
             PRAGMA temp_store = MEMORY;
             PRAGMA journal_size_limit = 67108864;
             PRAGMA wal_autocheckpoint = \(Self.checkpointPages);

@@ -7,11 +7,13 @@ import CompModel
 public final class JournalReader: JournalConnection, BrokerQueries {
     /// Opens the journal file read-only; the writer (`Journal`) must have created it.
     ///
-    /// - Parameter path: the journal file.
+    /// - Parameters:
+    ///   - path: the journal file.
+    ///   - cacheKiB: the connection's SQLite page cache, in KiB.
     /// - Throws: `JournalError` when the file cannot be opened or is not a migrated journal.
-    public init(path: String) throws(JournalError) {
+    public init(path: String, cacheKiB: Int = 4096) throws(JournalError) {
         let connection = try Connection(path: path, readOnly: true, create: false, busyTimeoutMilliseconds: 5000)
-        try connection.execute("PRAGMA query_only = ON; PRAGMA cache_size = -4096;")
+        try connection.execute("PRAGMA query_only = ON; PRAGMA cache_size = -\(max(64, cacheKiB));")
         let version = try connection.scalarInt("PRAGMA user_version") ?? 0
         guard version == Schema.latestVersion else {
             throw .misuse("\(path) has journal schema version \(version), expected \(Schema.latestVersion)")

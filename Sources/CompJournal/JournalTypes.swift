@@ -16,12 +16,16 @@ public struct JournalOptions: Sendable {
     public var sync: SyncMode
     /// How long a finished execution (and its journal rows) is kept; at least 24 h (the dedupe window).
     public var retention: TimeSpan
+    /// The writer connection's SQLite page cache, in KiB (`PRAGMA cache_size = -N`).
+    public var cacheKiB: Int
 
     /// Creates options.
-    public init(path: String, sync: SyncMode = .full, retention: TimeSpan = .seconds(7 * 24 * 3600)) {
+    public init(path: String, sync: SyncMode = .full, retention: TimeSpan = .seconds(7 * 24 * 3600),
+                cacheKiB: Int = 16_384) {
         self.path = path
         self.sync = sync
         self.retention = retention
+        self.cacheKiB = max(64, cacheKiB)
     }
 }
 

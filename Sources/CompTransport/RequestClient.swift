@@ -93,6 +93,19 @@ public final class RequestClient: Sendable {
         }
     }
 
+    /// Closes the socket and opens a fresh, connected one, as after a timeout (an owner that learned
+    /// its link is dead, e.g. from missed heartbeats, leaves the old connection behind). Waits for a
+    /// request in progress.
+    ///
+    /// - Throws: `TransportError` after `close()`, or when no socket can be made (the next request
+    ///   tries again).
+    public func reconnect() throws(TransportError) {
+        try state.withLock { (state: inout State) throws(TransportError) in
+            guard !state.closedByOwner else { throw TransportError.closed("reconnect", address: address) }
+            try reopen(&state)
+        }
+    }
+
     /// Closes the socket; later requests throw a closed error. Waits for a request in progress
     /// to end (at most its timeout).
     public func close() {

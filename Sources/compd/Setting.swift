@@ -26,6 +26,7 @@ enum Setting: String, CaseIterable {
     case logFormat = "log-format"
     case notify
     case consoleURL = "console-url"
+    case profile
 
     /// The setting a name from the command line or the config file spells: dashes or underscores,
     /// any case (`max-retries`, `max_retries`, `MAX_RETRIES`).
@@ -63,6 +64,7 @@ enum Setting: String, CaseIterable {
         case .logFormat: "text|json"
         case .notify: "KIND=URL [options]"
         case .consoleURL: "url"
+        case .profile: "default|small"
         }
     }
 
@@ -88,6 +90,7 @@ enum Setting: String, CaseIterable {
         case .logFormat: "text: one line of text per entry; json: one JSON object per line (ts, level, label, source, message, then every metadata key)."
         case .notify: "A notifier: KIND=URL [events=k1,k2|all] [services=s1,s2] [name=NAME] [digest=N/WINDOW]; repeat the option (or the file line) for several."
         case .consoleURL: "Base URL of the console for the links in notifications (default: http:// and the --http address)."
+        case .profile: "Memory profile: small (embedded nodes) uses 2 MiB + 512 KiB of SQLite cache instead of 16 + 4 MiB and turns HTTP off unless --http is given."
         }
     }
 
@@ -116,6 +119,7 @@ enum Setting: String, CaseIterable {
         case .notify: "KIND=URL with KIND webhook, slack or wecom and an http:// or https:// URL, then optionally "
             + "events=K1,K2 or events=all, services=S1,S2, name=NAME, digest=N/WINDOW (docs/NOTIFICATIONS.md); empty for none"
         case .consoleURL: "an http:// or https:// URL with a host, such as https://compd.example.com, or empty for the default"
+        case .profile: "default or small"
         }
     }
 
@@ -144,6 +148,7 @@ enum Setting: String, CaseIterable {
         case .logFormat: LogFormat.text.rawValue
         case .notify: "none"
         case .consoleURL: "http:// and the --http address (no links with --http off)"
+        case .profile: BrokerProfile.standard.rawValue
         }
     }
 

@@ -61,7 +61,10 @@ struct Settings {
         if let events: Text = try source.value(.events, valid: { !$0.value.isEmpty }) {
             config.eventsAddress = events.value == "off" ? nil : events.value
         }
-        var http: HTTPAddress? = HTTPAddress.defaultAddress
+        let profile: Profile? = try source.value(.profile)
+        config.profile = profile?.profile ?? .standard
+        // The small profile has no HTTP side unless --http (or its variable or file line) asks for one.
+        var http: HTTPAddress? = config.profile.servesHTTPByDefault ? HTTPAddress.defaultAddress : nil
         if let text: Text = try source.value(.http, valid: { $0.value == "off" || HTTPAddress($0.value) != nil }) {
             http = text.value == "off" ? nil : HTTPAddress(text.value)
         }
@@ -230,6 +233,16 @@ private struct Format: ExpressibleByConfigString {
         self.format = format
     }
     var description: String { format.rawValue }
+}
+
+/// A memory profile, any case.
+private struct Profile: ExpressibleByConfigString {
+    let profile: BrokerProfile
+    init?(configString: String) {
+        guard let profile = BrokerProfile(rawValue: configString.lowercased()) else { return nil }
+        self.profile = profile
+    }
+    var description: String { profile.rawValue }
 }
 
 /// A sync mode, any case.
