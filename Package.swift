@@ -68,7 +68,12 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // CompJournal for the spool's file (SpoolFile); CSQLite for the saga barrier on the service's own database.
-        .target(name: "CompClient", dependencies: ["CompWire", "CompModel", "CompTransport", "CompJournal", "CSQLite"]),
+        .target(name: "CompClient", dependencies: [
+            "CompWire", "CompModel", "CompTransport", "CompJournal", "CSQLite",
+            // The async SDK (Sources/CompClient/SDK): its Service and its log.
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // compd's HTTP side: probes, metrics, the JSON API and the console.
         .target(name: "CompHTTP", dependencies: [
             "CompBroker", "CompWire",
