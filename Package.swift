@@ -141,6 +141,9 @@ let package = Package(
         .testTarget(name: "CompNotifyDeliveryTests", dependencies: ["CompNotify", "CompJournal", "CompModel"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "CompClient", "CompWire", "CompModel", "CompTransport",
+            // SDKTests run the SDK's Service in a ServiceGroup.
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ],
     swiftLanguageModes: [.v6]
