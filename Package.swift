@@ -25,6 +25,7 @@ let package = Package(
     products: [
         .executable(name: "compd", targets: ["compd"]),
         .executable(name: "compctl", targets: ["compctl"]),
+        .executable(name: "orderservice", targets: ["OrderService"]),
         .library(name: "CompClient", targets: ["CompClient"]),
     ],
     dependencies: [
@@ -122,6 +123,14 @@ let package = Package(
             "CompClient", "CompWire", "CompModel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The SDK's example: an order handler with a flaky dependency (Examples/OrderService; tests run it).
+        .executableTarget(name: "OrderService", dependencies: [
+            "CompClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ], path: "Examples/OrderService"),
         .executableTarget(name: "compbench", dependencies: [
             "CompWire", "CompModel", "CompJournal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
