@@ -229,4 +229,38 @@ struct SDKTests {
         #expect(try admin.show(executionId).execution.status == 3)
         #expect(broker.stop() == 0)
     }
+
+    @Test("the Service keeps fetching across a broker restart: a failure reported after it still comes back as a retry")
+    func serviceSurvivesBrokerRestart() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        let client = try sdkClient(broker)
+        defer { client.close() }
+        let attempts = Locked<[Int]>([])
+        client.register(key, policy: RetryPolicy(
+            maxRetries: 5, minBackoff: .milliseconds(50), executionTimeout: .seconds(5),
+            recoverable: [DependencyTimeout.self])) { context in
+            attempts.with { $0.append(context.attempt) }
+            if context.attempt == 0 { throw DependencyTimeout() }
+        }
+        let service = CompensationService(
+            client: client, instance: "node-a", fetchWait: .milliseconds(200),
+            backoff: ReconnectBackoff(first: .milliseconds(50), cap: .milliseconds(200)))
+        let running = Task { try await service.run() }
+        #expect(broker.stop() == 0)
+        let restarted = BrokerProcess(dataDirectory: directory.path, listen: broker.listen, events: broker.events)
+        try restarted.start()
+
+        let first = try await client.handle(key, eventId: "evt-8")
+        let executionId = try #require(first.outcome?.executionId)
+        let admin = try restarted.admin()
+        let succeeded = try await eventuallyAsync { try admin.show(executionId).execution.status == 3 }
+        running.cancel()
+        try await running.value
+        #expect(succeeded)
+        #expect(attempts.with { $0 } == [0, 1])
+        #expect(restarted.stop() == 0)
+    }
 }

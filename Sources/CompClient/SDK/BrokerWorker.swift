@@ -6,11 +6,12 @@ import Foundation
 /// A connection serves one request at a time, so each concurrent activity of the SDK (fetching, reporting,
 /// extending leases) has a worker of its own.
 final class BrokerWorker: @unchecked Sendable {
-    // @unchecked Sendable: `jobs` and `open` are read and written only under `wake` (an NSCondition);
+    // @unchecked Sendable: `jobs`, `open` and `resetRequested` are read and written only under `wake` (an NSCondition);
     // `connection` is used only by this worker's thread, inside the jobs it runs.
     private let wake = NSCondition()
     private var jobs: [(BrokerConnection?) -> Void] = []
     private var open = true
+    private var resetRequested = false
     private let connect: @Sendable () throws -> BrokerConnection
     private var connection: BrokerConnection?
     private let stopped = DispatchSemaphore(value: 0)
@@ -49,6 +50,11 @@ final class BrokerWorker: @unchecked Sendable {
         }
     }
 
+    /// Drops the connection before the next job (which makes a fresh one): for a link found dead.
+    func reset() {
+        wake.withLock { resetRequested = true }
+    }
+
     /// Runs the jobs already queued, then stops the thread; returns when it has stopped.
     func close() {
         let wasOpen = wake.withLock {
@@ -62,12 +68,14 @@ final class BrokerWorker: @unchecked Sendable {
 
     private func loop() {
         while true {
-            let next: [(BrokerConnection?) -> Void]? = wake.withLock {
+            let (next, drop): ([(BrokerConnection?) -> Void]?, Bool) = wake.withLock {
                 while jobs.isEmpty, open { wake.wait() }
-                if jobs.isEmpty { return nil }
+                defer { resetRequested = false }
+                if jobs.isEmpty { return (nil, resetRequested) }
                 defer { jobs.removeAll() }
-                return jobs
+                return (jobs, resetRequested)
             }
+            if drop { connection = nil }
             guard let next else { return }
             for job in next {
                 if connection == nil { connection = try? connect() }

@@ -47,7 +47,7 @@ public struct CompensationService: Service {
                 backoff: ReconnectBackoff = ReconnectBackoff()) {
         self.client = client
         serviceNames = services ?? []
-        self.instance = instance ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+        self.instance = instance ?? Self.defaultInstance()
         self.maxConcurrentHandlers = max(1, maxConcurrentHandlers)
         self.fetchWait = fetchWait
         self.backoff = backoff
@@ -67,6 +67,14 @@ public struct CompensationService: Service {
                 group.addTask { await fetchLoop(service: name) }
             }
         }
+    }
+
+    /// The host name (from `gethostname`, no name lookup) and the process id.
+    private static func defaultInstance() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count - 1) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "host"
+        return "\(host)-\(getpid())"
     }
 
     private func gracefulShutdownOrCancellation() async {
@@ -103,8 +111,9 @@ public struct CompensationService: Service {
                     }
                     failures = 0
                 } catch {
-                    // The link check plugs in here: a failed fetch (or a link monitor's "dead" notice) is where
-                    // the worker's connection is dropped and made again after a jittered backoff.
+                    // The link check plugs in here: a failed fetch (or a link monitor's "dead" notice) drops the
+                    // worker's connection; the next fetch makes a fresh one after a jittered backoff.
+                    worker.reset()
                     failures += 1
                     client.logger.warning("fetch for \(service) failed: \(error)")
                     try? await Task.sleep(for: backoff.delay(afterFailures: failures, random: &random))
