@@ -210,7 +210,8 @@ struct SDKTests {
             recoverable: [DependencyTimeout.self])) { context in
             if context.attempt == 0 { throw DependencyTimeout() }
             retryStarted.with { $0 = true }
-            for await _ in shutdownStarted {}  // runs on until the shutdown began
+            for await _ in shutdownStarted {}  // runs on until the shutdown began,
+            try await Task.sleep(for: .seconds(1))  // and then longer than a fetch of the stopping loop
         }
         let first = try await client.handle(key, eventId: "evt-7")
         let executionId = try #require(first.outcome?.executionId)
