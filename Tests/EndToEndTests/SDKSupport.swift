@@ -27,3 +27,46 @@ func sdkClient(_ broker: BrokerProcess, enabled: Bool = true, batchSize: Int = 1
                batchDelay: Duration = .milliseconds(5)) throws -> CompensationClient {
     try CompensationClient(address: broker.listen, enabled: enabled, batchSize: batchSize, batchDelay: batchDelay)
 }
+
+/// Threads of the SDK tests' own, as a `TaskExecutor`: the suite's many synchronous tests block the cooperative
+/// pool (two threads on a two-core machine) for seconds at a time, which would delay the SDK's tasks (a lease's
+/// next extension, a handler's wake-up) past the short leases these tests use. Tasks that prefer this executor
+/// (and their child tasks) run here instead.
+final class SDKTestExecutor: TaskExecutor, @unchecked Sendable {
+    // @unchecked Sendable: `jobs` is read and written only under `wake` (an NSCondition).
+    private let wake = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    /// Starts `threads` threads that run the jobs enqueued here.
+    init(threads: Int) {
+        for index in 0..<threads {
+            let thread = Thread { [self] in
+                while true {
+                    let job = wake.withLock {
+                        while jobs.isEmpty { wake.wait() }
+                        return jobs.removeFirst()
+                    }
+                    job.runSynchronously(on: asUnownedTaskExecutor())
+                }
+            }
+            thread.name = "sdk-test-\(index)"
+            thread.start()
+        }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        wake.withLock {
+            jobs.append(job)
+            wake.signal()
+        }
+    }
+}
+
+/// The SDK tests' executor (its threads live as long as the test process).
+let sdkTestExecutor = SDKTestExecutor(threads: 4)
+
+/// Runs `body` on the SDK tests' own threads (see `SDKTestExecutor`).
+func onSDKThreads<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    try await withTaskExecutorPreference(sdkTestExecutor) { try await body() }
+}
