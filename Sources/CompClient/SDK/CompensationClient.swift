@@ -7,7 +7,7 @@ import Synchronization
 /// event and reports how it ended, and runs the retries the broker sends (through `CompensationService`).
 ///
 /// Every blocking broker call runs on threads this client owns (results on one, lease extensions on
-/// another, each fetch loop on its own), each with its own `BrokerConnection` made by the `connect`
+/// another, each fetch loop on its own; leases are kept on time even while the cooperative pool is busy), each with its own `BrokerConnection` made by the `connect`
 /// closure given at creation: async callers suspend and never block Swift's cooperative pool.
 ///
 /// ```swift
@@ -33,8 +33,7 @@ public final class CompensationClient: Sendable {
     private let registry = Mutex<[HandlerKey: Registration]>([:])
     private let batcher: ResultBatcher
     private let leaseWorker: BrokerWorker
-    private let extensions = Atomic<Int>(0)
-    private let staleAnswers = Atomic<Int>(0)
+    private let leaseKeeper: LeaseKeeper
 
     /// Creates a client whose connections `connect` makes (so a connection's options, such as a key, apply
     /// to every request the SDK sends).
@@ -53,7 +52,8 @@ public final class CompensationClient: Sendable {
         self.connect = connect
         self.logger = logger
         batcher = ResultBatcher(maxRecords: batchSize, delay: batchDelay, connect: connect)
-        leaseWorker = BrokerWorker(name: "comp-sdk-leases", connect: connect)
+        leaseWorker = BrokerWorker(name: "comp-sdk-hello", connect: connect)
+        leaseKeeper = LeaseKeeper(logger: logger, connect: connect)
     }
 
     /// Creates a client for the broker at `address`.
@@ -95,7 +95,7 @@ public final class CompensationClient: Sendable {
     public var counters: SDKCounters {
         SDKCounters(
             batchesSent: batcher.batchesSent, recordsSent: batcher.recordsSent,
-            leaseExtensions: extensions.load(ordering: .relaxed), staleLeases: staleAnswers.load(ordering: .relaxed))
+            leaseExtensions: leaseKeeper.extensions, staleLeases: leaseKeeper.staleAnswers)
     }
 
     /// Asks the broker for its limits (a `Hello`), which shows that it answers.
@@ -174,15 +174,14 @@ public final class CompensationClient: Sendable {
             attempt: Int(command.attempt), executionId: command.executionId)
         let leaseMs = registration.policy.executionTimeout.map { Int64(RetryPolicy.milliseconds($0)) }
             ?? (command.leaseDeadline - WallClock.now().milliseconds)
-        let failure: (any Error)? = await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.keepLease(of: command, leaseMilliseconds: max(30, leaseMs)) }
-            defer { group.cancelAll() }
-            do {
-                try await registration.handler(context)
-                return nil
-            } catch {
-                return error
-            }
+        let ticket = leaseKeeper.keep(command, leaseMilliseconds: leaseMs)
+        defer { leaseKeeper.release(ticket) }  // after the result was acknowledged
+        let failure: (any Error)?
+        do {
+            try await registration.handler(context)
+            failure = nil
+        } catch {
+            failure = error
         }
         guard let failure else { return .succeeded(try await batcher.send(stamped(base, kind: .success))) }
         let (details, classification) = describe(failure, policy: registration.policy)
@@ -197,36 +196,7 @@ public final class CompensationClient: Sendable {
     public func close() {
         batcher.close()
         leaseWorker.close()
-    }
-
-    /// Extends the command's lease every third of `leaseMilliseconds`, by `leaseMilliseconds`, until
-    /// cancelled (the handler finished) or the broker answers stale (logged; the result is still reported and
-    /// the broker fences it).
-    private func keepLease(of command: RetryCommand, leaseMilliseconds: Int64) async {
-        let interval = Duration.milliseconds(max(10, leaseMilliseconds / 3))
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: interval)
-            } catch {
-                return  // cancelled: the handler finished
-            }
-            do {
-                let deadline = try await leaseWorker.run { connection in
-                    try Subscriber(connection: connection, service: command.service, instance: "")
-                        .extend(command, byMilliseconds: Int(leaseMilliseconds))
-                }
-                guard deadline != nil else {
-                    staleAnswers.add(1, ordering: .relaxed)
-                    logger.warning("lease is stale; the handler keeps running and its result will be fenced", metadata: [
-                        "execution": "\(command.executionId)", "function": "\(command.function)",
-                    ])
-                    return
-                }
-                extensions.add(1, ordering: .relaxed)
-            } catch {
-                logger.warning("could not extend a lease: \(error)", metadata: ["execution": "\(command.executionId)"])
-            }
-        }
+        leaseKeeper.close()
     }
 
     private func describe(_ error: any Error, policy: RetryPolicy) -> (ErrorDetails, ErrorClassification) {
