@@ -25,6 +25,7 @@ let package = Package(
     products: [
         .executable(name: "compd", targets: ["compd"]),
         .executable(name: "compctl", targets: ["compctl"]),
+        .executable(name: "orderservice", targets: ["OrderService"]),
         .library(name: "CompClient", targets: ["CompClient"]),
     ],
     dependencies: [
@@ -68,7 +69,12 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // CompJournal for the spool's file (SpoolFile); CSQLite for the saga barrier on the service's own database.
-        .target(name: "CompClient", dependencies: ["CompWire", "CompModel", "CompTransport", "CompJournal", "CSQLite"]),
+        .target(name: "CompClient", dependencies: [
+            "CompWire", "CompModel", "CompTransport", "CompJournal", "CSQLite",
+            // The async SDK (Sources/CompClient/SDK): its Service and its log.
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // compd's HTTP side: probes, metrics, the JSON API and the console.
         .target(name: "CompHTTP", dependencies: [
             "CompBroker", "CompWire",
@@ -117,6 +123,14 @@ let package = Package(
             "CompClient", "CompWire", "CompModel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The SDK's example: an order handler with a flaky dependency (Examples/OrderService; tests run it).
+        .executableTarget(name: "OrderService", dependencies: [
+            "CompClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ], path: "Examples/OrderService"),
         .executableTarget(name: "compbench", dependencies: [
             "CompWire", "CompModel", "CompJournal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -136,6 +150,9 @@ let package = Package(
         .testTarget(name: "CompNotifyDeliveryTests", dependencies: ["CompNotify", "CompJournal", "CompModel"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "CompClient", "CompWire", "CompModel", "CompTransport",
+            // SDKTests run the SDK's Service in a ServiceGroup.
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ],
     swiftLanguageModes: [.v6]
