@@ -79,9 +79,12 @@ extension JournalConnection {
 enum SagaCursor {
     static func encode(updatedAt: Int64, id: String) -> String { "\(updatedAt):\(id)" }
 
+    /// Splits at the first `:` scalar (not character: a combining mark after the colon would make the
+    /// colon part of another character and hide it).
     static func decode(_ text: String) -> (updatedAt: Int64, id: String)? {
-        guard let colon = text.firstIndex(of: ":"), let updatedAt = Int64(text[..<colon]) else { return nil }
-        return (updatedAt, String(text[text.index(after: colon)...]))
+        let scalars = text.unicodeScalars
+        guard let colon = scalars.firstIndex(of: ":"), let updatedAt = Int64(String(scalars[..<colon])) else { return nil }
+        return (updatedAt, String(scalars[scalars.index(after: colon)...]))
     }
 }
 
