@@ -1,9 +1,11 @@
-// libFuzzer target: every message decoder. The first input byte picks the message type (its index in
-// `MessageType.allCases`, modulo their count); the rest is the body, framed with a valid length prefix and
+// libFuzzer target: every message decoder. The first input byte picks the message type: the type with that byte
+// (so a golden vector's type byte and body are a seed as they are), else the type at that index in
+// `MessageType.allCases`, modulo their count; the rest is the body, framed with a valid length prefix and
 // header, so every input reaches a body decoder. At exit it prints, per type, how many inputs it ran and how
 // many decoded, so a run shows that every decoder was reached.
-// Built by tools/fuzz with Sources/CompWire/*.swift and WireProperties.swift.
+// Built by tools/fuzz against CompWire (compiled with the fuzzer's instrumentation) and WireProperties.swift.
 
+import CompWire
 import Glibc
 
 /// Per message type (index in `MessageType.allCases`): inputs run, inputs that decoded. Touched only by
@@ -41,8 +43,8 @@ public func fuzzMessage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     }
     guard let data, size >= 1 else { return 0 }
     let input = UnsafeBufferPointer(start: data, count: size)
-    let index = Int(input[0]) % MessageType.allCases.count
-    let type = MessageType.allCases[index]
+    let type = MessageType(rawValue: input[0]) ?? MessageType.allCases[Int(input[0]) % MessageType.allCases.count]
+    let index = MessageType.allCases.firstIndex(of: type) ?? 0
     let bytes = framed(type, Array(input)[1...])
     runsPerType[index] += 1
     // The header is valid, so only the body's codes may come back.

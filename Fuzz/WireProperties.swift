@@ -1,5 +1,7 @@
-// Compiled into the wire fuzz targets together with Sources/CompWire (one module, so `Frame`, `FrameCodec` and
-// the message types are used without an import). Not a SwiftPM target: tools/fuzz builds it.
+// Compiled into each wire fuzz target (the frame and the message target). Not a SwiftPM target: tools/fuzz
+// builds it.
+
+import CompWire
 
 /// The codes a decoder may refuse a frame with: PROTOCOL.md section 9 (decoding failures), nothing else.
 let decodingCodes: Set<ErrorCode> = [
