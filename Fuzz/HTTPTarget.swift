@@ -177,12 +177,13 @@ final class Answer: Sendable {
     let value = Mutex<(status: Int, body: [UInt8])?>(nil)
 }
 
-/// Runs `route` on one request and waits for its answer (the fuzzing thread blocks; the request runs on the
-/// cooperative pool).
+/// Runs `route` on one request and waits for its answer. The task starts on the fuzzing thread (`Task.immediate`)
+/// and, as nothing in it waits for I/O, usually ends there too; if it suspends, the fuzzing thread blocks until it
+/// ends on the cooperative pool.
 func answer(_ route: @escaping Route, _ request: HTTPRequest, _ body: [UInt8]?, _ metadata: ServerRequestMetadata) -> (status: Int, body: [UInt8]) {
     let done = DispatchSemaphore(value: 0)
     let result = Answer()
-    Task {
+    Task.immediate {
         var answer: (status: Int, body: [UInt8])
         do {
             let (response, responseBody) = try await route(request, body.map { HTTPBody($0) }, metadata)

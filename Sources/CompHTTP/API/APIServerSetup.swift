@@ -31,8 +31,20 @@ struct MillisecondDateTranscoder: DateTranscoder {
             throw DecodingError.dataCorrupted(DecodingError.Context(
                 codingPath: [], debugDescription: "`\(text)` is not an RFC 3339 date-time (e.g. 2026-11-30T06:40:00.123Z)"))
         }
-        if let date = try? Date(text, strategy: Self.fractional) { return date }
-        return try Date(text, strategy: Self.whole)
+        let date: Date
+        if let fractional = try? Date(text, strategy: Self.fractional) {
+            date = fractional
+        } else {
+            date = try Date(text, strategy: Self.whole)
+        }
+        // RFC 3339 years have four digits: a time whose UTC year is not in 0000...9999 (`9999-12-31T23:59:59-00:30`
+        // is in the year 10000) could not be written back, so it is refused like any other bad date (found by
+        // the http fuzz target).
+        guard RFC3339.fieldsAreInRange(date.formatted(Self.fractional)) else {
+            throw DecodingError.dataCorrupted(DecodingError.Context(
+                codingPath: [], debugDescription: "`\(text)` is outside the years 0000...9999 in UTC"))
+        }
+        return date
     }
 }
 
