@@ -1,3 +1,4 @@
+import CompWire
 import Foundation
 import Testing
 
@@ -32,5 +33,28 @@ struct FuzzFindingsTests {
         #expect(try await api.get("/api/v1/executions?until=9999-12-31T23:59:59.999Z").status == 200)
         #expect(try await api.get("/api/v1/executions?until=9999-12-31T23:59:59%2B01:00").status == 200)
         #expect(try await api.get("/api/v1/executions?since=0000-01-01T00:00:00Z").status == 200)
+    }
+
+    /// Found by the http target: `2052-11-30T06:40:00.123Z` was read as 2616561600122 ms and written as `.122Z`
+    /// (a `Date` holds seconds as a `Double`, a hair below .123; the formatter and the conversion cut it). Times the
+    /// API writes are now the broker's milliseconds exactly.
+    @Test("the API writes a broker time to the millisecond, and reads its own text back to the same millisecond")
+    func millisecondsExactly() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let api = try await APIBroker.start(directory)
+        let base: Int64 = 2_616_561_600_100  // 2052-11-30T06:40:00.100Z
+        var records: [Record] = []
+        for offset in Int64(0)..<30 {
+            records.append(failureRecord(eventId: "e\(offset)", spec: RetrySpecPatch(deadline: base + offset)))
+        }
+        let outcomes = try api.broker.reporter().send(records)
+        #expect(outcomes.allSatisfy { $0.status == .accepted }, "\(outcomes)")
+        for (offset, outcome) in outcomes.enumerated() {
+            let answer = try await api.get("/api/v1/executions/\(outcome.executionId)")
+            let execution = try #require(answer.json["execution"] as? [String: Any], "\(answer.text)")
+            let deadline = try #require((execution["spec"] as? [String: Any])?["deadline"] as? String)
+            #expect(deadline == "2052-11-30T06:40:00.\(100 + offset)Z")
+        }
     }
 }

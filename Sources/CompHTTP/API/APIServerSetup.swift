@@ -22,7 +22,26 @@ struct MillisecondDateTranscoder: DateTranscoder {
     private static let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     private static let whole = Date.ISO8601FormatStyle()
 
-    func encode(_ date: Date) throws -> String { date.formatted(Self.fractional) }
+    /// Writes `date` to the millisecond (`Self.milliseconds`), the fraction from integers, not the formatter.
+    func encode(_ date: Date) throws -> String { Self.text(milliseconds: Self.milliseconds(date)) }
+
+    /// `date` in milliseconds since the epoch, rounded down; rounded to the microsecond first, as a `Date` holds a
+    /// `Double` a hair off the millisecond it was made from or read as (`…00.123` held as `…00.12299999`, which the
+    /// formatter wrote and this rounded as .122: found by the http fuzz target).
+    static func milliseconds(_ date: Date) -> Int64 {
+        let microseconds = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        guard let value = Int64(exactly: microseconds) else { return microseconds < 0 ? Int64.min / 1000 : Int64.max / 1000 }
+        return value >= 0 ? value / 1000 : (value - 999) / 1000
+    }
+
+    /// RFC 3339 UTC with three fraction digits for `milliseconds` since the epoch: the whole seconds by the formatter
+    /// (an integral `Double` is exact), the fraction from the integer.
+    static func text(milliseconds: Int64) -> String {
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let fraction = String(milliseconds - seconds * 1000)
+        let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(Self.whole)
+        return whole.dropLast() + "." + String(repeating: "0", count: 3 - fraction.count) + fraction + "Z"
+    }
 
     func decode(_ text: String) throws -> Date {
         // Foundation's parser rolls out-of-range fields over (minute 99 became the next hour plus 39 minutes):
