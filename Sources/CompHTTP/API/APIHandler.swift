@@ -17,33 +17,16 @@ struct APIHandler: APIProtocol {
     // MARK: Reads
 
     func listExecutions(_ input: Operations.ListExecutions.Input) async throws -> Operations.ListExecutions.Output {
-        let query = input.query
-        let filter = try APIRequests.filter(
-            APIRequests.FilterFields(
-                status: query.status, parkReason: query.parkReason, service: query.service, processor: query.processor,
-                function: query.function, eventId: query.eventId, correlationId: query.correlationId,
-                errorCode: query.errorCode, recoverable: query.recoverable, since: query.since, until: query.until,
-                dueBefore: query.dueBefore),
-            from: .query)
-        let sort: ListSort = query.sort == .nextRetry ? .nextRetry : .newest
-        let limit = query.limit ?? 50
-        guard (1...Int64(WireLimits.maxListItems)).contains(limit) else {
-            throw APIProblem.invalidQuery("limit", "must be in 1...\(WireLimits.maxListItems)")
-        }
-        let (cursor, key) = try APIRequests.cursor(query.cursor, sort: sort)
-        let reply = try await list(ListRequest(filter: filter, cursor: cursor, limit: UInt16(limit), sort: sort, cursorKey: key))
+        let request = try APIRequests.listRequest(input.query)
+        let reply = try await list(request)
         var executions: [Schemas.Execution] = []
         for view in reply.executions { executions.append(try APIMapping.execution(view)) }
         return .ok(.init(body: .json(Schemas.ExecutionPage(
-            executions: executions, nextCursor: APIRequests.cursor(reply, sort: sort)))))
+            executions: executions, nextCursor: APIRequests.cursor(reply, sort: request.sort)))))
     }
 
     func getExecution(_ input: Operations.GetExecution.Input) async throws -> Operations.GetExecution.Output {
-        if let after = input.query.historyAfter, after < 0 {
-            throw APIProblem.invalidQuery("historyAfter", "must not be negative")
-        }
-        let request = ShowRequest(executionId: input.path.id, historyAfter: input.query.historyAfter,
-                                  withPayload: input.query.payload ?? false)
+        let request = try APIRequests.showRequest(input)
         switch await gateway.request(.showRequest(request)) {
         case .showReply(let reply): return .ok(.init(body: .json(try APIMapping.detail(reply))))
         case let other: throw Self.unexpected(other)
@@ -51,10 +34,7 @@ struct APIHandler: APIProtocol {
     }
 
     func getTimeline(_ input: Operations.GetTimeline.Input) async throws -> Operations.GetTimeline.Output {
-        guard let correlationId = try APIRequests.name(input.path.correlationId, "correlationId", APIProblem.invalidQuery) else {
-            throw APIProblem.invalidQuery("correlationId", "must not be empty")
-        }
-        switch await gateway.request(.timelineRequest(TimelineRequest(correlationId: correlationId))) {
+        switch await gateway.request(.timelineRequest(try APIRequests.timelineRequest(input))) {
         case .timelineReply(let reply): return .ok(.init(body: .json(try APIMapping.timeline(reply))))
         case let other: throw Self.unexpected(other)
         }
@@ -78,8 +58,7 @@ struct APIHandler: APIProtocol {
     func actOnExecution(_ input: Operations.ActOnExecution.Input) async throws -> Operations.ActOnExecution.Output {
         try Self.requireOperator()
         guard case .json(let body) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported_media_type", "send application/json") }
-        let (action, force) = try APIRequests.action(APIRequests.ActionFields(
-            action: body.action, force: body.force, recoverable: body.recoverable, spec: body.spec, function: body.function))
+        let (action, force) = try APIRequests.action(body)
         let reply = try await act(ActionRequest(action: action, target: .execution(input.path.id), force: force,
                                                 actor: APICaller.actor))
         return .ok(.init(body: .json(APIMapping.result(reply))))
@@ -88,18 +67,8 @@ struct APIHandler: APIProtocol {
     func actInBulk(_ input: Operations.ActInBulk.Input) async throws -> Operations.ActInBulk.Output {
         try Self.requireOperator()
         guard case .json(let body) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported_media_type", "send application/json") }
-        let (action, force) = try APIRequests.action(APIRequests.ActionFields(
-            action: body.action, force: body.force, recoverable: body.recoverable, spec: body.spec, function: body.function))
-        let fields = APIRequests.FilterFields(
-            status: body.filter.status, parkReason: body.filter.parkReason, service: body.filter.service,
-            processor: body.filter.processor, function: body.filter.function, eventId: body.filter.eventId,
-            correlationId: body.filter.correlationId, errorCode: body.filter.errorCode, recoverable: body.filter.recoverable,
-            since: body.filter.since, until: body.filter.until, dueBefore: body.filter.dueBefore)
-        guard !fields.isEmpty else {
-            throw APIProblem.invalidField("filter", "set at least one field (an empty filter would match every execution)")
-        }
-        let filter = try APIRequests.filter(fields, from: .body)
-        if body.dryRun == true {
+        let (action, force, filter, isDryRun) = try APIRequests.bulkAction(body)
+        if isDryRun {
             return .ok(.init(body: .json(.DryRunResult(try await dryRun(filter)))))
         }
         let reply = try await act(ActionRequest(action: action, target: .filter(filter), force: force, actor: APICaller.actor))
@@ -118,9 +87,7 @@ struct APIHandler: APIProtocol {
 
     private func setPaused(_ service: String, _ action: AdminAction) async throws(APIProblem) -> Schemas.ActionResult {
         try Self.requireOperator()
-        guard let service = try APIRequests.name(service, "service", APIProblem.invalidQuery) else {
-            throw APIProblem.invalidQuery("service", "must not be empty")
-        }
+        let service = try APIRequests.service(service)
         return APIMapping.result(try await act(ActionRequest(action: action, target: .service(service), actor: APICaller.actor)))
     }
 

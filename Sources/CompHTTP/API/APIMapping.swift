@@ -11,7 +11,7 @@ enum APIMapping {
 
     /// A date as wire time (ms since the epoch), rounded down to the millisecond.
     static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        MillisecondDateTranscoder.milliseconds(date)
     }
 
     static func status(_ raw: UInt8) throws(APIProblem) -> Schemas.Status {

@@ -1,6 +1,6 @@
 import CompWire
 import Foundation
-import Hummingbird
+import HTTPTypes
 import OpenAPIRuntime
 
 /// An API error as RFC 9457 problem details (`application/problem+json`): the HTTP status, a stable
