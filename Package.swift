@@ -59,16 +59,21 @@ let package = Package(
         .target(name: "CompJournal", dependencies: ["CompModel", "CSQLite"]),
         .target(name: "CompTransport", dependencies: ["CNanomsg"]),
 
+        // Keys and frame MACs (HMAC-SHA256, sealing secrets with AES-GCM): the crypto half of issue 15; CompWire
+        // keeps the trailer's bytes and stays free of crypto.
+        .target(name: "CompAuth", dependencies: ["CompWire", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "CompAuthTests", dependencies: ["CompAuth", "CompWire"]),
+
         // The broker and the client library.
         .target(name: "CompBroker", dependencies: [
-            "CompWire", "CompModel", "CompJournal", "CompTransport",
+            "CompWire", "CompModel", "CompJournal", "CompTransport", "CompAuth",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // CompJournal for the spool's file (SpoolFile); CSQLite for the saga barrier on the service's own database.
-        .target(name: "CompClient", dependencies: ["CompWire", "CompModel", "CompTransport", "CompJournal", "CSQLite"]),
+        .target(name: "CompClient", dependencies: ["CompWire", "CompModel", "CompTransport", "CompJournal", "CSQLite", "CompAuth"]),
         // compd's HTTP side: probes, metrics, the JSON API and the console.
         .target(name: "CompHTTP", dependencies: [
             "CompBroker", "CompWire",
@@ -97,7 +102,7 @@ let package = Package(
 
         // Thin executables.
         .executableTarget(name: "compd", dependencies: [
-            "CompBroker", "CompHTTP", "CompNotify", "CompTransport",
+            "CompBroker", "CompHTTP", "CompNotify", "CompTransport", "CompAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
@@ -107,7 +112,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], linkerSettings: leanExecutable + startupOrder),
         .executableTarget(name: "compctl", dependencies: [
-            "CompClient", "CompWire", "CompModel", "CompTransport", "CompJournal",
+            "CompClient", "CompWire", "CompModel", "CompTransport", "CompJournal", "CompAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "Subprocess", package: "swift-subprocess"),
@@ -124,6 +129,8 @@ let package = Package(
 
         .testTarget(name: "CompWireTests", dependencies: [
             "CompWire", .product(name: "PropertyBased", package: "swift-property-based"),
+            // The auth vectors' MACs, computed from the spec's rule independently of CompAuth.
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "CompModelTests", dependencies: ["CompModel"]),
         .testTarget(name: "CompJournalTests", dependencies: ["CompJournal", "CompModel"]),
@@ -135,7 +142,7 @@ let package = Package(
         .testTarget(name: "CompNotifyTests", dependencies: ["CompNotify", "CompJournal", "CompModel"]),
         .testTarget(name: "CompNotifyDeliveryTests", dependencies: ["CompNotify", "CompJournal", "CompModel"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "CompClient", "CompWire", "CompModel", "CompTransport",
+            "CompClient", "CompWire", "CompModel", "CompTransport", "CompAuth",
         ]),
     ],
     swiftLanguageModes: [.v6]
