@@ -1,3 +1,4 @@
+import CompAuth
 import CompJournal
 import CompModel
 import CompWire
@@ -25,6 +26,10 @@ public struct BrokerConfig: Sendable {
     public var maxFetchWait: TimeSpan
     /// Heartbeat interval advertised to clients.
     public var heartbeatInterval: TimeSpan
+    /// Keys (issue 15): off, optional or required (PROTOCOL.md 8.3).
+    public var auth: AuthMode = .off
+    /// How far a signed frame's timestamp may be from the broker's time; nonces are remembered this long.
+    public var authWindow: TimeSpan = .seconds(60)
 
     /// Creates a configuration with the documented defaults.
     public init(
@@ -69,6 +74,9 @@ public struct BrokerConfig: Sendable {
         }
         guard retention >= .seconds(24 * 3600) else {
             throw .invalidConfig("retention must be at least 24h (the dedupe window)")
+        }
+        guard authWindow >= .seconds(1), authWindow <= .seconds(3600) else {
+            throw .invalidConfig("auth window must be in 1s...1h")
         }
     }
 }
