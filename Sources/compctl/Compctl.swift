@@ -76,7 +76,7 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Print JSON instead of text.")
     var json = false
     @Option(help: ArgumentHelp(
-        "The key to sign every request with: a key file (one line id:secret, made by `compctl keys create` or `compd keys create`), or that line itself; default COMPCTL_KEY, else unsigned.",
+        "The key to sign every request with: a key file (one line id:secret, made by `compd keys create`), or that line itself; default COMPCTL_KEY, else unsigned.",
         valueName: "file"))
     var key: String?
 

@@ -7,7 +7,7 @@ import Foundation
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Make keys offline (the first operator key); with compd running use `compctl keys`.",
+        abstract: "Make keys on a data directory while compd is stopped (the first operator key).",
         subcommands: [KeysCreate.self])
 }
 
