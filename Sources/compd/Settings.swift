@@ -4,6 +4,7 @@ import CompHTTP
 import CompJournal
 import CompModel
 import CompNotify
+import CompTransport
 import CompWire
 import Configuration
 import Foundation
@@ -124,7 +125,10 @@ struct Settings {
         }
         let insecure: Flag? = try source.value(.insecure)
         if config.auth == .off, insecure?.value != true,
-           let exposed = config.listenAddresses.first(where: { !ListenAddress.isLocal($0) }) {
+           // Malformed addresses are left to the bind, which names the forms expected.
+           let exposed = config.listenAddresses.first(where: {
+               TransportAddress.problem(with: $0) == nil && !ListenAddress.isLocal(TransportAddress.normalized($0))
+           }) {
             throw SettingsError("""
                 refusing --listen \(exposed) with --auth off: it is not a loopback or ipc address, and anyone who \
                 reaches it could report, fetch and discard for every service. Use --auth required (or optional) \

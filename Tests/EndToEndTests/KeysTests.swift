@@ -193,7 +193,7 @@ struct KeysTests {
         defer { directory.remove() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try builtProduct("compd"))
-        process.arguments = ["--data", directory.path + "/data", "--listen", "tcp://0.0.0.0:0", "--events", "off", "--http", "off"]
+        process.arguments = ["--data", directory.path + "/data", "--listen", "tcp://0.0.0.0:17459", "--events", "off", "--http", "off"]
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
