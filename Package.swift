@@ -60,9 +60,14 @@ let package = Package(
         .target(name: "CompJournal", dependencies: ["CompModel", "CSQLite"]),
         .target(name: "CompTransport", dependencies: ["CNanomsg"]),
 
+        // Keys and frame MACs (HMAC-SHA256, sealing secrets with AES-GCM): the crypto half of issue 15; CompWire
+        // keeps the trailer's bytes and stays free of crypto.
+        .target(name: "CompAuth", dependencies: ["CompWire", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "CompAuthTests", dependencies: ["CompAuth", "CompWire"]),
+
         // The broker and the client library.
         .target(name: "CompBroker", dependencies: [
-            "CompWire", "CompModel", "CompJournal", "CompTransport",
+            "CompWire", "CompModel", "CompJournal", "CompTransport", "CompAuth",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "DequeModule", package: "swift-collections"),
@@ -70,7 +75,7 @@ let package = Package(
         ]),
         // CompJournal for the spool's file (SpoolFile); CSQLite for the saga barrier on the service's own database.
         .target(name: "CompClient", dependencies: [
-            "CompWire", "CompModel", "CompTransport", "CompJournal", "CSQLite",
+            "CompWire", "CompModel", "CompTransport", "CompJournal", "CSQLite", "CompAuth",
             // The async SDK (Sources/CompClient/SDK): its Service and its log.
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -103,7 +108,7 @@ let package = Package(
 
         // Thin executables.
         .executableTarget(name: "compd", dependencies: [
-            "CompBroker", "CompHTTP", "CompNotify", "CompTransport",
+            "CompBroker", "CompHTTP", "CompNotify", "CompTransport", "CompAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
@@ -113,7 +118,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], linkerSettings: leanExecutable + startupOrder),
         .executableTarget(name: "compctl", dependencies: [
-            "CompClient", "CompWire", "CompModel", "CompTransport", "CompJournal",
+            "CompClient", "CompWire", "CompModel", "CompTransport", "CompJournal", "CompAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "Subprocess", package: "swift-subprocess"),
@@ -138,6 +143,8 @@ let package = Package(
 
         .testTarget(name: "CompWireTests", dependencies: [
             "CompWire", .product(name: "PropertyBased", package: "swift-property-based"),
+            // The auth vectors' MACs, computed from the spec's rule independently of CompAuth.
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "CompModelTests", dependencies: ["CompModel"]),
         .testTarget(name: "CompJournalTests", dependencies: ["CompJournal", "CompModel"]),
@@ -149,7 +156,7 @@ let package = Package(
         .testTarget(name: "CompNotifyTests", dependencies: ["CompNotify", "CompJournal", "CompModel"]),
         .testTarget(name: "CompNotifyDeliveryTests", dependencies: ["CompNotify", "CompJournal", "CompModel"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "CompClient", "CompWire", "CompModel", "CompTransport",
+            "CompClient", "CompWire", "CompModel", "CompTransport", "CompAuth",
             // SDKTests run the SDK's Service in a ServiceGroup.
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

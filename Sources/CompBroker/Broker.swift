@@ -1,3 +1,4 @@
+import CompAuth
 import CompJournal
 import CompModel
 import CompTransport
@@ -56,7 +57,13 @@ public final class Broker: Sendable {
                                      cacheKiB: config.profile.journalCacheKiB)
         do {
             server = try ReplyServer(receiveMaxSize: config.maxFrameBytes)
-            for address in config.listenAddresses { try server.bind(address) }
+            for address in config.listenAddresses {
+                try server.bind(address)
+                // ipc sockets: owner and group only (nanomsg creates them with the umask's mode).
+                if let socketPath = TransportAddress.ipcPath(of: address), chmod(socketPath, 0o660) != 0 {
+                    throw TransportError(code: errno, operation: "chmod 0660", address: socketPath)
+                }
+            }
             publisher = try config.eventsAddress.map { address throws(TransportError) in try EventPublisher(bindingTo: address) }
         } catch {
             throw .transport("\(error)")
@@ -92,13 +99,23 @@ public final class Broker: Sendable {
             publisher?.close()
             throw .storage("\(path): \(error)")
         }
+        let gate: AuthGate
+        do {
+            gate = AuthGate(mode: config.auth, windowMilliseconds: config.authWindow.milliseconds,
+                            keys: try AuthGate.loadKeys(journalPath: path, dataDirectory: config.dataDirectory))
+        } catch {
+            core.stop()
+            server.close()
+            publisher?.close()
+            throw error
+        }
         let replies = Replier(server: server, logger: logger, metrics: metrics)
         admin = AdminReader(
             open: { [config] in try JournalReader(path: path, cacheKiB: config.profile.readerCacheKiB) }, core: core, counters: counters, config: config,
             startedAt: BrokerClock.wall(), logger: logger)
         let gateway = BrokerGateway(core: core, admin: admin, notifiers: notifiers)
         ingress = Ingress(server: server, core: core, gateway: gateway, replies: replies, counters: counters,
-                          config: config, logger: logger, notices: notices, metrics: metrics)
+                          config: config, logger: logger, notices: notices, metrics: metrics, auth: gate)
         let probes = BrokerProbes(health: health, gateway: gateway, events: tap, commits: commits) { [admin, counters, metrics, core, config, health] in
             await Self.refreshGauges(admin: admin, counters: counters, metrics: metrics, core: core, config: config, health: health)
         }

@@ -1,3 +1,4 @@
+import CompAuth
 import CompJournal
 import CompModel
 import CompWire
@@ -27,6 +28,10 @@ public struct BrokerConfig: Sendable {
     public var heartbeatInterval: TimeSpan
     /// The memory profile (cache sizes; the HTTP default is compd's).
     public var profile: BrokerProfile = .standard
+    /// Keys (issue 15): off, optional or required (PROTOCOL.md 8.3).
+    public var auth: AuthMode = .off
+    /// How far a signed frame's timestamp may be from the broker's time; nonces are remembered this long.
+    public var authWindow: TimeSpan = .seconds(60)
 
     /// Creates a configuration with the documented defaults.
     public init(
@@ -71,6 +76,9 @@ public struct BrokerConfig: Sendable {
         }
         guard retention >= .seconds(24 * 3600) else {
             throw .invalidConfig("retention must be at least 24h (the dedupe window)")
+        }
+        guard authWindow >= .seconds(1), authWindow <= .seconds(3600) else {
+            throw .invalidConfig("auth window must be in 1s...1h")
         }
     }
 }

@@ -33,7 +33,19 @@ extension CoreLoop {
                     return nil
                 })
             }
-        case .extend(let id, let token, let span, let done):
+        case .extend(let id, let token, let span, let services, let done):
+            if let services {
+                // The scope check needs the execution's service: read it here, where the lease is looked up.
+                do {
+                    if let execution = try store.execution(id), !services.contains(execution.key.service) {
+                        done(.failure(.forbidden("lease.executionId: execution \(id) is of service \(execution.key.service), outside this key's services")))
+                        return
+                    }
+                } catch {
+                    done(.failure(.storageFailure("\(error)")))
+                    return
+                }
+            }
             units.append([.extendLease(id, token: token, by: span)])
             finishers.append { outcome in
                 switch Self.results(outcome, count: 1, { result -> Result<Timestamp, JournalRejection>? in

@@ -1,3 +1,4 @@
+import CompAuth
 import CompJournal
 import CompModel
 import CompTransport
@@ -19,12 +20,14 @@ final class Ingress: Sendable {
     private let logger: Logger
     private let notices: NoticeLog
     private let metrics: BrokerMetrics
+    private let auth: AuthGate
     private let worker = WorkerThread(name: "compd-ingress")
     /// Records made before this window are refused (`record_too_old`).
     private var dedupeWindow: DedupeWindow { DedupeWindow(retention: config.retention) }
 
     init(server: ReplyServer, core: Core, gateway: BrokerGateway, replies: Replier, counters: BrokerCounters,
-         config: BrokerConfig, logger: Logger, notices: NoticeLog, metrics: BrokerMetrics) {
+         config: BrokerConfig, logger: Logger, notices: NoticeLog, metrics: BrokerMetrics, auth: AuthGate) {
+        self.auth = auth
         self.server = server
         self.core = core
         self.gateway = gateway
@@ -66,15 +69,34 @@ final class Ingress: Sendable {
 
     private func handle(_ request: IncomingRequest) {
         let frame: Frame
+        let signedEnd: Int
         do {
-            frame = try FrameCodec.decode(request.body, maxFrameBytes: config.maxFrameBytes)
+            (frame, signedEnd) = try FrameCodec.decodeSigned(request.body, maxFrameBytes: config.maxFrameBytes)
         } catch {
             let requestId = FrameCodec.peekHeader(request.body)?.requestId ?? 0
             logger.notice("bad frame", metadata: ["code": "\(error.code)", "error": "\(error.message)", "bytes": "\(request.body.count)"])
             replies.send(Requester(route: request.route, requestId: requestId), error: error.code, error.message)
             return
         }
-        let requester = Requester(route: request.route, requestId: frame.requestId)
+        var signedBy: AuthKey?
+        // Keys (PROTOCOL.md 2.1, 8.3): verified here, on the ingress thread, before anything is submitted.
+        var scope: Set<String>?
+        switch auth.check(request.body, frame, signedEnd: signedEnd, now: BrokerClock.wall().milliseconds) {
+        case .unsigned:
+            break
+        case .signed(let entry):
+            signedBy = entry.key
+            if entry.grant.role == .subscriber { scope = entry.grant.services }
+        case .forbidden(let entry, let message):
+            logger.notice("forbidden request", metadata: ["key": "\(entry.key.id)", "error": "\(message)"])
+            replies.send(Requester(route: request.route, requestId: frame.requestId, key: entry.key), error: .forbidden, message)
+            return
+        case .refused(let code, let message):
+            logger.notice("refused frame", metadata: ["code": "\(code)", "error": "\(message)"])
+            replies.send(Requester(route: request.route, requestId: frame.requestId), error: code, message)
+            return
+        }
+        let requester = Requester(route: request.route, requestId: frame.requestId, key: signedBy)
         switch frame.message {
         case .hello:
             replies.send(requester, .helloReply(HelloReply(
@@ -108,7 +130,8 @@ final class Ingress: Sendable {
             }, requester)
         case .extendLease(let request):
             submit(.extend(
-                request.lease.executionId, token: request.lease.token, by: .milliseconds(Int64(request.extendByMs))
+                request.lease.executionId, token: request.lease.token, by: .milliseconds(Int64(request.extendByMs)),
+                services: scope
             ) { [replies] result in
                 switch result {
                 case .success(let until):

@@ -337,6 +337,7 @@ enum Mapping {
             case .replaced: (.unexpectedMessage, "a newer fetch from the same instance replaced this one")
             case .rejected(let rejection): (code(rejection), describe(rejection))
             case .invalid(let text): (.invalidField, text)
+            case .forbidden(let text): (.forbidden, text)
             }
         return .error(ErrorReply(code: code.rawValue, message: text))
     }

@@ -1,3 +1,4 @@
+import CompAuth
 import CompTransport
 import CompWire
 import Logging
@@ -6,6 +7,9 @@ import Logging
 struct Requester: Sendable {
     var route: ReplyRoute
     var requestId: UInt32
+    /// The key a signed request was verified with: the reply is signed with it (except HelloReply and
+    /// HeartbeatReply, always unsigned). Nil for unsigned requests.
+    var key: AuthKey? = nil
 }
 
 /// Encodes replies and sends them on the request socket; callable from any thread.
@@ -19,7 +23,14 @@ struct Replier: Sendable {
     /// by nanomsg; a send error is logged, never thrown: the requester resends on its timeout.
     func send(_ requester: Requester, _ message: Message) {
         if case .error(let reply) = message { metrics.errorSent(reply.code) }
-        let bytes = FrameCodec.encode(Frame(requestId: requester.requestId, message: Self.bounded(message)))
+        let frame = Frame(requestId: requester.requestId, message: Self.bounded(message))
+        let bytes: [UInt8]
+        switch (requester.key, message) {
+        case (let key?, let message) where !Self.alwaysUnsigned(message):
+            bytes = FrameSigner(key: key).encode(frame, now: BrokerClock.wall().milliseconds)
+        default:
+            bytes = FrameCodec.encode(frame)
+        }
         do {
             try server.reply(to: requester.route, body: bytes)
         } catch {
@@ -33,6 +44,14 @@ struct Replier: Sendable {
         guard case .error(var reply) = message, reply.message.utf8.count > WireLimits.maxMessageBytes else { return message }
         reply.message = WireText.truncated(reply.message, toUTF8Bytes: WireLimits.maxMessageBytes)
         return .error(reply)
+    }
+
+    /// HelloReply and HeartbeatReply go out unsigned in every mode (limits and the broker's time; nothing secret).
+    static func alwaysUnsigned(_ message: Message) -> Bool {
+        switch message {
+        case .helloReply, .heartbeatReply: true
+        default: false
+        }
     }
 
     /// Sends an error reply.

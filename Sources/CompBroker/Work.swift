@@ -18,6 +18,8 @@ enum CoreError: Error, Sendable, Equatable {
     case rejected(JournalRejection)
     /// The request names something invalid (e.g. an empty service).
     case invalid(String)
+    /// The caller's key may not do this (`forbidden`); the text names the field.
+    case forbidden(String)
 }
 
 /// A leased execution as a Fetch gets it: with its saga marker when it is a saga step's compensation.
@@ -65,8 +67,9 @@ enum CoreWork: Sendable {
     case records([IncomingRecord], Completion<[RecordResult]>)
     /// A fetch to hold until commands are due or its wait ends; the leased executions (maybe none).
     case fetch(FetchArrival, Completion<[LeasedCommand]>)
-    /// Extend a lease; the new deadline.
-    case extend(ExecutionID, token: UInt64, by: TimeSpan, Completion<Timestamp>)
+    /// Extend a lease; the new deadline. `services`: the caller's scope (a subscriber key's services), nil for
+    /// an operator or an unsigned request; a lease of another service's execution fails with `.forbidden`.
+    case extend(ExecutionID, token: UInt64, by: TimeSpan, services: Set<String>?, Completion<Timestamp>)
     /// An operator action on these executions (one slice, at most `Core.maxIdsPerSlice`), asked by `actor`
     /// (stored with the rows it writes; nil is stored as `Journal.unknownActor`).
     case operate([ExecutionID], OperatorAction, actor: String? = nil, Completion<ActionOutcome>)
@@ -91,7 +94,7 @@ enum CoreWork: Sendable {
         switch self {
         case .records(_, let done): done(.failure(error))
         case .fetch(_, let done): done(.failure(error))
-        case .extend(_, _, _, let done): done(.failure(error))
+        case .extend(_, _, _, _, let done): done(.failure(error))
         case .operate(_, _, _, let done): done(.failure(error))
         case .setPaused(_, _, _, let done): done(.failure(error))
         case .abortSaga(_, _, let done): done(.failure(error))

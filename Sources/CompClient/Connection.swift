@@ -1,6 +1,8 @@
+import CompAuth
 import CompModel
 import CompTransport
 import CompWire
+import Foundation
 import Synchronization
 
 /// Why a client call failed.
@@ -70,6 +72,8 @@ public final class BrokerConnection: Sendable {
     public let address: String
     /// How long to wait for one reply.
     public let timeoutMilliseconds: Int
+    /// The key every frame is signed with (PROTOCOL.md 2.1), nil to send unsigned frames.
+    public let key: AuthKey?
     private let client: RequestClient
     private let nextRequestId = Atomic<UInt32>(UInt32.random(in: 1...UInt32.max / 2))
     private let cachedLimits = Mutex<BrokerLimits?>(nil)
@@ -79,10 +83,12 @@ public final class BrokerConnection: Sendable {
     /// - Parameters:
     ///   - address: The broker's address.
     ///   - timeoutMilliseconds: How long to wait for one reply by default.
+    ///   - key: Signs every frame sent, each attempt with a fresh nonce and time; replies are checked against it.
     /// - Throws: `ClientError.transport` for an invalid address.
-    public init(address: String, timeoutMilliseconds: Int = 5000) throws(ClientError) {
+    public init(address: String, timeoutMilliseconds: Int = 5000, key: AuthKey? = nil) throws(ClientError) {
         self.address = address
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.key = key
         do {
             client = try RequestClient(connectingTo: address)
         } catch {
@@ -103,7 +109,8 @@ public final class BrokerConnection: Sendable {
         let reply = try request(.hello(Hello(clientName: "CompClient")), attempts: 2)
         guard case .helloReply(let hello) = reply else { throw .protocolViolation("expected a hello reply") }
         let limits = BrokerLimits(
-            maxFrameBytes: Int(min(hello.maxFrameBytes, UInt32(WireLimits.maxFrameBytes))),
+            // A signed frame carries its auth trailer (86 bytes + the key id) inside the same limit.
+            maxFrameBytes: Int(min(hello.maxFrameBytes, UInt32(WireLimits.maxFrameBytes))) - (key.map { 86 + $0.id.utf8.count } ?? 0),
             maxBatchRecords: Int(min(hello.maxBatchRecords, UInt32(WireLimits.maxBatchRecords))),
             brokerName: hello.brokerName)
         cachedLimits.withLock { $0 = limits }
@@ -132,8 +139,9 @@ public final class BrokerConnection: Sendable {
         return try send(frame: frame, requestId: requestId, timeoutMilliseconds: timeoutMilliseconds, attempts: attempts)
     }
 
-    /// Sends an encoded frame (resending the same bytes on a timeout), decodes the reply and
-    /// checks that it answers `requestId`; an error frame is thrown.
+    /// Sends an encoded frame (resending the same request on a timeout), decodes the reply and
+    /// checks that it answers `requestId`; an error frame is thrown. With a `key`, each attempt is signed
+    /// afresh (new nonce and time: a resend is never a replay) and the reply must carry the key's MAC.
     ///
     /// - Parameters:
     ///   - frame: The encoded request, carrying `requestId`.
@@ -149,7 +157,7 @@ public final class BrokerConnection: Sendable {
         var replyBytes: [UInt8]
         while true {
             do {
-                replyBytes = try requestRaw(frame, timeoutMilliseconds: timeout)
+                replyBytes = try requestRaw(signed(frame), timeoutMilliseconds: timeout)
                 break
             } catch {
                 guard error.isTimeout, attempt < max(1, attempts) else { throw error }
@@ -158,7 +166,13 @@ public final class BrokerConnection: Sendable {
         }
         let reply: Frame
         do {
-            reply = try FrameCodec.decode(replyBytes)
+            let (decoded, signedEnd) = try FrameCodec.decodeSigned(replyBytes)
+            reply = decoded
+            if let key, !Self.mayBeUnsigned(decoded.message), !FrameSigner(key: key).isSigned(replyBytes, decoded, signedEnd: signedEnd) {
+                throw ClientError.protocolViolation("the reply is not signed with key \(key.id): forged or tampered on the way")
+            }
+        } catch let error as ClientError {
+            throw error
         } catch {
             throw .protocolViolation("undecodable reply: \(error)")
         }
@@ -169,6 +183,24 @@ public final class BrokerConnection: Sendable {
             throw .protocolViolation("reply to request \(reply.requestId), expected \(requestId)")
         }
         return reply.message
+    }
+
+    /// `frame` signed with the key for one attempt (a fresh nonce and time), or as it is without a key.
+    private func signed(_ frame: [UInt8]) -> [UInt8] {
+        guard let key else { return frame }
+        let signer = FrameSigner(key: key)
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        return FrameCodec.sign(frame, signing: signer.signing(now: now, nonce: FrameSigner.randomNonce()))
+    }
+
+    /// Replies the broker sends unsigned to a signed request (PROTOCOL.md 2.1): HelloReply, HeartbeatReply, and
+    /// errors from before the key was checked (codes 1–9, 30, 31, 40–43).
+    static func mayBeUnsigned(_ message: Message) -> Bool {
+        switch message {
+        case .helloReply, .heartbeatReply: return true
+        case .error(let reply): return (1...9).contains(reply.code) || reply.code == 30 || reply.code == 31 || (40...43).contains(reply.code)
+        default: return false
+        }
     }
 
     /// Sends raw bytes and returns the raw reply (for tests and tools that probe the broker).

@@ -300,6 +300,24 @@ enum Schema {
             INSERT INTO entry_kinds (kind, name) VALUES
                 (18, 'started'), (19, 'saga-step'), (20, 'saga-status'), (21, 'compensate');
             """),
+        // Keys (issue 15): who may talk to compd. Not part of the projection (a rebuild never touches them);
+        // the secret is sealed (AES-GCM under DATA/master.key), never stored in the clear. role: 1 subscriber,
+        // 2 operator. IF NOT EXISTS so a test that takes a file back to an older version and forward again works.
+        Migration(version: 9, sql: """
+            CREATE TABLE IF NOT EXISTS keys (
+                id            TEXT PRIMARY KEY,
+                name          TEXT NOT NULL,
+                role          INTEGER NOT NULL,
+                sealed_secret BLOB NOT NULL,
+                created_at    INTEGER NOT NULL,
+                revoked_at    INTEGER
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS key_services (
+                key_id  TEXT NOT NULL,
+                service TEXT NOT NULL,
+                PRIMARY KEY (key_id, service)
+            ) WITHOUT ROWID;
+            """),
     ]
 
     /// The width of one `failure_counts` bucket: 5 minutes.

@@ -21,7 +21,11 @@
 /// 7. the body, field by field (see `ByteReader` and `TaggedSection`): a length or count over its limit →
 ///    `limitExceeded`; a field past the end, a count that cannot fit, a bad tagged section →
 ///    `malformedFrame`; bad UTF-8 → `invalidUTF8`; a bool, enum or discriminator out of range → `invalidField`;
-/// 8. bytes left after the body's tagged section → `malformedFrame`.
+/// 8. with flag bit 0 (`AuthTrailer.flag`): the auth trailer (a tagged section with tags 1–4, each present,
+///    the MAC exactly 32 bytes, else `malformedFrame`; see `AuthTrailer`);
+/// 9. bytes left after the body's tagged section (or the trailer) → `malformedFrame`.
+///
+/// Decoding never checks a MAC: that needs the key (CompAuth's `FrameVerifier`).
 public enum FrameCodec {
     /// Bytes of the length prefix.
     public static let prefixBytes = 4
@@ -50,6 +54,20 @@ public enum FrameCodec {
     public static func decode(
         _ bytes: [UInt8], maxFrameBytes: Int = WireLimits.maxFrameBytes
     ) throws(WireError) -> Frame {
+        try decodeSigned(bytes, maxFrameBytes: maxFrameBytes).frame
+    }
+
+    /// Decodes one whole frame, and says where its body ends: the MAC of a signed frame covers the bytes from
+    /// offset 4 up to there (`AuthTrailer.macInput(frameBytes:signedEnd:)`).
+    /// - Parameters:
+    ///   - bytes: Exactly the bytes of one frame.
+    ///   - maxFrameBytes: The receiver's frame limit, as for `decode`.
+    /// - Returns: The frame (`auth` set when flag bit 0 is) and the offset where its body ends (the frame's
+    ///   length when it has no trailer).
+    /// - Throws: `WireError`, as `decode`.
+    public static func decodeSigned(
+        _ bytes: [UInt8], maxFrameBytes: Int = WireLimits.maxFrameBytes
+    ) throws(WireError) -> (frame: Frame, signedEnd: Int) {
         let limit = min(maxFrameBytes, WireLimits.maxFrameBytes)
         guard bytes.count >= prefixBytes else {
             throw WireError(.malformedFrame, "frame of \(bytes.count) bytes has no complete length prefix")
@@ -79,10 +97,55 @@ public enum FrameCodec {
         let flags = try reader.readU16("flags")
         let requestId = try reader.readU32("requestId")
         let message = try Message(type: type, body: &reader)
-        guard reader.isAtEnd else {
-            throw WireError(.malformedFrame, "\(reader.remaining) trailing bytes after the body")
+        let signedEnd = reader.offset
+        var auth: AuthTrailer?
+        if flags & AuthTrailer.flag != 0 {
+            auth = try AuthTrailer.decode(from: &reader)
         }
-        return Frame(requestId: requestId, flags: flags, message: message)
+        guard reader.isAtEnd else {
+            throw WireError(.malformedFrame, "\(reader.remaining) trailing bytes after the \(auth == nil ? "body" : "auth trailer")")
+        }
+        return (Frame(requestId: requestId, flags: flags, message: message, auth: auth), signedEnd)
+    }
+
+    /// Encodes and signs a frame: flag bit 0 set, then the auth trailer with `signing`'s key id, time and nonce
+    /// and the MAC its function computes over `AuthTrailer.macInput`. `frame.auth` is ignored.
+    /// - Parameters:
+    ///   - frame: The frame to sign.
+    ///   - signing: The key id, time, nonce and MAC function.
+    /// - Returns: The signed frame's bytes.
+    public static func encode(_ frame: Frame, signing: FrameSigning) -> [UInt8] {
+        var unsigned = frame
+        unsigned.auth = nil
+        return sign(encode(unsigned), signing: signing)
+    }
+
+    /// Signs an encoded unsigned frame (as `encode` made it): sets flag bit 0, appends the auth trailer and
+    /// corrects the length prefix. Cheap enough to run on every send attempt (each gets a fresh nonce).
+    /// - Parameters:
+    ///   - unsigned: An encoded frame without a trailer (flag bit 0 clear).
+    ///   - signing: The key id, time, nonce and MAC function.
+    /// - Returns: The signed frame's bytes.
+    public static func sign(_ unsigned: [UInt8], signing: FrameSigning) -> [UInt8] {
+        var bytes = unsigned
+        guard bytes.count >= prefixBytes + WireLimits.headerBytes else { return bytes }
+        bytes[7] |= UInt8(truncatingIfNeeded: AuthTrailer.flag)
+        var trailer = AuthTrailer(keyId: signing.keyId, timestamp: signing.timestamp, nonce: signing.nonce, mac: [])
+        let signedTags = trailer.signedTags()
+        var input = [UInt8]()
+        input.reserveCapacity(bytes.count - prefixBytes + signedTags.count)
+        input.append(contentsOf: bytes[prefixBytes...])
+        input.append(contentsOf: signedTags)
+        trailer.mac = signing.mac(input)
+        var writer = ByteWriter(capacity: 2 + signedTags.count + TaggedSection.entryHeaderBytes + AuthTrailer.macBytes)
+        trailer.encode(to: &writer)
+        bytes.append(contentsOf: writer.bytes)
+        let length = UInt32(truncatingIfNeeded: bytes.count - prefixBytes)
+        bytes[0] = UInt8(truncatingIfNeeded: length >> 24)
+        bytes[1] = UInt8(truncatingIfNeeded: length >> 16)
+        bytes[2] = UInt8(truncatingIfNeeded: length >> 8)
+        bytes[3] = UInt8(truncatingIfNeeded: length)
+        return bytes
     }
 
     /// Decodes one whole frame from any collection of bytes (copied once into an array).
@@ -143,9 +206,10 @@ public enum FrameCodec {
         sink.writeU32(0)
         sink.writeU8(WireLimits.protocolVersion)
         sink.writeU8(frame.message.type.rawValue)
-        sink.writeU16(frame.flags)
+        sink.writeU16(frame.auth == nil ? frame.flags & ~AuthTrailer.flag : frame.flags | AuthTrailer.flag)
         sink.writeU32(frame.requestId)
         frame.message.encodeBody(to: &sink)
+        frame.auth?.encode(to: &sink)
         sink.set(UInt32(truncatingIfNeeded: sink.count - lengthPosition - prefixBytes), at: lengthPosition)
     }
 }

@@ -44,6 +44,13 @@ public enum ErrorCode: UInt16, Error, Sendable, CaseIterable, CustomStringConver
     /// The record was made (its UUIDv7 id's time) before the broker's dedupe window: the broker may no longer
     /// remember whether it applied it, so it refuses it rather than risk applying it twice.
     case recordTooOld = 29
+    /// A frame the broker cannot attribute to a valid key: unsigned in required mode, an unknown or revoked key,
+    /// a wrong MAC, a timestamp outside the broker's window. Nothing was applied.
+    case unauthenticated = 30
+    /// A signed frame whose nonce the broker has already seen from that key within its window. Nothing was applied.
+    case replayed = 31
+    /// The key is valid but its role or services do not allow the request. Nothing was applied.
+    case forbidden = 32
 
     // 40–59: the broker.
     /// The broker is shutting down; resend to it later.
@@ -77,6 +84,9 @@ public enum ErrorCode: UInt16, Error, Sendable, CaseIterable, CustomStringConver
         case .keyMismatch: "key_mismatch"
         case .sagaAborted: "saga_aborted"
         case .recordTooOld: "record_too_old"
+        case .unauthenticated: "unauthenticated"
+        case .replayed: "replayed"
+        case .forbidden: "forbidden"
         case .shuttingDown: "shutting_down"
         case .overloaded: "overloaded"
         case .storageFailure: "storage_failure"

@@ -38,18 +38,22 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
 
 /// One frame: the header fields and the message it carries.
 public struct Frame: Hashable, Sendable {
-    /// Header flags; no flag is defined in version 1, senders write 0 and receivers ignore them.
+    /// Header flags. Bit 0 (`AuthTrailer.flag`) means the frame ends with an auth trailer; the encoder sets or
+    /// clears it from `auth`. Other bits are undefined in version 1: senders write 0, receivers ignore them.
     public var flags: UInt16
     /// Chosen by the requester, echoed in the reply.
     public var requestId: UInt32
     /// The message; its case decides the header's type byte.
     public var message: Message
+    /// The auth trailer of a signed frame (flag bit 0), nil for an unsigned one.
+    public var auth: AuthTrailer?
 
     /// Creates a frame.
-    public init(requestId: UInt32, flags: UInt16 = 0, message: Message) {
+    public init(requestId: UInt32, flags: UInt16 = 0, message: Message, auth: AuthTrailer? = nil) {
         self.requestId = requestId
         self.flags = flags
         self.message = message
+        self.auth = auth
     }
 }
 

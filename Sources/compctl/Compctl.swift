@@ -1,4 +1,5 @@
 import ArgumentParser
+import CompAuth
 import CompClient
 import CompModel
 import CompTransport
@@ -74,12 +75,23 @@ struct ConnectionOptions: ParsableArguments {
     var timeout = "5s"
     @Flag(help: "Print JSON instead of text.")
     var json = false
+    @Option(help: ArgumentHelp(
+        "The key to sign every request with: a key file (one line id:secret, made by `compd keys create`), or that line itself; default COMPCTL_KEY, else unsigned.",
+        valueName: "file"))
+    var key: String?
 
     func validate() throws {
         if let problem = TransportAddress.problem(with: broker) { throw ValidationError("--broker: \(problem)") }
+        do { _ = try signingKey() } catch { throw ValidationError("--key (or COMPCTL_KEY): \(error)") }
         guard let ms = DurationText.milliseconds(timeout), ms > 0 else {
             throw ValidationError("--timeout must be \(DurationText.expectedForms), above 0; got `\(timeout)`")
         }
+    }
+
+    /// The key of `--key`, else of `COMPCTL_KEY`, else nil (unsigned requests).
+    func signingKey() throws(AuthError) -> AuthKey? {
+        guard let value = key ?? ProcessInfo.processInfo.environment["COMPCTL_KEY"], !value.isEmpty else { return nil }
+        return try AuthKey.load(value)
     }
 
     /// The whole command's time budget in ms.
@@ -92,7 +104,8 @@ struct ConnectionOptions: ParsableArguments {
     func connect(attempts: Int = 1) throws -> BrokerConnection {
         let perAttempt = max(1, budgetMilliseconds / max(1, attempts))
         do {
-            let connection = try BrokerConnection(address: TransportAddress.normalized(broker), timeoutMilliseconds: perAttempt)
+            let connection = try BrokerConnection(address: TransportAddress.normalized(broker), timeoutMilliseconds: perAttempt,
+                                                  key: try? signingKey())
             Attempts.opened(connection, timeout: timeout)
             return connection
         } catch {

@@ -84,7 +84,7 @@ struct LoadRun {
         FileHandle.standardError.write(Data(plan.banner(broker: options.broker).utf8))
 
         for index in 0..<plan.subscribers {
-            let connection = try BrokerConnection(address: options.broker, timeoutMilliseconds: timeoutMs)
+            let connection = try BrokerConnection(address: options.broker, timeoutMilliseconds: timeoutMs, key: try? options.signingKey())
             let subscriber = Subscriber(connection: connection, service: plan.service, instance: "load-\(getpid())-\(index)")
             subscriberGroup.enter()
             Thread {
@@ -95,7 +95,7 @@ struct LoadRun {
 
         let started = WallClock.now().milliseconds
         for index in 0..<plan.connections {
-            let connection = try BrokerConnection(address: options.broker, timeoutMilliseconds: timeoutMs)
+            let connection = try BrokerConnection(address: options.broker, timeoutMilliseconds: timeoutMs, key: try? options.signingKey())
             var share: Int?
             if let count = plan.count {
                 share = count / plan.connections + (index < count % plan.connections ? 1 : 0)

@@ -31,7 +31,8 @@ struct Compd: AsyncParsableCommand {
             SETTINGS:
             \(Setting.helpText)
             """,
-        version: BuildVersion.text)
+        version: BuildVersion.text,
+        subcommands: [KeysCommand.self])
 
     @Option(help: ArgumentHelp("Config file of `name = value` lines (or COMPD_CONFIG).", valueName: "file"))
     var config: String?
@@ -40,6 +41,16 @@ struct Compd: AsyncParsableCommand {
     var settings: [String] = []
 
     func run() async throws {
+        // `compd keys ...`: the settings argument takes everything, so the subcommand is dispatched here.
+        if self.settings.first == KeysCommand.configuration.commandName {
+            do {
+                var command = try KeysCommand.parseAsRoot(Array(self.settings.dropFirst()))
+                try command.run()
+            } catch {
+                KeysCommand.exit(withError: error)
+            }
+            return
+        }
         let settings: Settings
         do {
             settings = try Settings(arguments: self.settings, configPath: config,

@@ -1,3 +1,4 @@
+import CompAuth
 import CompBroker
 import CompHTTP
 import CompModel
@@ -27,6 +28,9 @@ enum Setting: String, CaseIterable {
     case notify
     case consoleURL = "console-url"
     case profile
+    case auth
+    case authWindow = "auth-window"
+    case insecure
 
     /// The setting a name from the command line or the config file spells: dashes or underscores,
     /// any case (`max-retries`, `max_retries`, `MAX_RETRIES`).
@@ -65,6 +69,9 @@ enum Setting: String, CaseIterable {
         case .notify: "KIND=URL [options]"
         case .consoleURL: "url"
         case .profile: "default|small"
+        case .auth: "off|optional|required"
+        case .authWindow: "duration"
+        case .insecure: "true|false"
         }
     }
 
@@ -91,6 +98,9 @@ enum Setting: String, CaseIterable {
         case .notify: "A notifier: KIND=URL [events=k1,k2|all] [services=s1,s2] [name=NAME] [digest=N/WINDOW]; repeat the option (or the file line) for several."
         case .consoleURL: "Base URL of the console for the links in notifications (default: http:// and the --http address)."
         case .profile: "Memory profile: small (embedded nodes) uses 2 MiB + 512 KiB of SQLite cache instead of 16 + 4 MiB and turns HTTP off unless --http is given."
+        case .auth: "Keys on the request socket: off; optional (signed frames verified and scoped, unsigned served); required (unsigned refused but Hello/Heartbeat). See README, Keys and access."
+        case .authWindow: "How far a signed frame's timestamp may be from compd's clock; nonces are remembered this long."
+        case .insecure: "Allow --auth off on a non-loopback --listen address (anyone who reaches it may do anything). `--insecure` alone means true."
         }
     }
 
@@ -120,6 +130,9 @@ enum Setting: String, CaseIterable {
             + "events=K1,K2 or events=all, services=S1,S2, name=NAME, digest=N/WINDOW (docs/NOTIFICATIONS.md); empty for none"
         case .consoleURL: "an http:// or https:// URL with a host, such as https://compd.example.com, or empty for the default"
         case .profile: "default or small"
+        case .auth: "off, optional or required; off only on loopback and ipc addresses unless insecure"
+        case .authWindow: "\(durations), in 1s...1h"
+        case .insecure: "true or false"
         }
     }
 
@@ -149,6 +162,9 @@ enum Setting: String, CaseIterable {
         case .notify: "none"
         case .consoleURL: "http:// and the --http address (no links with --http off)"
         case .profile: BrokerProfile.standard.rawValue
+        case .auth: config.auth.rawValue
+        case .authWindow: format(config.authWindow)
+        case .insecure: "false"
         }
     }
 

@@ -52,6 +52,8 @@ struct FlagValues {
             let value: String
             if body.contains("=") {
                 value = String(body.drop { $0 != "=" }.dropFirst())
+            } else if setting == .insecure, index == arguments.count || arguments[index].hasPrefix("--") {
+                value = "true"  // `--insecure` alone
             } else {
                 guard index < arguments.count, !arguments[index].hasPrefix("--") else {
                     throw SettingsError("option \(setting.flag) needs a value: \(setting.rule)")

@@ -1,8 +1,10 @@
+import CompAuth
 import CompBroker
 import CompHTTP
 import CompJournal
 import CompModel
 import CompNotify
+import CompTransport
 import CompWire
 import Configuration
 import Foundation
@@ -120,6 +122,22 @@ struct Settings {
             config.maxFrameBytes = bytes.value
         }
         if let retention: Span = try source.value(.retention, valid: { $0.span >= .seconds(24 * 3600) }) { config.retention = retention.span }
+        if let mode: Mode = try source.value(.auth) { config.auth = mode.mode }
+        if let window: Span = try source.value(.authWindow, valid: { $0.span >= .seconds(1) && $0.span <= .seconds(3600) }) {
+            config.authWindow = window.span
+        }
+        let insecure: Flag? = try source.value(.insecure)
+        if config.auth == .off, insecure?.value != true,
+           // Malformed addresses are left to the bind, which names the forms expected.
+           let exposed = config.listenAddresses.first(where: {
+               TransportAddress.problem(with: $0) == nil && !ListenAddress.isLocal(TransportAddress.normalized($0))
+           }) {
+            throw SettingsError("""
+                refusing --listen \(exposed) with --auth off: it is not a loopback or ipc address, and anyone who \
+                reaches it could report, fetch and discard for every service. Use --auth required (or optional) \
+                with keys (compd keys create), or say --insecure to serve it without keys
+                """)
+        }
         let level: Level? = try source.value(.logLevel)
         let format: Format? = try source.value(.logFormat)
         do { try config.validate() } catch { throw SettingsError("\(error)") }
@@ -213,6 +231,16 @@ private struct Flag: ExpressibleByConfigString {
         }
     }
     var description: String { "\(value)" }
+}
+
+/// An auth mode: off, optional or required.
+private struct Mode: ExpressibleByConfigString {
+    let mode: AuthMode
+    init?(configString: String) {
+        guard let mode = AuthMode(rawValue: configString.lowercased()) else { return nil }
+        self.mode = mode
+    }
+    var description: String { mode.rawValue }
 }
 
 /// A log level, any case.

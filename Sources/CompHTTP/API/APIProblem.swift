@@ -51,6 +51,8 @@ struct APIProblem: Error, Equatable, Sendable {
             .badRequest
         case .unknownExecution: .notFound
         case .notAllowed, .keyConflict, .unchanged, .staleLease, .keyMismatch, .sagaAborted, .recordTooOld: .conflict
+        case .unauthenticated, .replayed: .unauthorized
+        case .forbidden: .forbidden
         case .overloaded, .storageFailure, .shuttingDown: .serviceUnavailable
         case .internalError, nil: .internalServerError
         }

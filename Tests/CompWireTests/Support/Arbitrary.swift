@@ -228,7 +228,7 @@ struct Arbitrary<R: RandomNumberGenerator> {
     }
 
     mutating func frame(of type: MessageType) -> Frame {
-        Frame(requestId: int(), flags: int(), message: message(of: type))
+        Frame(requestId: int(), flags: int() & ~AuthTrailer.flag, message: message(of: type))  // bit 0 follows `auth`
     }
 }
 

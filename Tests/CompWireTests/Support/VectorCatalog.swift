@@ -46,12 +46,12 @@ enum VectorCatalog {
             ])))),
         Compat(
             name: "hello_future_field",
-            description: "Hello with an unknown tag 1 (a field a later version may add) and non-zero header flags",
-            bytes: Bytes.frame(type: 0x01, requestId: 6, flags: 0x8001, body: Bytes.body { body in
+            description: "Hello with an unknown tag 1 (a field a later version may add) and non-zero header flags (bit 1; bit 0 is the auth flag)",
+            bytes: Bytes.frame(type: 0x01, requestId: 6, flags: 0x8002, body: Bytes.body { body in
                 body.string("future-client/9").string("")
                 body.u16(1).u16(1).u32(4).u32(0x0000_0001)
             }),
-            expected: Frame(requestId: 6, flags: 0x8001, message: .hello(Hello(clientName: "future-client/9")))),
+            expected: Frame(requestId: 6, flags: 0x8002, message: .hello(Hello(clientName: "future-client/9")))),
     ]
 
     static let heartbeatBody = Bytes.body { $0.i64(1_718_000_000_000).noTags() }
