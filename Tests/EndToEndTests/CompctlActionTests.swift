@@ -8,20 +8,9 @@ import Testing
 /// watch and subscribe bounds.
 @Suite(.serialized)
 struct CompctlActionTests {
-    private func json(_ text: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
-
-    private func started() throws -> (TemporaryDirectory, BrokerProcess) {
-        let directory = try TemporaryDirectory()
-        let broker = BrokerProcess(dataDirectory: directory.path)
-        try broker.start()
-        return (directory, broker)
-    }
-
     @Test("bulk actions exit 0 when they changed some, 1 when refused, 3 when nothing matched")
     func exitCodes() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         let at = ["--broker", broker.listen]
         _ = try broker.reporter().send([failureRecord(eventId: "x-1"), failureRecord(eventId: "x-2")])
@@ -37,7 +26,7 @@ struct CompctlActionTests {
 
     @Test("not found is worded one way by show, actions and dry runs, and exits 3")
     func notFound() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         for command in [["show", "424242"], ["discard", "424242"], ["retry", "424242"], ["mark", "424242", "--recoverable"],
                         ["park", "424242", "--dry-run"]] {
@@ -49,7 +38,7 @@ struct CompctlActionTests {
 
     @Test("--dry-run lists what would change and changes nothing")
     func dryRun() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         let outcomes = try broker.reporter().send([failureRecord(eventId: "d-1"), failureRecord(eventId: "d-2")])
         let first = outcomes[0].executionId
@@ -68,7 +57,7 @@ struct CompctlActionTests {
 
     @Test("a filter matching more than 100 executions needs --yes without a terminal")
     func confirmation() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         _ = try broker.reporter().send((0..<101).map { failureRecord(eventId: "c-\($0)") })
         let refused = try compctl(["park", "--service", "orders", "--broker", broker.listen])
@@ -82,7 +71,7 @@ struct CompctlActionTests {
 
     @Test("retry of a leased execution says why it is refused; --force fences the lease and retries")
     func forcedRetry() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         _ = try broker.reporter().send([failureRecord(eventId: "f-1", spec: quickSpec(minBackoffMs: 0, timeoutMs: 60_000))])
         let subscriber = try broker.subscriber(instance: "slow")
@@ -107,7 +96,7 @@ struct CompctlActionTests {
 
     @Test("mark --recoverable on an exhausted park says the execution stays parked and why")
     func markExhausted() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         let outcome = try broker.reporter().send([failureRecord(eventId: "m-1", spec: RetrySpecPatch(maxRetries: 0))])
         let id = outcome[0].executionId
@@ -119,7 +108,7 @@ struct CompctlActionTests {
 
     @Test("list prints a header and a legend, no error column for SUCCEEDED, and --json carries the cursor")
     func listOutput() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         _ = try broker.reporter().send([failureRecord(eventId: "l-1", code: "GONE"), failureRecord(eventId: "l-2")])
         _ = try broker.reporter().send([Record(
@@ -142,7 +131,7 @@ struct CompctlActionTests {
 
     @Test("show prints the payload as text or hex and writes it with --payload-out")
     func showPayload() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         let bytes: [UInt8] = [0xff, 0x00, 0x41]
         let outcomes = try broker.reporter().send([failureRecord(eventId: "p-1", payload: Array("{\"order\":7}".utf8)),
@@ -157,7 +146,7 @@ struct CompctlActionTests {
 
     @Test("timeline shows every execution and row of a correlation id across services, in time order")
     func timeline() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         _ = try broker.reporter().send([failureRecord(service: "orders", eventId: "t-1", correlationId: "order-9")])
         _ = try broker.reporter().send([failureRecord(service: "billing", eventId: "t-2", correlationId: "order-9"),
@@ -185,7 +174,7 @@ struct CompctlActionTests {
         let badAddress = try compctl(["watch", "--events", "7451"])
         #expect(badAddress.status == 64)
         #expect(badAddress.err.contains("--events: expected tcp://HOST:PORT or ipc:///path"), "\(badAddress.err)")
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         let watcher = Locked<(status: Int32, out: String, err: String, hung: Bool)?>(nil)
         let done = DispatchSemaphore(value: 0)
@@ -211,7 +200,7 @@ struct CompctlActionTests {
 
     @Test("subscribe --count with --wait gives up when fewer commands come, naming how many")
     func subscribeWait() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         _ = try broker.reporter().send([failureRecord(eventId: "w-1", spec: quickSpec(minBackoffMs: 0)),
                                         failureRecord(eventId: "w-2", spec: quickSpec(minBackoffMs: 0))])

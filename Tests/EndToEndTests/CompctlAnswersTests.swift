@@ -32,10 +32,6 @@ struct CompctlAnswersTests {
     private let nobody = "ipc:///tmp/compd-nobody-\(getpid()).sock"
     private let record = ["--service", "orders", "--processor", "billing", "--function", "charge"]
 
-    private func json(_ text: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
-
     @Test("with no broker, report names its attempts and the time they took, within --timeout")
     func brokerDown() throws {
         let run = try compctl(["report", "failure"] + record + ["--event-id", "down-1", "--error-code", "E",

@@ -7,20 +7,9 @@ import Testing
 /// the new filters and the list by next retry, the due count and the failure overview.
 @Suite(.serialized)
 struct OperatorViewsTests {
-    private func json(_ text: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
-
-    private func started() throws -> (TemporaryDirectory, BrokerProcess) {
-        let directory = try TemporaryDirectory()
-        let broker = BrokerProcess(dataDirectory: directory.path)
-        try broker.start()
-        return (directory, broker)
-    }
-
     @Test("compctl's actions are recorded with compctl and the OS user; show and timeline print the author; an old client's as unknown")
     func actor() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         let at = ["--broker", broker.listen]
         let outcomes = try broker.reporter().send([
@@ -51,7 +40,7 @@ struct OperatorViewsTests {
 
     @Test("list filters by recoverable, creation time and due now, sorts by next retry in keyset pages; bulk actions take the same filters")
     func filtersAndSort() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         let at = ["--broker", broker.listen]
         _ = try broker.reporter().send([
@@ -110,7 +99,7 @@ struct OperatorViewsTests {
 
     @Test("stats prints the due count and the overview of failures per service and the top error codes")
     func stats() throws {
-        let (directory, broker) = try started()
+        let (directory, broker) = try startedBroker()
         defer { directory.remove() }
         let at = ["--broker", broker.listen]
         _ = try broker.reporter().send([

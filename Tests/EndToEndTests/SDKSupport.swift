@@ -1,5 +1,6 @@
 import CompClient
 import Foundation
+import Testing
 
 /// A dependency that timed out (the SDK tests' recoverable error).
 struct DependencyTimeout: Error, CustomStringConvertible {
@@ -69,4 +70,22 @@ let sdkTestExecutor = SDKTestExecutor(threads: 4)
 /// Runs `body` on the SDK tests' own threads (see `SDKTestExecutor`).
 func onSDKThreads<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
     try await withTaskExecutorPreference(sdkTestExecutor) { try await body() }
+}
+
+/// Runs `body` on the SDK tests' threads (see `onSDKThreads`) with a fresh compd on its own data directory and an
+/// SDK client on it (`sdkClient`'s options). Afterwards the client is closed, compd is stopped (if `body` left it
+/// running) and must exit 0, and the directory is removed.
+func withSDKBroker(batchSize: Int = 100, batchDelay: Duration = .milliseconds(5),
+                   _ body: @Sendable (BrokerProcess, CompensationClient) async throws -> Void) async throws {
+    try await onSDKThreads {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let broker = BrokerProcess(dataDirectory: directory.path)
+        try broker.start()
+        defer { broker.stop(signal: SIGKILL) }  // only when the body threw before the clean stop below
+        let client = try sdkClient(broker, batchSize: batchSize, batchDelay: batchDelay)
+        defer { client.close() }
+        try await body(broker, client)
+        if broker.process != nil { #expect(broker.stop() == 0) }
+    }
 }

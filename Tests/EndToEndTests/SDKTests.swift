@@ -12,13 +12,7 @@ struct SDKTests {
 
     @Test("a thrown unrecoverable error is reported with its type name and description and parks at once")
     func unrecoverableParks() async throws {
-        try await onSDKThreads {
-            let directory = try TemporaryDirectory()
-            defer { directory.remove() }
-            let broker = BrokerProcess(dataDirectory: directory.path)
-            try broker.start()
-            let client = try sdkClient(broker)
-            defer { client.close() }
+        try await withSDKBroker { broker, client in
             client.register(key, policy: RetryPolicy(
                 maxRetries: 5, minBackoff: .milliseconds(50), executionTimeout: .seconds(2),
                 recoverable: [DependencyTimeout.self], unrecoverable: [InvalidOrder.self])) { _ in
@@ -40,19 +34,12 @@ struct SDKTests {
             #expect(shown.execution.spec.maxRetries == 5)
             #expect(shown.execution.correlationId == "order-1")
             #expect(shown.payload == [1, 2, 3])
-            #expect(broker.stop() == 0)
         }
     }
 
     @Test("a recoverable error is retried by calling the handler again until it succeeds; the execution ends SUCCEEDED")
     func recoverableRetriedUntilSuccess() async throws {
-        try await onSDKThreads {
-            let directory = try TemporaryDirectory()
-            defer { directory.remove() }
-            let broker = BrokerProcess(dataDirectory: directory.path)
-            try broker.start()
-            let client = try sdkClient(broker)
-            defer { client.close() }
+        try await withSDKBroker { broker, client in
             let attempts = Locked<[Int]>([])
             client.register(key, policy: RetryPolicy(
                 maxRetries: 5, minBackoff: .milliseconds(50), maxBackoff: .milliseconds(100),
@@ -74,24 +61,17 @@ struct SDKTests {
             try await running.value
             #expect(succeeded)
             #expect(attempts.with { $0 } == [0, 1, 2])
-            #expect(broker.stop() == 0)
         }
     }
 
     @Test("a disabled handler and a client with reports off run the handler, rethrow its error and report nothing")
     func disabledReportsNothing() async throws {
-        try await onSDKThreads {
-            let directory = try TemporaryDirectory()
-            defer { directory.remove() }
-            let broker = BrokerProcess(dataDirectory: directory.path)
-            try broker.start()
+        try await withSDKBroker { broker, client in
             let ran = Locked(0)
             let failing: CompensableHandler = { _ in
                 ran.with { $0 += 1 }
                 throw DependencyTimeout()
             }
-            let client = try sdkClient(broker)
-            defer { client.close() }
             client.register(key, policy: .disabled, handler: failing)
             await #expect(throws: DependencyTimeout.self) { try await client.handle(key, eventId: "evt-3") }
 
@@ -106,19 +86,12 @@ struct SDKTests {
             let stats = try broker.admin().stats()
             #expect(stats.recordsAccepted == 0)
             #expect(stats.recordsDuplicate == 0)
-            #expect(broker.stop() == 0)
         }
     }
 
     @Test("a handler slower than its lease keeps it: the lease is extended while it runs and no second instance runs it")
     func slowHandlerKeepsLease() async throws {
-        try await onSDKThreads {
-            let directory = try TemporaryDirectory()
-            defer { directory.remove() }
-            let broker = BrokerProcess(dataDirectory: directory.path)
-            try broker.start()
-            let client = try sdkClient(broker)
-            defer { client.close() }
+        try await withSDKBroker { broker, client in
             let runs = Locked<[Int]>([])
             // A 600 ms lease; the retry takes 2 s (more than three leases) before it succeeds.
             client.register(key, policy: RetryPolicy(
@@ -148,21 +121,14 @@ struct SDKTests {
             #expect(shown.history.filter { $0.kind == "extended" }.count >= 3)
             #expect(!shown.history.contains { $0.kind == "timeout" })
             #expect(try admin.stats().leasesExpired == 0)
-            #expect(broker.stop() == 0)
         }
     }
 
     @Test("results of N concurrent handlers travel in fewer RecordBatches and each caller gets its own outcome")
     func resultsAreBatched() async throws {
-        try await onSDKThreads {
-            let directory = try TemporaryDirectory()
-            defer { directory.remove() }
-            let broker = BrokerProcess(dataDirectory: directory.path)
-            try broker.start()
-            let count = 20
-            // A flush goes out when all 20 wait (or 2 s after the first): the count, not the timing, cuts it.
-            let client = try sdkClient(broker, batchSize: count, batchDelay: .seconds(2))
-            defer { client.close() }
+        let count = 20
+        // A flush goes out when all 20 wait (or 2 s after the first): the count, not the timing, cuts it.
+        try await withSDKBroker(batchSize: count, batchDelay: .seconds(2)) { broker, client in
             let started = Locked(0)
             client.register(key, policy: RetryPolicy(maxRetries: 3, recoverable: [DependencyTimeout.self])) { context in
                 started.with { $0 += 1 }
@@ -201,19 +167,12 @@ struct SDKTests {
                 }
             }
             #expect(executions.count == count / 2)
-            #expect(broker.stop() == 0)
         }
     }
 
     @Test("on graceful shutdown the Service finishes the handler in flight and returns after its result was acknowledged")
     func gracefulShutdownLosesNoResult() async throws {
-        try await onSDKThreads {
-            let directory = try TemporaryDirectory()
-            defer { directory.remove() }
-            let broker = BrokerProcess(dataDirectory: directory.path)
-            try broker.start()
-            let client = try sdkClient(broker)
-            defer { client.close() }
+        try await withSDKBroker { broker, client in
             let (shutdownStarted, shutdownSignal) = AsyncStream<Void>.makeStream()
             let retryStarted = Locked(false)
             client.register(key, policy: RetryPolicy(
@@ -239,19 +198,12 @@ struct SDKTests {
             try await running.value
             // No waiting here: run() returned only after the result was acknowledged.
             #expect(try admin.show(executionId).execution.status == 3)
-            #expect(broker.stop() == 0)
         }
     }
 
     @Test("the Service keeps fetching across a broker restart: a failure reported after it still comes back as a retry")
     func serviceSurvivesBrokerRestart() async throws {
-        try await onSDKThreads {
-            let directory = try TemporaryDirectory()
-            defer { directory.remove() }
-            let broker = BrokerProcess(dataDirectory: directory.path)
-            try broker.start()
-            let client = try sdkClient(broker)
-            defer { client.close() }
+        try await withSDKBroker { broker, client in
             let attempts = Locked<[Int]>([])
             client.register(key, policy: RetryPolicy(
                 maxRetries: 5, minBackoff: .milliseconds(50), executionTimeout: .seconds(5),
@@ -264,7 +216,7 @@ struct SDKTests {
                 backoff: ReconnectBackoff(first: .milliseconds(50), cap: .milliseconds(200)))
             let running = Task(executorPreference: sdkTestExecutor) { try await service.run() }
             #expect(broker.stop() == 0)
-            let restarted = BrokerProcess(dataDirectory: directory.path, listen: broker.listen, events: broker.events)
+            let restarted = BrokerProcess(dataDirectory: broker.dataDirectory, listen: broker.listen, events: broker.events)
             try restarted.start()
 
             let first = try await client.handle(key, eventId: "evt-8")

@@ -19,10 +19,6 @@ struct SagaOperatorTests {
             saga: SagaRef(sagaId: "", step: step, compensation: compensation))
     }
 
-    private func json(_ text: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
-
     @Test("saga list, show and abort show real sagas: an abort by a failed step, an operator's abort, their compensations run by a subscriber")
     func listShowAbort() throws {
         let directory = try TemporaryDirectory()

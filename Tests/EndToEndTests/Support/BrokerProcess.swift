@@ -183,3 +183,16 @@ final class Locked<Value>: @unchecked Sendable {
         try lock.withLock { try body(&value) }
     }
 }
+
+/// A compd started on a fresh temporary directory (the caller removes the directory).
+func startedBroker() throws -> (TemporaryDirectory, BrokerProcess) {
+    let directory = try TemporaryDirectory()
+    let broker = BrokerProcess(dataDirectory: directory.path)
+    try broker.start()
+    return (directory, broker)
+}
+
+/// `text` read as a JSON object (the test fails when it is not one).
+func json(_ text: String) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+}
