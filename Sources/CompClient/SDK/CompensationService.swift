@@ -111,8 +111,9 @@ public struct CompensationService: Service {
                     }
                     failures = 0
                 } catch {
-                    // The link check plugs in here: a failed fetch (or a link monitor's "dead" notice) drops the
-                    // worker's connection; the next fetch makes a fresh one after a jittered backoff.
+                    // The held fetch is this loop's own link check: on a half-open link it times out after the
+                    // wait plus the connection's timeout (two attempts), like any other failure. The worker's
+                    // connection is dropped; the next fetch makes a fresh socket after a jittered backoff.
                     worker.reset()
                     failures += 1
                     client.logger.warning("fetch for \(service) failed: \(error)")
