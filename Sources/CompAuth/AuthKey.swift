@@ -1,3 +1,4 @@
+import CompWire
 import Crypto
 import Foundation
 
@@ -66,14 +67,21 @@ public struct AuthKey: Sendable, Hashable {
         }
     }
 
-    /// HMAC-SHA256 of `input` under the secret.
-    public func mac(_ input: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: secret)))
+    /// HMAC-SHA256 of a frame's MAC input under the secret, read in place (no copy of the frame).
+    public func mac(_ input: MACInput) -> [UInt8] {
+        Array(code(of: input))
     }
 
-    /// Whether `mac` is the MAC of `input`, compared in constant time.
-    public func isValid(mac: [UInt8], for input: [UInt8]) -> Bool {
-        HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: input, using: SymmetricKey(data: secret))
+    /// Whether `mac` is the MAC of a frame's MAC input, compared in constant time.
+    public func isValid(mac: [UInt8], for input: MACInput) -> Bool {
+        code(of: input) == mac
+    }
+
+    private func code(of input: MACInput) -> HashedAuthenticationCode<SHA256> {
+        var hmac = HMAC<SHA256>(key: SymmetricKey(data: secret))
+        hmac.update(data: input.frame)
+        hmac.update(data: input.signedTags)
+        return hmac.finalize()
     }
 }
 

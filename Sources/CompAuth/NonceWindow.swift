@@ -25,6 +25,17 @@ public struct NonceWindow: Sendable {
     private struct PerKey: Sendable {
         var expiries: [UInt128: Int64] = [:]
         var sweepAt = 1024
+
+        mutating func admit(nonce: UInt128, expiry: Int64, now: Int64, maxPerKey: Int) -> Decision {
+            if let known = expiries[nonce], known >= now { return .replayed }
+            if expiries.count >= sweepAt || expiries.count >= maxPerKey {
+                expiries = expiries.filter { $0.value >= now }
+                sweepAt = max(1024, min(maxPerKey, expiries.count * 2))
+            }
+            guard expiries.count < maxPerKey else { return .full }
+            expiries[nonce] = expiry
+            return .fresh
+        }
     }
 
     /// Creates an empty window.
@@ -35,16 +46,11 @@ public struct NonceWindow: Sendable {
 
     /// Records `nonce` of `keyId` from a frame signed at `timestamp`, at broker time `now`.
     public mutating func admit(keyId: String, nonce: UInt128, timestamp: Int64, now: Int64) -> Decision {
-        var entry = keys[keyId, default: PerKey()]
-        defer { keys[keyId] = entry }
-        if let expiry = entry.expiries[nonce], expiry >= now { return .replayed }
-        if entry.expiries.count >= entry.sweepAt || entry.expiries.count >= maxPerKey {
-            entry.expiries = entry.expiries.filter { $0.value >= now }
-            entry.sweepAt = max(1024, min(maxPerKey, entry.expiries.count * 2))
-        }
-        guard entry.expiries.count < maxPerKey else { return .full }
-        entry.expiries[nonce] = timestamp + windowMilliseconds
-        return .fresh
+        // Mutated in place through the dictionary's subscript: a copy of the key's entry taken out and put back
+        // would share the nonce table with the dictionary's own, and the insert would copy the whole table (all
+        // the window's nonces, on every frame).
+        keys[keyId, default: PerKey()].admit(
+            nonce: nonce, expiry: timestamp + windowMilliseconds, now: now, maxPerKey: maxPerKey)
     }
 
     /// Nonces held for `keyId` (for tests and metrics).

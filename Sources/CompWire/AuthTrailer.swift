@@ -47,15 +47,11 @@ public struct AuthTrailer: Hashable, Sendable {
     /// - Parameters:
     ///   - frameBytes: The frame's bytes, length prefix included.
     ///   - signedEnd: Where the body ends (the trailer starts), as `FrameCodec.decodeSigned` returns it.
-    /// - Returns: The bytes to MAC.
-    public func macInput(frameBytes: [UInt8], signedEnd: Int) -> [UInt8] {
+    /// - Returns: The bytes to MAC, in two parts (the frame's are not copied).
+    public func macInput(frameBytes: [UInt8], signedEnd: Int) -> MACInput {
         let start = FrameCodec.prefixBytes
-        guard signedEnd >= start, signedEnd <= frameBytes.count else { return signedTags() }
-        var input = [UInt8]()
-        input.reserveCapacity(signedEnd - start + 60 + keyId.utf8.count)
-        input.append(contentsOf: frameBytes[start..<signedEnd])
-        input.append(contentsOf: signedTags())
-        return input
+        guard signedEnd >= start, signedEnd <= frameBytes.count else { return MACInput(frame: [], signedTags: signedTags()) }
+        return MACInput(frame: frameBytes[start..<signedEnd], signedTags: signedTags())
     }
 
     func writeSignedTags(to sink: inout some ByteSink) {
@@ -106,6 +102,24 @@ public struct AuthTrailer: Hashable, Sendable {
     }
 }
 
+/// The bytes a frame's MAC covers, in the two parts a frame holds them: the header and body as they are in the
+/// frame (a slice, not a copy), then the trailer's signed entries (`AuthTrailer.signedTags()`).
+public struct MACInput: Sendable {
+    /// The frame's bytes from offset 4 (after the length prefix) to the end of its body.
+    public let frame: ArraySlice<UInt8>
+    /// The trailer's tags 1–3 as encoded.
+    public let signedTags: [UInt8]
+
+    /// Creates the input from its parts.
+    public init(frame: ArraySlice<UInt8>, signedTags: [UInt8]) {
+        self.frame = frame
+        self.signedTags = signedTags
+    }
+
+    /// Both parts in one array (a copy: for tests and for MAC functions that take one buffer).
+    public var bytes: [UInt8] { Array(frame) + signedTags }
+}
+
 /// What a sender needs to sign one frame: the key id, the time, a fresh nonce, and its MAC function
 /// (HMAC-SHA256 with the key's secret; CompAuth provides it, the codec stays free of crypto).
 public struct FrameSigning: Sendable {
@@ -116,10 +130,10 @@ public struct FrameSigning: Sendable {
     /// A nonce never used before with this key.
     public var nonce: UInt128
     /// Computes the 32-byte MAC of its input.
-    public var mac: @Sendable ([UInt8]) -> [UInt8]
+    public var mac: @Sendable (MACInput) -> [UInt8]
 
     /// Creates the signing parameters for one frame.
-    public init(keyId: String, timestamp: Int64, nonce: UInt128, mac: @escaping @Sendable ([UInt8]) -> [UInt8]) {
+    public init(keyId: String, timestamp: Int64, nonce: UInt128, mac: @escaping @Sendable (MACInput) -> [UInt8]) {
         self.keyId = keyId
         self.timestamp = timestamp
         self.nonce = nonce

@@ -127,17 +127,17 @@ public enum FrameCodec {
     ///   - signing: The key id, time, nonce and MAC function.
     /// - Returns: The signed frame's bytes.
     public static func sign(_ unsigned: [UInt8], signing: FrameSigning) -> [UInt8] {
-        var bytes = unsigned
-        guard bytes.count >= prefixBytes + WireLimits.headerBytes else { return bytes }
-        bytes[7] |= UInt8(truncatingIfNeeded: AuthTrailer.flag)
+        guard unsigned.count >= prefixBytes + WireLimits.headerBytes else { return unsigned }
         var trailer = AuthTrailer(keyId: signing.keyId, timestamp: signing.timestamp, nonce: signing.nonce, mac: [])
         let signedTags = trailer.signedTags()
-        var input = [UInt8]()
-        input.reserveCapacity(bytes.count - prefixBytes + signedTags.count)
-        input.append(contentsOf: bytes[prefixBytes...])
-        input.append(contentsOf: signedTags)
-        trailer.mac = signing.mac(input)
-        var writer = ByteWriter(capacity: 2 + signedTags.count + TaggedSection.entryHeaderBytes + AuthTrailer.macBytes)
+        let trailerBytes = 2 + signedTags.count + TaggedSection.entryHeaderBytes + AuthTrailer.macBytes
+        // One copy of the frame, with room for the trailer; the MAC reads it in place.
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(unsigned.count + trailerBytes)
+        bytes.append(contentsOf: unsigned)
+        bytes[7] |= UInt8(truncatingIfNeeded: AuthTrailer.flag)
+        trailer.mac = signing.mac(MACInput(frame: bytes[prefixBytes...], signedTags: signedTags))
+        var writer = ByteWriter(capacity: trailerBytes)
         trailer.encode(to: &writer)
         bytes.append(contentsOf: writer.bytes)
         let length = UInt32(truncatingIfNeeded: bytes.count - prefixBytes)

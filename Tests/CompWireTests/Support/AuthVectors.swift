@@ -33,7 +33,7 @@ enum AuthVectors {
     }
 
     static func signing(_ timestamp: Int64, _ nonce: UInt128) -> FrameSigning {
-        FrameSigning(keyId: keyId, timestamp: timestamp, nonce: nonce, mac: { mac($0) })
+        FrameSigning(keyId: keyId, timestamp: timestamp, nonce: nonce, mac: { mac($0.bytes) })
     }
 
     static func keyLines(timestamp: Int64, nonce: UInt128) -> [String] {
