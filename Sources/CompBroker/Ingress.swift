@@ -151,7 +151,8 @@ final class Ingress: Sendable {
             declareSaga(request, requester)
         case .helloReply, .heartbeatReply, .ack, .commands, .leaseReply, .listReply, .showReply,
             .actionReply, .statsReply, .timelineReply, .notificationsReply, .sagaListReply, .sagaShowReply,
-            .sagaAbortReply, .event, .serviceEvent, .error, .sagaDeclared, .sagaEvent:
+            .sagaAbortReply, .event, .serviceEvent, .error, .sagaDeclared, .sagaEvent, .keyCreateReply, .keyListReply,
+            .keyRevokeReply, .keyCreateRequest, .keyListRequest, .keyRevokeRequest:
             replies.send(requester, error: .unexpectedMessage, "\(frame.message.type) is not a request")
         }
     }
