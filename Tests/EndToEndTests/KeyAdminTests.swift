@@ -94,6 +94,16 @@ struct KeyAdminTests {
         #expect(try admin.keys().keys.first { $0.id == setup.billing.id }?.revokedAt == first.revokedAt)
     }
 
+    @Test("with --auth off no key is checked: key requests are served unsigned, like every admin request there")
+    func offModeServesKeyRequests() throws {
+        let setup = try KeysTests.Setup(mode: "off")
+        defer { setup.stop() }
+        let unsigned = AdminClient(connection: try setup.connection(nil))
+        let created = try unsigned.createKey(name: "made-unsigned", role: 2, services: [])
+        #expect(try unsigned.keys().keys.map(\.id).contains(created.key.id))
+        #expect(try unsigned.revokeKey(created.key.id).keyId == created.key.id)
+    }
+
     @Test("a revoked key is refused (unauthenticated, field keyId) from its next frame, without a restart, while another client keeps being served")
     func revokeWithoutRestart() throws {
         let setup = try KeysTests.Setup(mode: "required")
