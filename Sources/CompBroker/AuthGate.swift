@@ -4,7 +4,7 @@ import CompWire
 import Synchronization
 
 /// The broker's side of keys: the mode, the in-memory key table the ingress verifies against, and the nonce
-/// window. The key table is replaced in the same step as a key change's journal commit (`KeyService`), so a
+/// window. The key table is replaced right after a key change's journal commit and before its reply (`KeyService`), so a
 /// revocation takes effect for the next frame, without a restart.
 ///
 /// Sendable: both tables live in `Mutex`es; verification runs on the ingress thread, key changes on the
@@ -48,6 +48,8 @@ final class AuthGate: Sendable {
         if mode == .off { return .unsigned }
         guard frame.auth != nil else {
             switch (mode, frame.message) {
+            case (.optional, .keyCreateRequest), (.optional, .keyListRequest), (.optional, .keyRevokeRequest):
+                return .refused(.unauthenticated, "AuthTrailer: \(frame.message.type) needs an operator key's signature; sign with --key")
             case (.required, .hello), (.required, .heartbeat), (.optional, _), (.off, _): return .unsigned
             case (.required, _):
                 return .refused(.unauthenticated, "AuthTrailer: this broker requires signed frames (--auth required); sign with a key")
@@ -70,6 +72,18 @@ final class AuthGate: Sendable {
     func store(_ entry: KeyEntry) {
         keys.withLock { $0[entry.key.id] = entry }
     }
+
+    /// Marks key `id` revoked at `at` (keeping an earlier time): its next frame is refused.
+    func revoke(id: String, at: Int64) {
+        keys.withLock { table in
+            guard var entry = table[id] else { return }
+            entry.revokedAt = entry.revokedAt ?? at
+            table[id] = entry
+        }
+    }
+
+    /// The entry of key `id`, revoked or not; nil when no key has that id.
+    func entry(id: String) -> KeyEntry? { keys.withLock { $0[id] } }
 
     /// Every key, revoked ones included.
     var entries: [KeyEntry] { keys.withLock { Array($0.values) } }

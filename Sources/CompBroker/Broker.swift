@@ -115,8 +115,9 @@ public final class Broker: Sendable {
             startedAt: BrokerClock.wall(), logger: logger)
         let gateway = BrokerGateway(core: core, admin: admin, notifiers: notifiers)
         ingress = Ingress(server: server, core: core, gateway: gateway, replies: replies, counters: counters,
-                          config: config, logger: logger, notices: notices, metrics: metrics, auth: gate)
-        let probes = BrokerProbes(health: health, gateway: gateway, events: tap, commits: commits) { [admin, counters, metrics, core, config, health] in
+                          config: config, logger: logger, notices: notices, metrics: metrics, auth: gate,
+                          keys: KeyService(gate: gate, journalPath: path, dataDirectory: config.dataDirectory))
+        let probes = BrokerProbes(health: health, gateway: gateway, events: tap, commits: commits, keys: BrokerKeys(gate: gate)) { [admin, counters, metrics, core, config, health] in
             await Self.refreshGauges(admin: admin, counters: counters, metrics: metrics, core: core, config: config, health: health)
         }
         let services: [any Service] = makeServices(probes) + [

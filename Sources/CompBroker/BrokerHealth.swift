@@ -51,6 +51,8 @@ public struct BrokerProbes: Sendable {
     public let events: EventTap
     /// The journal's last committed seq, to wait on (notifiers follow the journal).
     public let commits: CommitSignal
+    /// The broker's live key table, for the HTTP side's bearer keys (a revoked key is refused at once).
+    public let keys: BrokerKeys
     /// Sets the gauges read from the broker's state (executions by status and park reason from the
     /// journal's status counts, queued records, leases in flight, journal and WAL size); call before
     /// exporting the metrics.

@@ -21,13 +21,15 @@ final class Ingress: Sendable {
     private let notices: NoticeLog
     private let metrics: BrokerMetrics
     private let auth: AuthGate
+    private let keys: KeyService
     private let worker = WorkerThread(name: "compd-ingress")
     /// Records made before this window are refused (`record_too_old`).
     private var dedupeWindow: DedupeWindow { DedupeWindow(retention: config.retention) }
 
     init(server: ReplyServer, core: Core, gateway: BrokerGateway, replies: Replier, counters: BrokerCounters,
-         config: BrokerConfig, logger: Logger, notices: NoticeLog, metrics: BrokerMetrics, auth: AuthGate) {
+         config: BrokerConfig, logger: Logger, notices: NoticeLog, metrics: BrokerMetrics, auth: AuthGate, keys: KeyService) {
         self.auth = auth
+        self.keys = keys
         self.server = server
         self.core = core
         self.gateway = gateway
@@ -149,9 +151,12 @@ final class Ingress: Sendable {
             gateway.submit(frame.message) { [replies] reply in replies.send(requester, reply) }
         case .declareSaga(let request):
             declareSaga(request, requester)
+        case .keyCreateRequest, .keyListRequest, .keyRevokeRequest:
+            keys.submit(frame.message) { [replies] reply in replies.send(requester, reply) }
         case .helloReply, .heartbeatReply, .ack, .commands, .leaseReply, .listReply, .showReply,
             .actionReply, .statsReply, .timelineReply, .notificationsReply, .sagaListReply, .sagaShowReply,
-            .sagaAbortReply, .event, .serviceEvent, .error, .sagaDeclared, .sagaEvent:
+            .sagaAbortReply, .event, .serviceEvent, .error, .sagaDeclared, .sagaEvent, .keyCreateReply, .keyListReply,
+            .keyRevokeReply:
             replies.send(requester, error: .unexpectedMessage, "\(frame.message.type) is not a request")
         }
     }

@@ -40,7 +40,7 @@ public struct HTTPService: Service, CustomStringConvertible {
     static func router(probes: BrokerProbes, registry: PrometheusCollectorRegistry, access: HTTPAccess) throws -> Router<HTTPContext> {
         let router = Router(context: HTTPContext.self)
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: AuthMiddleware(access: access))  // before every route: it guards those added after it
+        router.add(middleware: AuthMiddleware(access: access, keys: probes.keys))  // before every route: it guards those added after it
         LoginPage.addRoutes(to: router, access: access)
         router.get("healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],

@@ -86,15 +86,49 @@ public final class KeyStore {
         }
     }
 
-    /// Marks key `id` revoked at `at`.
-    /// - Returns: false when no valid key has that id (unknown, or already revoked).
-    public func revoke(id: String, at: Int64) throws(JournalError) -> Bool {
-        try connection.inTransaction { () throws(JournalError) -> Bool in
+    /// One page of keys, oldest first (`created_at`, then `id`), revoked ones included.
+    /// - Parameters:
+    ///   - after: The (createdAt, id) of the previous page's last key; nil for the first page.
+    ///   - limit: At most this many keys.
+    public func page(after: (createdAt: Int64, id: String)?, limit: Int) throws(JournalError) -> [StoredKey] {
+        try connection.inTransaction(.deferred) { () throws(JournalError) -> [StoredKey] in
+            let rows = try connection.prepare("""
+                SELECT id, name, role, sealed_secret, created_at, revoked_at FROM keys
+                WHERE ?1 IS NULL OR created_at > ?1 OR (created_at = ?1 AND id > ?2)
+                ORDER BY created_at, id LIMIT ?3
+                """)
+            try rows.bind(after?.createdAt, at: 1)
+            try rows.bind(after?.id ?? "", at: 2)
+            try rows.bind(Int64(limit), at: 3)
+            var keys: [StoredKey] = []
+            while try rows.step() {
+                keys.append(StoredKey(id: rows.text(0), name: rows.text(1), role: UInt8(clamping: rows.int64(2)),
+                                      services: [], sealedSecret: rows.blob(3),
+                                      createdAt: rows.int64(4), revokedAt: rows.optionalInt64(5)))
+            }
+            let links = try connection.prepare("SELECT service FROM key_services WHERE key_id = ? ORDER BY service")
+            for index in keys.indices {
+                links.reset()
+                try links.bind(keys[index].id, at: 1)
+                while try links.step() { keys[index].services.append(links.text(0)) }
+            }
+            return keys
+        }
+    }
+
+    /// Marks key `id` revoked at `at`, unless it already is.
+    /// - Returns: When the key is revoked: `at`, or the earlier time of a key revoked before; nil when no key
+    ///   has that id.
+    public func revoke(id: String, at: Int64) throws(JournalError) -> Int64? {
+        try connection.inTransaction { () throws(JournalError) -> Int64? in
             let row = try connection.prepare("UPDATE keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
             try row.bind(at, at: 1)
             try row.bind(id, at: 2)
             try row.run()
-            return sqlite3_changes(connection.handle) == 1
+            let read = try connection.prepare("SELECT revoked_at FROM keys WHERE id = ?")
+            try read.bind(id, at: 1)
+            guard try read.step() else { return nil }
+            return read.optionalInt64(0)
         }
     }
 }

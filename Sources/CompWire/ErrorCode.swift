@@ -51,6 +51,8 @@ public enum ErrorCode: UInt16, Error, Sendable, CaseIterable, CustomStringConver
     case replayed = 31
     /// The key is valid but its role or services do not allow the request. Nothing was applied.
     case forbidden = 32
+    /// The request names something the broker does not have (a key id in KeyRevokeRequest). Nothing was applied.
+    case notFound = 33
 
     // 40–59: the broker.
     /// The broker is shutting down; resend to it later.
@@ -87,6 +89,7 @@ public enum ErrorCode: UInt16, Error, Sendable, CaseIterable, CustomStringConver
         case .unauthenticated: "unauthenticated"
         case .replayed: "replayed"
         case .forbidden: "forbidden"
+        case .notFound: "not_found"
         case .shuttingDown: "shutting_down"
         case .overloaded: "overloaded"
         case .storageFailure: "storage_failure"

@@ -30,6 +30,12 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case sagaShowReply = 0x53
     case sagaAbortRequest = 0x54
     case sagaAbortReply = 0x55
+    case keyCreateRequest = 0x60
+    case keyCreateReply = 0x61
+    case keyListRequest = 0x62
+    case keyListReply = 0x63
+    case keyRevokeRequest = 0x64
+    case keyRevokeReply = 0x65
     case event = 0x40
     case serviceEvent = 0x41
     case sagaEvent = 0x42
@@ -87,6 +93,12 @@ public enum Message: Hashable, Sendable {
     case sagaShowReply(SagaShowReply)
     case sagaAbortRequest(SagaAbortRequest)
     case sagaAbortReply(SagaAbortReply)
+    case keyCreateRequest(KeyCreateRequest)
+    case keyCreateReply(KeyCreateReply)
+    case keyListRequest(KeyListRequest)
+    case keyListReply(KeyListReply)
+    case keyRevokeRequest(KeyRevokeRequest)
+    case keyRevokeReply(KeyRevokeReply)
     case event(Event)
     case serviceEvent(ServiceEvent)
     case declareSaga(DeclareSaga)
@@ -125,6 +137,12 @@ public enum Message: Hashable, Sendable {
         case .sagaShowReply: .sagaShowReply
         case .sagaAbortRequest: .sagaAbortRequest
         case .sagaAbortReply: .sagaAbortReply
+        case .keyCreateRequest: .keyCreateRequest
+        case .keyCreateReply: .keyCreateReply
+        case .keyListRequest: .keyListRequest
+        case .keyListReply: .keyListReply
+        case .keyRevokeRequest: .keyRevokeRequest
+        case .keyRevokeReply: .keyRevokeReply
         case .event: .event
         case .serviceEvent: .serviceEvent
         case .declareSaga: .declareSaga

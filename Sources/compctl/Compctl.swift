@@ -18,7 +18,7 @@ struct Compctl: ParsableCommand {
         subcommands: [
             Report.self, Subscribe.self, List.self, Show.self, Timeline.self, SagaCommand.self, Retry.self, Discard.self, Park.self,
             Mark.self, ApplySpec.self, ChangeFunction.self, Pause.self, Resume.self, Stats.self,
-            Notifications.self, Watch.self, Load.self, Spool.self,
+            Notifications.self, Watch.self, Load.self, Spool.self, Keys.self,
         ])
 
     /// Checks what argument parsing cannot see, then parses and runs the command.

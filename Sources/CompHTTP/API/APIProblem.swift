@@ -49,7 +49,7 @@ struct APIProblem: Error, Equatable, Sendable {
         case .invalidField, .invalidRecord, .invalidRetrySpec, .limitExceeded, .invalidUTF8, .malformedFrame,
             .frameTooLarge, .lengthMismatch, .unsupportedVersion, .unknownMessageType, .unexpectedMessage:
             .badRequest
-        case .unknownExecution: .notFound
+        case .unknownExecution, .notFound: .notFound
         case .notAllowed, .keyConflict, .unchanged, .staleLease, .keyMismatch, .sagaAborted, .recordTooOld: .conflict
         case .unauthenticated, .replayed: .unauthorized
         case .forbidden: .forbidden

@@ -1,3 +1,4 @@
+import CompBroker
 import Foundation
 import Hummingbird
 
@@ -5,6 +6,11 @@ import Hummingbird
 /// caller comes from `Authorization: Bearer <token>` or, when that header is absent, from the
 /// console's session cookie. Added to the router before any route, so it guards them all (and the
 /// 404s).
+///
+/// A bearer token in a broker key's form (`id:secret`, the key file's line) is checked against the broker's
+/// live key table instead, in every mode (with or without a tokens file): an operator key is served as an
+/// operator named by the key's name, a subscriber key gets 403, a revoked or unknown key 401; a key revoked
+/// over the wire is refused from the next request on.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = HTTPContext
 
@@ -12,8 +18,13 @@ struct AuthMiddleware: RouterMiddleware {
     static let cookieName = "compd_session"
 
     let access: HTTPAccess
+    /// The broker's keys; nil: bearer keys are not accepted (tests of the tokens alone).
+    var keys: BrokerKeys? = nil
 
     func handle(_ request: Request, context: HTTPContext, next: (Request, HTTPContext) async throws -> Response) async throws -> Response {
+        if case .bearer(let token)? = credential(of: request), let verdict = keys?.verdict(bearer: token) {
+            return try await keyed(verdict, request, context: context, next: next)
+        }
         let local = access.tokensPath == nil
         let presented = local ? nil : credential(of: request)
         let caller: Caller? = switch presented {
@@ -41,6 +52,32 @@ struct AuthMiddleware: RouterMiddleware {
         case .forbidden(let caller):
             return AuthProblem.forbidden("`\(caller.name)` is a viewer: \(request.method) needs the operator role").response
         }
+    }
+
+    /// A request whose bearer token is a broker key: an operator key passes as the operator named by the key,
+    /// the rest are refused (except on the open paths, which need no caller).
+    private func keyed(_ verdict: BrokerKeys.Verdict, _ request: Request, context: HTTPContext,
+                       next: (Request, HTTPContext) async throws -> Response) async throws -> Response {
+        var caller: Caller?
+        let path = request.uri.path
+        let open = AccessRule.openPaths.contains(path) || (access.metricsPublic && path == "/metrics")
+        switch verdict {
+        case .operator(_, let name): caller = Caller(name: name, role: .operator)
+        case .subscriber(let id) where !open:
+            return AuthProblem.forbidden("key \(id) is a subscriber key: the HTTP side needs an operator key").response
+        case .revoked(let id) where !open:
+            return AuthProblem.unauthenticated("key \(id) is revoked").response
+        case .unknown where !open:
+            return AuthProblem.unauthenticated("unknown key: no key has this id, or the secret is not its secret").response
+        case .subscriber, .revoked, .unknown: break
+        }
+        guard case .pass(let passed) = AccessRule.decide(path: path, method: request.method, local: false,
+                                                         metricsPublic: access.metricsPublic, caller: caller) else {
+            return AuthProblem.unauthenticated("unknown key").response
+        }
+        var context = context
+        context.caller = passed
+        return try await next(request, context)
     }
 
     /// What the request presents.

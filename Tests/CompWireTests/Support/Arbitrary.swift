@@ -224,7 +224,22 @@ struct Arbitrary<R: RandomNumberGenerator> {
         case .sagaAbortRequest:
             .sagaAbortRequest(SagaAbortRequest(sagaId: string(), actor: maybe { $0.string(maxBytes: WireLimits.maxActorBytes) }))
         case .sagaAbortReply: .sagaAbortReply(SagaAbortReply(status: int(in: 1...5)))
+        case .keyCreateRequest:
+            .keyCreateRequest(KeyCreateRequest(name: string(), role: int(in: 1...2), services: array { $0.string() }))
+        case .keyCreateReply:
+            .keyCreateReply(KeyCreateReply(key: keyView(), secret: (0..<32).map { _ in int() }))
+        case .keyListRequest:
+            .keyListRequest(KeyListRequest(cursor: string(maxBytes: WireLimits.maxMessageBytes), limit: int()))
+        case .keyListReply:
+            .keyListReply(KeyListReply(keys: array(max: 3) { $0.keyView() }, nextCursor: string(maxBytes: WireLimits.maxMessageBytes)))
+        case .keyRevokeRequest: .keyRevokeRequest(KeyRevokeRequest(keyId: string()))
+        case .keyRevokeReply: .keyRevokeReply(KeyRevokeReply(keyId: string(), revokedAt: i64()))
         }
+    }
+
+    mutating func keyView() -> KeyView {
+        KeyView(id: string(), name: string(), role: int(in: 1...2), services: array { $0.string() }, createdAt: i64(),
+                revokedAt: maybe { $0.i64() })
     }
 
     mutating func frame(of type: MessageType) -> Frame {

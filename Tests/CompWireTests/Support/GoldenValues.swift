@@ -303,5 +303,5 @@ enum GoldenValues {
               frame: Frame(requestId: 15, message: .error(ErrorReply(code: 6, message: "ErrorDetails.message: length 4097 over limit 4096")))),
         Entry(name: "error_reply_unicode", description: "ErrorReply: overloaded (41) with a non-ASCII message",
               frame: Frame(requestId: 7, flags: 0, message: .error(ErrorReply(code: 41, message: "überlastet – später erneut senden ✓")))),
-    ] + sagaAdminEntries
+    ] + sagaAdminEntries + keyEntries
 }

@@ -193,6 +193,28 @@ enum VectorCatalog {
                     body.u32(1).u16(0).string("s").string("p").string("e").string("f").string("c").u8(2).u8(7).u8(0).noTags()
                     body.u32(0).noTags()
                 }), code: .invalidField, field: "SagaStepView.compensationState"),
+        Invalid(name: "bad_key_role", description: "KeyCreateRequest whose role is 3 (1 subscriber, 2 operator)",
+                bytes: Bytes.frame(type: 0x60, body: Bytes.body { $0.string("ops").u8(3).u32(0).noTags() }),
+                code: .invalidField, field: "KeyCreateRequest.role"),
+        Invalid(name: "key_services_over_limit", description: "KeyCreateRequest claiming 101 services (a key has at most 100)",
+                bytes: Bytes.frame(type: 0x60, body: Bytes.body { body in
+                    body.string("workers").u8(1).u32(101)
+                    for _ in 0..<101 { body.string("s") }
+                    body.noTags()
+                }), code: .limitExceeded, field: "KeyCreateRequest.services"),
+        Invalid(name: "key_secret_truncated", description: "KeyCreateReply whose secret stops after 16 of its 32 bytes",
+                bytes: Bytes.frame(type: 0x61, body: Bytes.body { body in
+                    body.string("k_0123456789abcdef").string("w").u8(1).u32(1).string("billing").i64(0).noTags()
+                    body.raw(Array(0..<16))
+                }), code: .malformedFrame, field: "KeyCreateReply.secret"),
+        Invalid(name: "key_view_bad_role", description: "KeyListReply whose key has role 0 (1...2)",
+                bytes: Bytes.frame(type: 0x63, body: Bytes.body { body in
+                    body.u32(1).string("k_0123456789abcdef").string("w").u8(0).u32(0).i64(0).noTags()
+                    body.string("").noTags()
+                }), code: .invalidField, field: "KeyView.role"),
+        Invalid(name: "key_revoke_id_invalid_utf8", description: "KeyRevokeRequest whose keyId is not UTF-8 (ff fe)",
+                bytes: Bytes.frame(type: 0x64, body: Bytes.body { $0.u32(2).u8(0xff).u8(0xfe).noTags() }),
+                code: .invalidUTF8, field: "KeyRevokeRequest.keyId"),
         Invalid(name: "duplicate_tag", description: "record with correlationId (tag 1) twice",
                 bytes: Bytes.frame(type: 0x10, body: Bytes.body { body in
                     body.u32(1)
