@@ -9,15 +9,17 @@ let leanExecutable: [LinkerSetting] = [
     .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"]),
 ]
 
-/// compd's start-up functions side by side (tools/link/generate-startup-order makes the list): the pages start-up
-/// touches, with the kernel's fault-around around each, are then few; idle RSS with --http off fell from 22.6
-/// to 18.0 MB. Names the build no longer has are ignored.
-let startupOrder: [LinkerSetting] = [
-    .unsafeFlags([
-        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/tools/link/compd-startup.order",
-        "-Xlinker", "--no-warn-symbol-ordering",
-    ]),
-]
+/// A binary's start-up functions side by side (tools/link/generate-startup-order makes the list): the pages start-up
+/// touches, with the kernel's fault-around around each, are then few. compd's idle RSS with --http off fell from
+/// 22.6 to 18.0 MB. Names the build no longer has are ignored.
+func startupOrder(_ product: String) -> [LinkerSetting] {
+    [
+        .unsafeFlags([
+            "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/tools/link/\(product)-startup.order",
+            "-Xlinker", "--no-warn-symbol-ordering",
+        ]),
+    ]
+}
 
 let package = Package(
     name: "compensation-broker",
@@ -116,7 +118,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        ], linkerSettings: leanExecutable + startupOrder),
+        ], linkerSettings: leanExecutable + startupOrder("compd")),
         .executableTarget(name: "compctl", dependencies: [
             "CompClient", "CompWire", "CompModel", "CompTransport", "CompJournal", "CompAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -135,7 +137,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        ], path: "Examples/OrderService"),
+        ], path: "Examples/OrderService",
+           linkerSettings: leanExecutable + startupOrder("orderservice")),
         .executableTarget(name: "compbench", dependencies: [
             "CompWire", "CompModel", "CompJournal",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
