@@ -67,7 +67,10 @@ let package = Package(
         .target(name: "CompModel"),
 
         // I/O layers: the only importers of the C shims.
-        .target(name: "CompJournal", dependencies: ["CompModel", "CSQLite"]),
+        // The threads the libraries own and their condition (pthread): Thread and NSCondition without the
+        // non-essential half of Foundation, so the SDK's clients link only FoundationEssentials (no ICU).
+        .target(name: "CompThreads"),
+        .target(name: "CompJournal", dependencies: ["CompModel", "CSQLite", "CompThreads"]),
         .target(name: "CompTransport", dependencies: ["CNanomsg"]),
 
         // Keys and frame MACs (HMAC-SHA256, sealing secrets with AES-GCM): the crypto half of issue 15; CompWire
@@ -85,7 +88,7 @@ let package = Package(
         ]),
         // CompJournal for the spool's file (SpoolFile); CSQLite for the saga barrier on the service's own database.
         .target(name: "CompClient", dependencies: [
-            "CompWire", "CompModel", "CompTransport", "CompJournal", "CSQLite", "CompAuth",
+            "CompWire", "CompModel", "CompTransport", "CompJournal", "CSQLite", "CompAuth", "CompThreads",
             // The async SDK (Sources/CompClient/SDK): its Service and its log.
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -158,6 +161,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "CompModelTests", dependencies: ["CompModel"]),
+        .testTarget(name: "CompThreadsTests", dependencies: ["CompThreads"]),
         .testTarget(name: "CompJournalTests", dependencies: ["CompJournal", "CompModel"]),
         .testTarget(name: "CompTransportTests", dependencies: ["CompTransport"]),
         .testTarget(name: "CompBrokerTests", dependencies: [
