@@ -1,5 +1,14 @@
 import CompClient
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The stock service the order handler depends on: down (a recoverable `StockUnavailable`) while the file
 /// `failUntilFile` exists.
@@ -70,5 +79,19 @@ struct OrderHandler: Sendable {
 
 /// Writes one line to stdout at once (unbuffered: a reader of the pipe sees it now).
 func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    let bytes = Array((line + "\n").utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            return write(STDOUT_FILENO, base + offset, buffer.count - offset)
+        }
+        if written > 0 {
+            offset += written
+        } else if written < 0, errno == EINTR {
+            continue
+        } else {
+            return  // stdout is gone (the reader closed the pipe): nothing left to tell
+        }
+    }
 }

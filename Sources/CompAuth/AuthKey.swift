@@ -1,6 +1,10 @@
 import CompWire
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A client's key: its id and its 32-byte secret. The text form, in a key file or `COMPCTL_KEY`, is one line
 /// `id:secret` with the secret as 64 lower-case hex digits (hex rather than base64url: no alphabet or padding
@@ -34,7 +38,8 @@ public struct AuthKey: Sendable, Hashable {
     /// Parses `id:secret-hex` (surrounding whitespace and a final newline allowed).
     /// - Throws: `AuthError.badKeyText` naming what is wrong.
     public init(line text: String) throws(AuthError) {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let end = text.lastIndex(where: { !$0.isWhitespace }).map { text.index(after: $0) } ?? text.startIndex
+        let trimmed = text[..<end].drop(while: \.isWhitespace)
         guard let colon = trimmed.firstIndex(of: ":") else {
             throw AuthError.badKeyText("a key is one line id:secret, with no ':' found")
         }
@@ -54,12 +59,11 @@ public struct AuthKey: Sendable, Hashable {
     /// - Throws: `AuthError.badKeyText` or `AuthError.keyFile` naming the path.
     public static func load(_ value: String) throws(AuthError) -> AuthKey {
         if let key = try? AuthKey(line: value) { return key }
-        let contents: String
-        do {
-            contents = try String(contentsOfFile: value, encoding: .utf8)
-        } catch {
-            throw AuthError.keyFile(value, "cannot read: \(error.localizedDescription)")
+        guard let bytes = FileManager.default.contents(atPath: value) else {
+            let reason = FileManager.default.fileExists(atPath: value) ? "not a readable file" : "no such file"
+            throw AuthError.keyFile(value, "cannot read: \(reason)")
         }
+        let contents = String(decoding: bytes, as: UTF8.self)
         do {
             return try AuthKey(line: contents)
         } catch {

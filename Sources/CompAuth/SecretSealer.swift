@@ -1,5 +1,14 @@
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Seals key secrets for the journal with AES-256-GCM under a master key kept in `DATA/master.key` (32 random
 /// bytes, created with mode 0600 on first use), so a copy of the journal alone does not reveal any secret.
@@ -21,11 +30,16 @@ public struct SecretSealer: Sendable {
     /// - Parameter dataDirectory: compd's data directory.
     /// - Throws: `AuthError.sealing` naming the path when it cannot be read or made, or is not 32 bytes.
     public static func open(dataDirectory: String) throws(AuthError) -> SecretSealer {
-        let path = (dataDirectory as NSString).appendingPathComponent(fileName)
+        let path = dataDirectory.isEmpty ? fileName
+            : dataDirectory.hasSuffix("/") ? dataDirectory + fileName : dataDirectory + "/" + fileName
         if !FileManager.default.fileExists(atPath: path) {
             var generator = SystemRandomNumberGenerator()
             let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-            let fd = Foundation.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            #if canImport(Glibc)
+            let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            #else
+            let fd = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            #endif
             if fd >= 0 {
                 let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, 32) }
                 let synced = fsync(fd)

@@ -2,7 +2,11 @@ import CompAuth
 import CompModel
 import CompTransport
 import CompWire
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// Why a client call failed.

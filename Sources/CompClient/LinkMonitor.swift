@@ -1,6 +1,12 @@
 import CompModel
 import CompWire
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CompThreads
+import Dispatch
 import Synchronization
 
 /// Watches the link to the broker with heartbeats on a connection and a thread of its own, and tells
@@ -31,7 +37,7 @@ public final class LinkMonitor: Sendable {
     private let connection: BrokerConnection
     private let fixedInterval: Duration?
     private let state: Mutex<State>
-    private let wake = NSCondition()
+    private let wake = ThreadCondition()
     private let finished = DispatchSemaphore(value: 0)
 
     /// Creates a monitor (not started).
@@ -91,12 +97,10 @@ public final class LinkMonitor: Sendable {
             return true
         }
         guard first else { return }
-        let thread = Thread { [self] in
+        OwnThread.start(name: "comp-link-monitor") { [self] in
             run()
             finished.signal()
         }
-        thread.name = "comp-link-monitor"
-        thread.start()
     }
 
     /// Stops the thread after the beat in progress (at most one interval); returns when it stopped.

@@ -1,7 +1,11 @@
 import CompJournal
 import CompModel
 import CompWire
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 
 /// Store-and-forward for nodes whose link to the broker comes and goes: a report is durable in a local

@@ -1,5 +1,14 @@
 import CompWire
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Sends success and failure records in batches and returns one outcome per record.
 ///

@@ -1,5 +1,11 @@
 import CompModel
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CompThreads
+import Dispatch
 import Synchronization
 
 /// Forwards a `RecordSpool` to the broker on a thread of its own: at once when told records were
@@ -27,7 +33,7 @@ public final class SpoolForwarder: Sendable {
     private let link: LinkMonitor?
     private let connection: BrokerConnection?
     private let state = Mutex(State())
-    private let wake = NSCondition()
+    private let wake = ThreadCondition()
     private let finished = DispatchSemaphore(value: 0)
 
     /// Creates a forwarder (not started).
@@ -80,12 +86,10 @@ public final class SpoolForwarder: Sendable {
             let id = link.observe { [weak self] state in if state == .alive { self?.nudge() } }
             state.withLock { $0.observer = id }
         }
-        let thread = Thread { [self] in
+        OwnThread.start(name: "comp-spool-forward") { [self] in
             run()
             finished.signal()
         }
-        thread.name = "comp-spool-forward"
-        thread.start()
     }
 
     /// Records were appended: forward now rather than at the next check.

@@ -39,14 +39,14 @@ extension Journal {
         guard hasSagas else { return }
         let forwards = try connection.prepare("""
             SELECT s.saga_id, s.step, s.forward_execution_id FROM saga_steps s
-            JOIN executions e ON e.id = s.forward_execution_id WHERE \(Schema.isOpen.replacingOccurrences(of: "status", with: "e.status"))
+            JOIN executions e ON e.id = s.forward_execution_id WHERE \(Schema.isOpen.replacing("status", with: "e.status"))
             """)
         while try forwards.step() {
             sagaLinks[forwards.int64(2)] = SagaLink(sagaId: forwards.text(0), step: Int(forwards.int64(1)), role: .forward)
         }
         let compensations = try connection.prepare("""
             SELECT s.saga_id, s.step, s.compensation_execution_id, s.forward_unknown FROM saga_steps s
-            JOIN executions e ON e.id = s.compensation_execution_id WHERE \(Schema.isOpen.replacingOccurrences(of: "status", with: "e.status"))
+            JOIN executions e ON e.id = s.compensation_execution_id WHERE \(Schema.isOpen.replacing("status", with: "e.status"))
             """)
         while try compensations.step() {
             sagaLinks[compensations.int64(2)] = SagaLink(

@@ -1,6 +1,10 @@
 import CSQLite
 import CompModel
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The single writer of the broker's SQLite journal: appends journal rows and keeps the executions
 /// projection in the same transaction, one group commit per `commit` call.

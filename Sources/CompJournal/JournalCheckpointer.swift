@@ -1,5 +1,11 @@
 import CSQLite
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CompThreads
+import Dispatch
 
 /// Copies the WAL into the database file on its own thread and connection, so the writer never
 /// stalls on a checkpoint in the middle of a group commit.
@@ -15,7 +21,7 @@ import Foundation
 public final class JournalCheckpointer: @unchecked Sendable {
     private let connection: Connection
     private let interval: TimeInterval
-    private let condition = NSCondition()
+    private let condition = ThreadCondition()
     private var running = false
     private let finished = DispatchSemaphore(value: 0)
     private var started = false
@@ -43,12 +49,10 @@ public final class JournalCheckpointer: @unchecked Sendable {
             running = true
             started = true
         }
-        let thread = Thread { [self] in
+        OwnThread.start(name: "compd-checkpoint") { [self] in
             run()
             finished.signal()
         }
-        thread.name = "compd-checkpoint"
-        thread.start()
     }
 
     /// Stops the thread after one last checkpoint; returns when it has stopped.

@@ -1,5 +1,14 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The checks made when the writer opens the journal file, so a wrong file or a file it cannot write is
 /// refused at start with a message naming what to fix, never at the first record.

@@ -1,5 +1,9 @@
 import CSQLite
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A client's local spool of records not yet acknowledged by the broker: `DIR/spool.sqlite`, WAL,
 /// `synchronous=FULL`, so a record appended here survives `kill -9` and power loss before the call

@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CompThreads
+import Dispatch
 
 /// A thread of its own with its own `BrokerConnection`, that runs blocking broker calls one at a time for
 /// async callers: the caller suspends (the cooperative pool stays free) until the call ran on this thread.
@@ -6,9 +12,9 @@ import Foundation
 /// A connection serves one request at a time, so each concurrent activity of the SDK (fetching, reporting,
 /// extending leases) has a worker of its own.
 final class BrokerWorker: @unchecked Sendable {
-    // @unchecked Sendable: `jobs`, `open` and `resetRequested` are read and written only under `wake` (an NSCondition);
+    // @unchecked Sendable: `jobs`, `open` and `resetRequested` are read and written only under `wake` (an ThreadCondition);
     // `connection` is used only by this worker's thread, inside the jobs it runs.
-    private let wake = NSCondition()
+    private let wake = ThreadCondition()
     private var jobs: [(BrokerConnection?) -> Void] = []
     private var open = true
     private var resetRequested = false
@@ -19,12 +25,10 @@ final class BrokerWorker: @unchecked Sendable {
     /// Starts the thread; the connection is made by `connect` on the first job (and again after it failed).
     init(name: String, connect: @escaping @Sendable () throws -> BrokerConnection) {
         self.connect = connect
-        let thread = Thread { [self] in
+        OwnThread.start(name: name) { [self] in
             loop()
             stopped.signal()
         }
-        thread.name = name
-        thread.start()
     }
 
     /// Runs `body` with this worker's connection on its thread and returns what it returned.

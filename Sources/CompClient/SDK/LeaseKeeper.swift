@@ -1,5 +1,11 @@
 import CompWire
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CompThreads
+import Dispatch
 import Logging
 import Synchronization
 
@@ -8,15 +14,15 @@ import Synchronization
 /// cooperative pool is busy. A `stale` answer stops the extensions of that lease (logged; the handler runs
 /// on and its result is still reported: the broker fences it).
 final class LeaseKeeper: @unchecked Sendable {
-    // @unchecked Sendable: `leases`, `nextTicket` and `open` are read and written only under `wake` (an
-    // NSCondition); `connection` is used only by this keeper's thread.
+    // @unchecked Sendable: `leases`, `nextTicket` and `open` are read and written only under `wake` (a
+    // ThreadCondition); `connection` is used only by this keeper's thread.
     private struct Kept {
         var command: RetryCommand
         var leaseMilliseconds: Int64
         var due: Date
     }
 
-    private let wake = NSCondition()
+    private let wake = ThreadCondition()
     private var leases: [Int: Kept] = [:]
     private var nextTicket = 0
     private var open = true
@@ -31,12 +37,10 @@ final class LeaseKeeper: @unchecked Sendable {
     init(logger: Logger, connect: @escaping @Sendable () throws -> BrokerConnection) {
         self.logger = logger
         self.connect = connect
-        let thread = Thread { [self] in
+        OwnThread.start(name: "comp-sdk-leases") { [self] in
             loop()
             stopped.signal()
         }
-        thread.name = "comp-sdk-leases"
-        thread.start()
     }
 
     /// Extensions the broker accepted so far.

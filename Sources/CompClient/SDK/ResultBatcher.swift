@@ -1,5 +1,11 @@
 import CompWire
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CompThreads
+import Dispatch
 import Synchronization
 
 /// Collects the result records of handlers in flight and sends them together: a flush goes out when
@@ -7,14 +13,14 @@ import Synchronization
 /// the records do not fit one frame), on a thread and connection of its own. Each caller gets its own
 /// record's outcome.
 final class ResultBatcher: @unchecked Sendable {
-    // @unchecked Sendable: `waiting` and `open` are read and written only under `wake` (an NSCondition);
+    // @unchecked Sendable: `waiting` and `open` are read and written only under `wake` (an ThreadCondition);
     // `reporter` is used only by this batcher's thread.
     private struct Waiting {
         var record: Record
         var continuation: CheckedContinuation<RecordOutcome, any Error>
     }
 
-    private let wake = NSCondition()
+    private let wake = ThreadCondition()
     private var waiting: [Waiting] = []
     private var open = true
     private let connect: @Sendable () throws -> BrokerConnection
@@ -34,12 +40,10 @@ final class ResultBatcher: @unchecked Sendable {
         self.maxRecords = min(max(1, maxRecords), WireLimits.maxBatchRecords)
         self.delay = delay
         self.connect = connect
-        let thread = Thread { [self] in
+        OwnThread.start(name: "comp-sdk-results") { [self] in
             loop()
             stopped.signal()
         }
-        thread.name = "comp-sdk-results"
-        thread.start()
     }
 
     /// How many `RecordBatch` requests carried results so far.
