@@ -28,7 +28,7 @@ struct LinkTests {
         monitor.observe { state in changes.with { $0.append(state) } }
         monitor.start()
         defer { monitor.stop() }
-        #expect(try eventually(30) { monitor.linkState == .alive })
+        #expect(eventually(30) { monitor.linkState == .alive })
 
         let spool = try RecordSpool(directory: directory.path + "/spool")
         let connection = try BrokerConnection(address: address, timeoutMilliseconds: 300)
@@ -41,19 +41,19 @@ struct LinkTests {
         let reopensBeforeFreeze = connection.reopenCount
         relay.freeze()
         let frozenAt = Date()
-        #expect(try eventually(30) { monitor.linkState == .dead })
+        #expect(eventually(30) { monitor.linkState == .dead })
         let detection = Date().timeIntervalSince(frozenAt)
         print("link declared dead \(Int(detection * 1000)) ms after the freeze (stated bound \(monitor.deadBound) after the last answer)")
 
         // A report made while the link is dead stays in the spool; the forwarder does not try.
         #expect(try spool.append([failureRecord(eventId: "while-dead")]) == 1)
         forwarder.nudge()
-        #expect(try eventually(30) { forwarder.linkWaits >= 3 })
+        #expect(eventually(30) { forwarder.linkWaits >= 3 })
         #expect(try spool.status().pending == 1)
         #expect(connection.reopenCount > reopensBeforeFreeze)  // the forwarder left the old socket behind
 
         relay.thaw()
-        #expect(try eventually(30) { monitor.linkState == .alive })
+        #expect(eventually(30) { monitor.linkState == .alive })
         #expect(try eventually(30) { try spool.status().pending == 0 })
         let stats = try broker.admin().stats()
         #expect(stats.recordsAccepted == 1)
@@ -80,12 +80,12 @@ struct LinkTests {
             backoff: ReconnectBackoff(first: .milliseconds(50), cap: .milliseconds(300)))
         fast.start()
         defer { fast.stop() }
-        #expect(try eventually(30) { fast.linkState == .dead })
+        #expect(eventually(30) { fast.linkState == .dead })
         try broker.start()
-        #expect(try eventually(30) { fast.linkState == .alive })
+        #expect(eventually(30) { fast.linkState == .alive })
         monitor.start()
         defer { monitor.stop() }
-        #expect(try eventually(30) { monitor.linkState == .alive })
+        #expect(eventually(30) { monitor.linkState == .alive })
         let reply = try broker.connect().request(.hello(Hello(clientName: "test")))
         guard case .helloReply(let hello) = reply else { throw TestFailure("expected a hello reply") }
         #expect(monitor.health.interval == .milliseconds(Int64(hello.heartbeatIntervalMs)))

@@ -71,7 +71,7 @@ struct ProfileTests {
         let port = try TCPRelay.freePort()
         let broker = try ProfileBroker(directory: directory, arguments: ["--profile", "small", "--http", "127.0.0.1:\(port)"])
         defer { broker.stop() }
-        #expect(try eventually(30) { broker.log.contains("HTTP serving on 127.0.0.1:\(port)") })
+        #expect(eventually(30) { broker.log.contains("HTTP serving on 127.0.0.1:\(port)") })
         #expect(broker.log.contains("profile=small"))
     }
 
