@@ -143,7 +143,7 @@ let package = Package(
         ]),
         // The SDK's example: an order handler with a flaky dependency (Examples/OrderService; tests run it).
         .executableTarget(name: "OrderService", dependencies: [
-            "CompClient",
+            "CompClient", "CompThreads",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

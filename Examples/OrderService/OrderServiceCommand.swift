@@ -1,5 +1,6 @@
 import ArgumentParser
 import CompClient
+import CompThreads
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -49,6 +50,9 @@ struct OrderServiceCommand: AsyncParsableCommand {
         let orders = OrderHandler(service: service, stock: StockService(failUntilFile: failUntilFile))
         orders.register(on: client)
         try await waitForBroker(client, logger: logger)
+        // Start-up is over: give back the clean pages only it touched (argument parsing, the runtime's set-up), so
+        // that an idle service on a small node holds what serving uses (see ResidentMemory).
+        ResidentMemory.releaseCleanFilePages()
         say("ready")
         for id in order {
             let result = try await client.handle(orders.key, eventId: "order-created-\(id)", payload: Array(id.utf8),

@@ -1,6 +1,7 @@
 import CompAuth
 import CompJournal
 import CompModel
+import CompThreads
 import CompTransport
 import CompWire
 import Foundation
@@ -126,7 +127,7 @@ public final class Broker: Sendable {
             ThreadService(name: "core", start: {}, stop: { [core] in core.stop() }),
             ThreadService(name: "ingress", start: { [ingress] in ingress.start() }, stop: { [ingress] in ingress.stop() }),
             ThreadService(name: "readiness", start: {}, stop: { [health] in health.markShuttingDown() }),
-        ]
+        ] + (config.profile.releasesStartupPages ? [StartupPagesService(logger: logger)] : [])
         group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
@@ -220,6 +221,32 @@ struct ThreadService: Service, CustomStringConvertible {
                 continuation.resume()
             }.start()
         }
+    }
+}
+
+/// Gives back the clean file pages start-up touched (`ResidentMemory`), once, a second after compd started
+/// serving (start-up is over in tens of milliseconds; a second also covers the first clients' hellos), then
+/// waits for shutdown like the other parts.
+struct StartupPagesService: Service, CustomStringConvertible {
+    let logger: Logger
+
+    var description: String { "startup-pages" }
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+        } catch {
+            return  // shut down within the second: nothing to give back
+        }
+        if !Task.isShuttingDownGracefully {
+            let before = ResidentMemory.residentKiB() ?? 0
+            let released = ResidentMemory.releaseCleanFilePages()
+            let after = ResidentMemory.residentKiB() ?? 0
+            logger.info("gave back start-up pages", metadata: [
+                "released_kib": "\(released)", "resident_kib_before": "\(before)", "resident_kib_after": "\(after)",
+            ])
+        }
+        try? await gracefulShutdown()
     }
 }
 

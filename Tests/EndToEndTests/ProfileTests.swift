@@ -18,6 +18,14 @@ struct ProfileTests {
         #expect(broker.log.contains("profile=small"))
         #expect(broker.log.contains("sqlite_cache=2048KiB+512KiB"))
         #expect(!broker.log.contains("HTTP serving"))
+        // A second after serving, the small profile gives back the clean pages start-up touched, and says so
+        // with its resident memory before and after; everything below is served after that.
+        #expect(eventually(30) { broker.log.contains("gave back start-up pages") })
+        let figures = Self.kib(in: broker.log)
+        let before = try #require(figures["resident_kib_before"])
+        let after = try #require(figures["resident_kib_after"])
+        #expect(try #require(figures["released_kib"]) > 0)
+        #expect(after < before)
 
         let connection = try BrokerConnection(address: broker.listen)
         let outcome = try #require(try Reporter(connection: connection).send([
@@ -35,6 +43,17 @@ struct ProfileTests {
         #expect(try subscriber.succeeded(command).status == .accepted)
         let shown = try AdminClient(connection: connection).show(outcome.executionId)
         #expect(shown.execution.status == 3)  // SUCCEEDED
+    }
+
+    /// The `name=N` figures of the "gave back start-up pages" line.
+    static func kib(in log: String) -> [String: Int] {
+        guard let line = log.split(separator: "\n").first(where: { $0.contains("gave back start-up pages") }) else { return [:] }
+        var figures: [String: Int] = [:]
+        for field in line.split(separator: " ") {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, let value = Int(parts[1]) { figures[String(parts[0])] = value }
+        }
+        return figures
     }
 
     @Test("the default profile is logged as default with 16 MiB + 4 MiB of cache")
