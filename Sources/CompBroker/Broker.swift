@@ -54,8 +54,9 @@ public final class Broker: Sendable {
         }
         lock = try DataDirectoryLock(directory: config.dataDirectory)
         let path = config.databasePath
+        // With FULL, the outbox flushes the WAL on its own thread before anything a commit decided goes out.
         let options = JournalOptions(path: path, sync: config.sync, retention: config.retention,
-                                     cacheKiB: config.profile.journalCacheKiB)
+                                     cacheKiB: config.profile.journalCacheKiB, callerSyncsWAL: config.sync == .full)
         do {
             server = try ReplyServer(receiveMaxSize: config.maxFrameBytes)
             for address in config.listenAddresses {
@@ -80,12 +81,19 @@ public final class Broker: Sendable {
         let events = EventSink(publisher: publisher, tap: tap)
         let notices = NoticeLog(logger: logger)
         let commits = CommitSignal()
+        let outbox = config.sync == .full
+            ? DurableOutbox.syncingWAL(databasePath: path, observe: { metrics.walFlushed(nanoseconds: $0) }) { [logger] reason in
+                metrics.walFlushFailed()
+                logger.critical("WAL flush failed; answering the commits it covered with storage_failure",
+                                metadata: ["error": "\(reason)"])
+            }
+            : DurableOutbox(flush: nil)
         core = Core()
         do {
             try core.start { [config, logger] in
                 try CoreLoop(store: try Journal(options: options), config: config, counters: counters, events: events,
                              logger: logger, notices: notices, clock: BrokerClock.moment, metrics: metrics, health: health,
-                             commits: commits)
+                             commits: commits, outbox: outbox)
             }
         } catch {
             server.close()

@@ -16,6 +16,7 @@ final class BrokerMetrics: Sendable {
     static let ackLatency = "compd_ack_duration_seconds"
     static let dispatchLag = "compd_dispatch_lag_seconds"
     static let checkpointDuration = "compd_checkpoint_duration_seconds"
+    static let walFlushDuration = "compd_wal_flush_duration_seconds"
 
     private let commitTimer = Metrics.Timer(label: commitLatency)
     private let commitRecords = Recorder(label: recordsPerCommit, aggregate: true)
@@ -23,6 +24,8 @@ final class BrokerMetrics: Sendable {
     private let lagTimer = Metrics.Timer(label: dispatchLag)
     private let checkpointTimer = Metrics.Timer(label: checkpointDuration)
     private let commitFailures = Counter(label: "compd_commit_failures_total")
+    private let flushTimer = Metrics.Timer(label: walFlushDuration)
+    private let flushFailures = Counter(label: "compd_wal_flush_failures_total")
     /// Records by kind (failure, success, started) and outcome, indexed by `recordIndex`.
     private let records: [Counter]
     private static let outcomes = ["accepted", "not_held", "duplicate", "stale", "rejected"]
@@ -63,6 +66,12 @@ final class BrokerMetrics: Sendable {
 
     /// One group commit failed.
     func commitFailed() { commitFailures.increment() }
+
+    /// The outbox flushed the WAL to disk in `nanoseconds` (one flush may cover several group commits).
+    func walFlushed(nanoseconds: UInt64) { flushTimer.recordNanoseconds(Int64(clamping: nanoseconds)) }
+
+    /// A flush of the WAL failed (the answers waiting on it went out as `storage_failure`).
+    func walFlushFailed() { flushFailures.increment() }
 
     /// A batch of records was acknowledged `nanoseconds` after it was received.
     func acknowledged(nanoseconds: UInt64) { ackTimer.recordNanoseconds(Int64(clamping: nanoseconds)) }

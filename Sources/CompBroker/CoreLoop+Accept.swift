@@ -135,7 +135,7 @@ extension CoreLoop {
                 case .applied:
                     machine.setPaused(service, value)
                     notices.paused(service, value, by: actor)
-                    events.publishPaused(service, value)
+                    outbox.stage { [events] in events.publishPaused(service, value) }
                     done(.success(ActionOutcome(matched: 1, changed: 1, failures: [])))
                 case .failed(let error):
                     done(.failure(.storageFailure("\(error)")))

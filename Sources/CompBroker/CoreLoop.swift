@@ -23,6 +23,8 @@ final class CoreLoop {
     let commits: CommitSignal
     /// What `health` was last told about the journal.
     private var publishedDegraded = false
+    /// Where every answer, event and commit signal waits until the pass that made it is durable.
+    let outbox: DurableOutbox
 
     /// The most records applied in one transaction.
     static let maxRecordsPerCommit = 5_000
@@ -31,8 +33,9 @@ final class CoreLoop {
     init(store: any BrokerStore, config: BrokerConfig, counters: BrokerCounters, events: EventSink,
          logger: Logger, notices: NoticeLog? = nil, clock: @escaping @Sendable () -> Moment,
          metrics: BrokerMetrics = BrokerMetrics(), health: BrokerHealth = BrokerHealth(),
-         commits: CommitSignal = CommitSignal()) throws(JournalError) {
+         commits: CommitSignal = CommitSignal(), outbox: DurableOutbox = DurableOutbox(flush: nil)) throws(JournalError) {
         self.store = store
+        self.outbox = outbox
         self.config = config
         self.counters = counters
         self.events = events
@@ -53,12 +56,14 @@ final class CoreLoop {
 
     /// Runs until the inbox is closed and empty; then answers held fetches and closes the store.
     func run(_ inbox: Inbox) {
+        outbox.start()
         while true {
             let (batch, finished) = inbox.take(maxRecords: Self.maxRecordsPerCommit)
             pass(batch)
             if finished {
                 apply(machine.drain())
                 publishServices()
+                outbox.finish()  // flushed and sent before the store closes
                 store.close()
                 return
             }
@@ -72,18 +77,20 @@ final class CoreLoop {
         let at = clock()
         var units: [[JournalCommand]] = []
         var finishers: [(UnitOutcome) -> Void] = []
-        for work in batch { accept(work, at: at, units: &units, finishers: &finishers) }
+        for work in batch { accept(work.answered(through: outbox), at: at, units: &units, finishers: &finishers) }
         var records = 0  // records in this commit (not those refused at once): one check per unit
         for unit in units { if case .record? = unit.first { records += unit.count } }
         let steps = machine.plan(at: at)
         let requestUnits = units.count
         units += steps.map(unit)
+        var committed = false
         if !units.isEmpty {
             recordDispatchLag(steps, at: at)
-            commit(units, requestUnits: requestUnits, records: records, steps: steps, finishers: finishers, at: at)
+            committed = commit(units, requestUnits: requestUnits, records: records, steps: steps, finishers: finishers, at: at)
         }
         apply(machine.tick(at: clock()))
-        prune(at: clock())
+        committed = prune(at: clock()) || committed
+        outbox.post(committed: committed)
         publishServices()
         publishHealth()
     }
@@ -104,8 +111,9 @@ final class CoreLoop {
         health.setJournalDegraded(degraded)
     }
 
+    /// One group commit; true when it committed (its answers then wait for the outbox's flush).
     private func commit(_ units: [[JournalCommand]], requestUnits: Int, records: Int, steps: [DispatchMachine.Step],
-                        finishers: [(UnitOutcome) -> Void], at: Moment) {
+                        finishers: [(UnitOutcome) -> Void], at: Moment) -> Bool {
         let now = machine.journalNow(at)
         let result: GroupCommit
         let started = DispatchTime.now().uptimeNanoseconds
@@ -115,10 +123,10 @@ final class CoreLoop {
             metrics.commitFailed()
             apply(machine.commitFailed("\(error)", at: at))
             for finish in finishers { finish(.failed(error)) }
-            return
+            return false
         }
         metrics.committed(nanoseconds: DispatchTime.now().uptimeNanoseconds &- started, records: records)
-        commits.committed(result.headSeq)
+        outbox.stage { [commits, headSeq = result.headSeq] in commits.committed(headSeq) }
         let outcomes = zip(steps, result.units.dropFirst(requestUnits)).map { step, outcome in
             Self.stepOutcome(step, outcome)
         }
@@ -127,9 +135,12 @@ final class CoreLoop {
         for (finish, outcome) in zip(finishers, result.units) { finish(outcome) }
         if notices.isEnabled { notices.changes(result.changes) }
         if events.isEnabled {
-            for change in result.changes { events.publish(Mapping.event(change)) }
-            for change in result.sagaChanges { events.publishSaga(Mapping.sagaEvent(change)) }
+            outbox.stage { [events, changes = result.changes, sagaChanges = result.sagaChanges] in
+                for change in changes { events.publish(Mapping.event(change)) }
+                for change in sagaChanges { events.publishSaga(Mapping.sagaEvent(change)) }
+            }
         }
+        return true
     }
 
     private func unit(_ step: DispatchMachine.Step) -> [JournalCommand] {
@@ -209,15 +220,18 @@ final class CoreLoop {
         }
     }
 
-    private func prune(at: Moment) {
-        guard machine.pruneDue(at: at) else { return }
+    /// A retention step when one is due; true when it deleted anything (a commit).
+    private func prune(at: Moment) -> Bool {
+        guard machine.pruneDue(at: at) else { return false }
         do {
             let count = try store.prune(now: machine.journalNow(at), budget: .milliseconds(PrunePacer.budgetMilliseconds))
             machine.pruned(count, at: at)
             if count > 0 { logger.debug("pruned finished executions", metadata: ["count": "\(count)"]) }
+            return count > 0
         } catch {
             machine.pruneFailed(at: at)
             logger.warning("pruning failed", metadata: ["error": "\(error)"])
+            return false
         }
     }
 

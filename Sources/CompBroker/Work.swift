@@ -89,6 +89,23 @@ enum CoreWork: Sendable {
         return 0
     }
 
+    /// The same work, answered through `outbox`: its completion is held until the pass that answers it has
+    /// been posted and, when that pass committed, made durable.
+    func answered(through outbox: DurableOutbox) -> CoreWork {
+        switch self {
+        case .records(let records, let done): .records(records, outbox.deferring(done))
+        case .fetch(let arrival, let done): .fetch(arrival, outbox.deferring(done))
+        case .extend(let id, let token, let span, let services, let done):
+            .extend(id, token: token, by: span, services: services, outbox.deferring(done))
+        case .operate(let ids, let action, let actor, let done): .operate(ids, action, actor: actor, outbox.deferring(done))
+        case .setPaused(let service, let value, let actor, let done):
+            .setPaused(service, value, actor: actor, outbox.deferring(done))
+        case .abortSaga(let id, let actor, let done): .abortSaga(id, actor: actor, outbox.deferring(done))
+        case .declareSaga(let id, let steps, let deadline, let done):
+            .declareSaga(id: id, steps: steps, deadline: deadline, outbox.deferring(done))
+        }
+    }
+
     /// Completes the work with `error` without doing it.
     func fail(_ error: CoreError) {
         switch self {

@@ -62,7 +62,7 @@ public final class Journal: JournalConnection, BrokerStore {
             throw JournalError(code: SQLITE_CANTOPEN, message: "journal_mode is \(mode ?? "nil"), WAL is required")
         }
         try connection.execute("""
-            PRAGMA synchronous = \(options.sync == .full ? "FULL" : "NORMAL");
+            PRAGMA synchronous = \(options.sync == .full && !options.callerSyncsWAL ? "FULL" : "NORMAL");
             PRAGMA cache_size = -\(options.cacheKiB);
             PRAGMA temp_store = MEMORY;
             PRAGMA journal_size_limit = 67108864;

@@ -18,14 +18,19 @@ public struct JournalOptions: Sendable {
     public var retention: TimeSpan
     /// The writer connection's SQLite page cache, in KiB (`PRAGMA cache_size = -N`).
     public var cacheKiB: Int
+    /// With `sync: .full`: COMMIT does not fsync (`synchronous=NORMAL`), and the caller makes commits
+    /// durable with `WALSync.sync()` on a thread of its own before it acknowledges them (compd's
+    /// `DurableOutbox`). False: COMMIT fsyncs (`synchronous=FULL`).
+    public var callerSyncsWAL: Bool
 
     /// Creates options.
     public init(path: String, sync: SyncMode = .full, retention: TimeSpan = .seconds(7 * 24 * 3600),
-                cacheKiB: Int = 16_384) {
+                cacheKiB: Int = 16_384, callerSyncsWAL: Bool = false) {
         self.path = path
         self.sync = sync
         self.retention = retention
         self.cacheKiB = max(64, cacheKiB)
+        self.callerSyncsWAL = callerSyncsWAL
     }
 }
 

@@ -114,11 +114,33 @@ struct ByteReader {
     /// Reads a length-prefixed UTF-8 string of at most `max` bytes.
     mutating func readString(max: Int, _ field: StaticString) throws(WireError) -> String {
         let length = try readLength(max: max, field)
-        guard let string = String(validating: bytes[offset..<(offset + length)], as: UTF8.self) else {
-            throw WireError(.invalidUTF8, "\(field): not valid UTF-8")
+        let string = bytes.withUnsafeBufferPointer { all -> String? in
+            let text = UnsafeBufferPointer(rebasing: all[offset..<(offset + length)])
+            // Wire strings are mostly ASCII (names, codes, ids), which is valid UTF-8 as it stands:
+            // `String(decoding:)` then copies without the generic validation path (whose metadata
+            // lookups showed in compd's ingress profile).
+            if Self.isASCII(text) { return String(decoding: text, as: UTF8.self) }
+            return String(validating: text, as: UTF8.self)
         }
+        guard let string else { throw WireError(.invalidUTF8, "\(field): not valid UTF-8") }
         offset += length
         return string
+    }
+
+    /// Whether every byte is below 0x80, eight at a time.
+    private static func isASCII(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = text.baseAddress else { return true }
+        var index = 0
+        let count = text.count
+        while index + 8 <= count {
+            if UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            index += 8
+        }
+        while index < count {
+            if base[index] >= 0x80 { return false }
+            index += 1
+        }
+        return true
     }
 
     /// Reads a length-prefixed byte string of at most `max` bytes.

@@ -28,7 +28,13 @@ struct ByteWriter: ByteSink {
     var count: Int { bytes.count }
 
     mutating func append<T: FixedWidthInteger>(bigEndian value: T) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        // Byte by byte into the reserved array: `append(contentsOf:)` of a raw buffer went through the
+        // generic collection path and a memmove per integer (a third of `compctl load`'s CPU).
+        var shift = T.bitWidth - 8
+        while shift >= 0 {
+            bytes.append(UInt8(truncatingIfNeeded: value >> shift))
+            shift -= 8
+        }
     }
 
     mutating func append(contentsOf bytes: some Collection<UInt8>) {

@@ -20,6 +20,9 @@ struct FieldTests {
         [0xF4, 0x90, 0x80, 0x80],       // above U+10FFFF
         [0xFF],
         [0x61, 0x62, 0xFE],
+        Array("abcdefgh".utf8) + [0xFF],                 // a whole ASCII word of 8, then a bad byte
+        Array("abcdefghijklmnop".utf8) + [0xC3, 0x28],   // two ASCII words, then a bad sequence
+        Array("abcdefg".utf8) + [0x80] + Array("abcdefgh".utf8),  // the bad byte inside the first word
     ])
     func invalidUTF8(sequence: [UInt8]) {
         let hello = Bytes.frame(type: 0x01, body: Bytes.body { $0.string("ok").lengthPrefixed(sequence).noTags() })
@@ -34,7 +37,7 @@ struct FieldTests {
 
     @Test("valid multi-byte UTF-8 and NUL survive a round trip")
     func validUTF8() throws {
-        let text = "a\u{0}é日😀"
+        let text = "a\u{0}é日😀" + "an ASCII run longer than a word, then é"
         let frame = Frame(requestId: 3, message: .hello(Hello(clientName: text, instance: "\u{10FFFF}")))
         #expect(try FrameCodec.decode(FrameCodec.encode(frame)) == frame)
     }
