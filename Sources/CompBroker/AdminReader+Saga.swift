@@ -54,7 +54,7 @@ extension AdminReader {
     /// `WireLimits.maxHistoryEntries`); the rows left out are counted.
     static func fit(_ detail: SagaDetail, maxFrameBytes: Int) -> SagaShowReply {
         var reply = SagaShowReply(saga: SagaMapping.view(detail.summary), steps: detail.steps.map(SagaMapping.step), history: [])
-        func size(_ reply: SagaShowReply) -> Int { FrameCodec.encode(Frame(requestId: 0, message: .sagaShowReply(reply))).count }
+        func size(_ reply: SagaShowReply) -> Int { FrameCodec.encodedCount(Frame(requestId: 0, message: .sagaShowReply(reply))) }
         // Each row is measured alone (beside an empty saga), so filling a page costs one small encoding per row.
         let bare = SagaShowReply(saga: SagaView(id: "", status: 1, stepCount: 0, createdAt: 0, updatedAt: 0), steps: [], history: [])
         let bareBytes = size(bare)

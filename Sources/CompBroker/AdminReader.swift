@@ -245,7 +245,7 @@ final class AdminReader: Sendable {
         let limit = config.maxFrameBytes
         var reply = TimelineReply(executions: [], entries: [])
         func size(_ reply: TimelineReply) -> Int {
-            FrameCodec.encode(Frame(requestId: 0, message: .timelineReply(reply))).count
+            FrameCodec.encodedCount(Frame(requestId: 0, message: .timelineReply(reply)))
         }
         // Room for both omitted-count tags, so the final reply never outgrows the measure.
         let tagRoom = 2 * (TaggedSectionSize.entryHeader + 4)

@@ -43,6 +43,13 @@ public enum FrameCodec {
         return writer.bytes
     }
 
+    /// The size of `encode(frame)`, length prefix included, counted without writing a byte.
+    public static func encodedCount(_ frame: Frame) -> Int {
+        var counter = ByteCounter()
+        write(frame, to: &counter)
+        return counter.count
+    }
+
     /// Decodes one whole frame, length prefix included.
     /// - Parameters:
     ///   - bytes: Exactly the bytes of one frame.

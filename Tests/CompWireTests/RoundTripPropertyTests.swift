@@ -3,12 +3,13 @@ import PropertyBased
 import Testing
 
 struct RoundTripPropertyTests {
-    @Test("encode then decode gives the same value, and decode then encode the same bytes, for every message type",
+    @Test("encode then decode gives the same value, decode then encode the same bytes, and encodedCount the size, for every message type",
           arguments: MessageType.allCases)
     func roundTrip(type: MessageType) async {
         await propertyCheck(count: 200, input: Gen.frame(of: type)) { frame in
             let bytes = FrameCodec.encode(frame)
             #expect(bytes[5] == type.rawValue)
+            #expect(FrameCodec.encodedCount(frame) == bytes.count)  // counted without encoding, same size
             let decoded = try FrameCodec.decode(bytes)
             #expect(decoded == frame)
             #expect(FrameCodec.encode(decoded) == bytes)
