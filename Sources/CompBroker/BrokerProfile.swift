@@ -3,13 +3,13 @@
 ///
 /// | | default | small |
 /// |---|---|---|
-/// | writer's SQLite page cache (`cache_size`) | 16 MiB | 2 MiB |
+/// | writer's SQLite page cache (`cache_size`) | 8 MiB | 2 MiB |
 /// | admin reader's page cache | 4 MiB | 512 KiB |
 /// | SQLite memory map (`mmap_size`) | 0 (off) | 0 (off) |
 /// | HTTP side (health, metrics, API, console; its event-loop threads) | on | off unless `--http` is given |
 /// | start-up pages given back 1 s after serving (`ResidentMemory`) | no | yes |
 ///
-/// The rest (one request socket, the core, ingress, admin and checkpoint threads) is the same: compd
+/// The rest (one request socket, the core, ingress, outbox, admin and checkpoint threads) is the same: compd
 /// has no pools to shrink beyond these. The caches are upper bounds SQLite fills as it reads pages, so
 /// the profile shows in the resident memory after work more than right after start.
 public enum BrokerProfile: String, Sendable, CaseIterable {
@@ -21,7 +21,7 @@ public enum BrokerProfile: String, Sendable, CaseIterable {
     /// The writer connection's page cache, in KiB (`PRAGMA cache_size = -N`).
     public var journalCacheKiB: Int {
         switch self {
-        case .standard: 16_384
+        case .standard: 8192
         case .small: 2048
         }
     }

@@ -25,7 +25,7 @@ public struct JournalOptions: Sendable {
 
     /// Creates options.
     public init(path: String, sync: SyncMode = .full, retention: TimeSpan = .seconds(7 * 24 * 3600),
-                cacheKiB: Int = 16_384, callerSyncsWAL: Bool = false) {
+                cacheKiB: Int = 8192, callerSyncsWAL: Bool = false) {
         self.path = path
         self.sync = sync
         self.retention = retention

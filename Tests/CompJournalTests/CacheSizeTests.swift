@@ -15,7 +15,7 @@ struct CacheSizeTests {
         #expect(try small.connection.pragma("cache_size") == "-2048")
         small.close()
         let standard = try Journal(options: JournalOptions(path: path))
-        #expect(try standard.connection.pragma("cache_size") == "-16384")
+        #expect(try standard.connection.pragma("cache_size") == "-8192")
         let reader = try JournalReader(path: path, cacheKiB: 512)
         #expect(try reader.connection.pragma("cache_size") == "-512")
         #expect(try JournalReader(path: path).connection.pragma("cache_size") == "-4096")

@@ -56,14 +56,14 @@ struct ProfileTests {
         return figures
     }
 
-    @Test("the default profile is logged as default with 16 MiB + 4 MiB of cache")
+    @Test("the default profile is logged as default with 8 MiB + 4 MiB of cache")
     func defaultProfile() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let broker = try SettingsBroker(directory: directory, arguments: [], environment: [:])
         defer { broker.stop() }
         #expect(broker.log.contains("profile=default"))
-        #expect(broker.log.contains("sqlite_cache=16384KiB+4096KiB"))
+        #expect(broker.log.contains("sqlite_cache=8192KiB+4096KiB"))
     }
 
     @Test("COMPD_PROFILE and the config file's profile line set the profile, in any case")
