@@ -83,9 +83,13 @@ public final class Broker: Sendable {
         let commits = CommitSignal()
         let outbox = config.sync == .full
             ? DurableOutbox.syncingWAL(databasePath: path, observe: { metrics.walFlushed(nanoseconds: $0) }) { [logger] reason in
-                metrics.walFlushFailed()
-                logger.critical("WAL flush failed; answering the commits it covered with storage_failure",
+                // After a failed fsync the kernel may have dropped the dirty pages it could not write, so a later
+                // fsync that succeeds proves nothing about them (PostgreSQL stops for the same reason). compd
+                // stops at once, as after kill -9: the next start recovers the journal from what the disk holds,
+                // and the records whose answers were storage_failure are applied when their clients resend them.
+                logger.critical("WAL flush failed; the waiting answers went out as storage_failure; stopping (exit 74) so the next start recovers the journal from the disk",
                                 metadata: ["error": "\(reason)"])
+                _exit(74)  // EX_IOERR
             }
             : DurableOutbox(flush: nil)
         core = Core()

@@ -25,7 +25,6 @@ final class BrokerMetrics: Sendable {
     private let checkpointTimer = Metrics.Timer(label: checkpointDuration)
     private let commitFailures = Counter(label: "compd_commit_failures_total")
     private let flushTimer = Metrics.Timer(label: walFlushDuration)
-    private let flushFailures = Counter(label: "compd_wal_flush_failures_total")
     /// Records by kind (failure, success, started) and outcome, indexed by `recordIndex`.
     private let records: [Counter]
     private static let outcomes = ["accepted", "not_held", "duplicate", "stale", "rejected"]
@@ -69,9 +68,6 @@ final class BrokerMetrics: Sendable {
 
     /// The outbox flushed the WAL to disk in `nanoseconds` (one flush may cover several group commits).
     func walFlushed(nanoseconds: UInt64) { flushTimer.recordNanoseconds(Int64(clamping: nanoseconds)) }
-
-    /// A flush of the WAL failed (the answers waiting on it went out as `storage_failure`).
-    func walFlushFailed() { flushFailures.increment() }
 
     /// A batch of records was acknowledged `nanoseconds` after it was received.
     func acknowledged(nanoseconds: UInt64) { ackTimer.recordNanoseconds(Int64(clamping: nanoseconds)) }

@@ -16,7 +16,7 @@ import Synchronization
 /// decided is sent before the flush that covers it returns.
 ///
 /// When a flush fails, the effects waiting on it are failed instead (`storage_failure`: resend later),
-/// and the next post's flush tries again.
+/// then `failed` is told (compd stops there: see `Broker`); without a stop, the next post's flush tries again.
 final class DurableOutbox: Sendable {
     /// One effect, and what to do instead when the flush it waits for failed.
     struct Effect: Sendable {
@@ -50,7 +50,7 @@ final class DurableOutbox: Sendable {
     /// - Parameters:
     ///   - flush: makes every commit before the call durable, on the outbox thread; nil when none is needed.
     ///   - observe: how long each flush took, in nanoseconds.
-    ///   - failed: a flush failed (its effects are failed with the reason).
+    ///   - failed: a flush failed; called after its effects were failed with the reason.
     init(flush: (@Sendable () throws -> Void)?, observe: @escaping @Sendable (UInt64) -> Void = { _ in },
          failed: @escaping @Sendable (String) -> Void = { _ in }) {
         self.flush = flush
@@ -144,7 +144,6 @@ final class DurableOutbox: Sendable {
                     observe(DispatchTime.now().uptimeNanoseconds &- begun)
                 } catch {
                     failure = "the journal could not be flushed to disk: \(error)"
-                    failed(failure!)
                 }
             }
             for post in posts {
@@ -152,6 +151,7 @@ final class DurableOutbox: Sendable {
                     if let failure, post.needsFlush { effect.fail(failure) } else { effect.run() }
                 }
             }
+            if let failure { failed(failure) }  // after the answers it failed went out
         }
     }
 }

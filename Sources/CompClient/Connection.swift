@@ -252,4 +252,7 @@ public enum RecordIdentifier {
 
     /// A fresh id for now, as a `Record` carries it.
     public static func next() -> UInt128 { generator.next().value }
+
+    /// `count` fresh ids, increasing, taken at once (one lock for a whole batch: see `RecordIDGenerator.next(count:at:)`).
+    public static func next(count: Int) -> [UInt128] { generator.next(count: count).map(\.value) }
 }

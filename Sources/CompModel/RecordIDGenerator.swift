@@ -32,6 +32,25 @@ public final class RecordIDGenerator: Sendable {
         }
     }
 
+    /// `count` fresh ids for `time`, increasing, each greater than every id this generator made before: one lock
+    /// for all of them (after the first, each is the successor of the one before, RFC 9562's method 3), so
+    /// threads that share a generator and take a batch's ids at once do not contend per record.
+    public func next(count: Int, at time: Timestamp = WallClock.now()) -> [RecordID] {
+        guard count > 0 else { return [] }
+        return state.withLock { state in
+            var id = RecordID.timeOrdered(at: time, using: &state.random)
+            if let last = state.last, id <= last { id = Self.successor(of: last) }
+            var ids = [id]
+            ids.reserveCapacity(count)
+            for _ in 1..<count {
+                id = Self.successor(of: id)
+                ids.append(id)
+            }
+            state.last = id
+            return ids
+        }
+    }
+
     /// The next id after `id` in the UUIDv7 layout: the 62 random bits of the low half count up; when they
     /// wrap, the 12 random bits of the high half do; when those wrap, the millisecond does.
     static func successor(of id: RecordID) -> RecordID {

@@ -124,4 +124,18 @@ struct RecordIDGeneratorTests {
         #expect(next == RecordID(high: 0x0000_0001_0001_7000, low: 0x8000_0000_0000_0000))
         #expect(next.high & 0xF000 == 0x7000 && next.low >> 62 == 0b10)  // version 7, RFC variant
     }
+
+    @Test("a batch of ids taken at once increases, follows the ids before it, and is followed by greater ones")
+    func batch() {
+        let generator = RecordIDGenerator(seed: 5)
+        let time = Timestamp(milliseconds: 1_700_000_000_000)
+        let before = generator.next(at: time)
+        let block = generator.next(count: 100, at: time)
+        let after = generator.next(at: Timestamp(milliseconds: time.milliseconds - 1))  // the clock stepped back
+        #expect(block.count == 100)
+        let all = [before] + block + [after]
+        #expect(zip(all, all.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(block.allSatisfy { $0.high & 0xF000 == 0x7000 && $0.low >> 62 == 0b10 })
+        #expect(generator.next(count: 0, at: time).isEmpty)
+    }
 }

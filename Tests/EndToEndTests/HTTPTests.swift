@@ -43,7 +43,7 @@ struct HTTPTests {
         #expect(after.sum("compd_records_total{kind=\"failure\",outcome=\"accepted\"}") >= 1)
         for name in ["compd_commit_duration_seconds_bucket", "compd_records_per_commit_bucket", "compd_ack_duration_seconds_bucket",
                      "compd_executions{", "compd_queued_records", "compd_journal_bytes", "compd_wal_bytes",
-                     "compd_checkpoint_duration_seconds_bucket"] {
+                     "compd_checkpoint_duration_seconds_bucket", "compd_wal_flush_duration_seconds_bucket"] {
             #expect(after.has(name), "no \(name) in:\n\(response.body)")
         }
         #expect(after.sum("compd_journal_bytes") > 0)
