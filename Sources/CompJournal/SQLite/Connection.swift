@@ -20,6 +20,8 @@ final class Connection {
     /// The statements of the hot path, by `HotStatement` number (no hashing of the SQL text).
     private var hot: [Statement?] = Array(repeating: nil, count: HotStatement.allCases.count)
     private var isClosed = false
+    /// Process-wide SQLite settings, applied once before the first open.
+    private static let configureOnce: Void = { _ = comp_sqlite_disable_memstatus() }()
 
     /// Opens (and with `create`, creates) the database file.
     ///
@@ -29,7 +31,11 @@ final class Connection {
     ///   - create: create the file when missing (ignored when read-only).
     ///   - busyTimeoutMilliseconds: how long a call waits for another connection's lock.
     /// - Throws: `JournalError` when the file cannot be opened.
+    ///
+    /// The first connection of the process first turns SQLite's memory statistics off (nothing reads them; with
+    /// them on, every allocation SQLite makes takes one process-wide mutex).
     init(path: String, readOnly: Bool, create: Bool, busyTimeoutMilliseconds: Int32) throws(JournalError) {
+        Self.configureOnce
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         if readOnly {
             flags |= SQLITE_OPEN_READONLY
