@@ -1,5 +1,6 @@
 import CompJournal
 import CompModel
+import CompThreads
 import Foundation
 import Logging
 import Synchronization
@@ -39,7 +40,8 @@ final class Core: Sendable {
             phase = .running(finished)
         }
         let inbox = self.inbox
-        let thread = Thread {
+        // OwnThread names the OS thread (`compd-core` in `top -H` and perf); Foundation's `Thread.name` does not.
+        OwnThread.start(name: "compd-core") {
             defer { finished.signal() }
             let loop: CoreLoop
             do {
@@ -52,8 +54,6 @@ final class Core: Sendable {
             ready.signal()
             loop.run(inbox)
         }
-        thread.name = "compd-core"
-        thread.start()
         ready.wait()
         if let error = failure.withLock({ $0 }) {
             phase.withLock { $0 = .stopped }

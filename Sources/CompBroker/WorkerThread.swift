@@ -1,4 +1,5 @@
-import Foundation
+import CompThreads
+import Dispatch
 import Synchronization
 
 /// A dedicated thread with a stop flag: `stop()` before `start()` returns at once and the thread then
@@ -25,12 +26,10 @@ final class WorkerThread: Sendable {
             return true
         }
         guard started else { return }
-        let thread = Thread { [self] in
+        OwnThread.start(name: name) { [self] in  // named for the OS, unlike Foundation's Thread
             body { self.running.withLock { $0 } }
             finished.signal()
         }
-        thread.name = name
-        thread.start()
     }
 
     /// Asks the body to return and waits until it has.
