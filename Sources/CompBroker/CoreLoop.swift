@@ -83,13 +83,13 @@ final class CoreLoop {
         let steps = machine.plan(at: at)
         let requestUnits = units.count
         units += steps.map(unit)
-        var committed = false
+        var committed = false  // whether the answers staged in this pass wait for a flush
         if !units.isEmpty {
             recordDispatchLag(steps, at: at)
             committed = commit(units, requestUnits: requestUnits, records: records, steps: steps, finishers: finishers, at: at)
         }
         apply(machine.tick(at: clock()))
-        committed = prune(at: clock()) || committed
+        prune(at: clock())  // deletes only what nobody is told about: nothing staged waits for it
         outbox.post(committed: committed)
         publishServices()
         publishHealth()
@@ -220,18 +220,15 @@ final class CoreLoop {
         }
     }
 
-    /// A retention step when one is due; true when it deleted anything (a commit).
-    private func prune(at: Moment) -> Bool {
-        guard machine.pruneDue(at: at) else { return false }
+    private func prune(at: Moment) {
+        guard machine.pruneDue(at: at) else { return }
         do {
             let count = try store.prune(now: machine.journalNow(at), budget: .milliseconds(PrunePacer.budgetMilliseconds))
             machine.pruned(count, at: at)
             if count > 0 { logger.debug("pruned finished executions", metadata: ["count": "\(count)"]) }
-            return count > 0
         } catch {
             machine.pruneFailed(at: at)
             logger.warning("pruning failed", metadata: ["error": "\(error)"])
-            return false
         }
     }
 

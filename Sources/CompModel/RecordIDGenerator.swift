@@ -24,12 +24,15 @@ public final class RecordIDGenerator: Sendable {
 
     /// A fresh id for `time` (by default the wall clock now), greater than every id this generator made before.
     public func next(at time: Timestamp = WallClock.now()) -> RecordID {
-        state.withLock { state in
-            var id = RecordID.timeOrdered(at: time, using: &state.random)
-            if let last = state.last, id <= last { id = Self.successor(of: last) }
-            state.last = id
-            return id
-        }
+        state.withLock { state in Self.fresh(at: time, &state) }
+    }
+
+    /// A fresh id for `time` above `state.last`, which it becomes.
+    private static func fresh(at time: Timestamp, _ state: inout State) -> RecordID {
+        var id = RecordID.timeOrdered(at: time, using: &state.random)
+        if let last = state.last, id <= last { id = successor(of: last) }
+        state.last = id
+        return id
     }
 
     /// `count` fresh ids for `time`, increasing, each greater than every id this generator made before: one lock
@@ -38,8 +41,7 @@ public final class RecordIDGenerator: Sendable {
     public func next(count: Int, at time: Timestamp = WallClock.now()) -> [RecordID] {
         guard count > 0 else { return [] }
         return state.withLock { state in
-            var id = RecordID.timeOrdered(at: time, using: &state.random)
-            if let last = state.last, id <= last { id = Self.successor(of: last) }
+            var id = Self.fresh(at: time, &state)
             var ids = [id]
             ids.reserveCapacity(count)
             for _ in 1..<count {
