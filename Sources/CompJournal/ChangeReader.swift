@@ -57,7 +57,7 @@ public struct ChangeBatch: Sendable, Equatable {
 /// tokens and jitter are derived from the rows.
 ///
 /// An execution's state is cached after each row; one that is not cached (the first row of it this reader
-/// sees is not its creation) is replayed from its own rows through the `journal_execution` index. Each
+/// sees is not its creation) is replayed from its own rows (`Schema.executionRows`). Each
 /// read runs in one read transaction, so it sees a consistent snapshot and never blocks the writer.
 /// Not `Sendable`: one thread owns a reader.
 public final class ChangeReader {
@@ -169,12 +169,14 @@ public final class ChangeReader {
         return next
     }
 
+    /// The rows of execution ?1 before seq ?2, oldest first.
+    static let earlierRowsSQL = Schema.executionRows("seq, at, kind, body", of: "(?1)", and: "seq < ?2")
+
     /// The execution `id` as it was before row `seq`: from the cache, or replayed from its rows; nil when
     /// it has no earlier row (row `seq` creates it).
     private func state(of id: ExecutionID, before seq: Int64) throws(JournalError) -> Execution? {
         if let cached = cache[id], cached.seq < seq { return cached.execution }
-        let rows = try connection.cached(
-            "SELECT seq, at, kind, body FROM journal WHERE execution_id = ?1 AND seq < ?2 ORDER BY seq")
+        let rows = try connection.cached(Self.earlierRowsSQL)
         defer { rows.reset() }
         try rows.bind(id, at: 1)
         try rows.bind(seq, at: 2)

@@ -84,10 +84,10 @@ struct Queries {
 
     // MARK: History
 
-    private static let selectEntry = "SELECT seq, at, execution_id, kind, record_id, summary, actor FROM journal"
+    private static let entryColumns = "seq, at, execution_id, kind, record_id, summary, actor"
 
     /// The history page: one execution's rows after a seq, oldest first (?1 id, ?2 after, ?3 limit).
-    static let historySQL = "\(selectEntry) WHERE execution_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+    static let historySQL = Schema.executionRows(entryColumns, of: "(?1)", and: "seq > ?2", tail: "LIMIT ?3")
 
     /// The first `limit` journal rows of one execution after seq `after` (nil: from the start), oldest first.
     func history(of id: ExecutionID, after: Int64?, limit: Int) throws(JournalError) -> [JournalEntry] {
@@ -99,13 +99,14 @@ struct Queries {
         return try entries(statement)
     }
 
+    /// Every journal row of the executions with one correlation id (?1), in seq order.
+    static let timelineSQL = Schema.executionRows(
+        entryColumns, of: "(SELECT id FROM executions WHERE correlation_id = ?1 AND correlation_id <> '')")
+
     /// Every journal row of every execution with `correlationId`, in seq order; empty for "".
     func timeline(correlationId: String) throws(JournalError) -> [JournalEntry] {
         guard !correlationId.isEmpty else { return [] }
-        let statement = try connection.cached("""
-            \(Self.selectEntry) WHERE execution_id IN \
-            (SELECT id FROM executions WHERE correlation_id = ?1 AND correlation_id <> '') ORDER BY seq
-            """)
+        let statement = try connection.cached(Self.timelineSQL)
         try statement.bind(correlationId, at: 1)
         return try entries(statement)
     }

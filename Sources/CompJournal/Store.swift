@@ -86,11 +86,20 @@ struct Store {
         count(execution, by: 1)
     }
 
+    /// The journal rows of execution ?1: its creation row by primary key, the others through `journal_execution`
+    /// (partial since version 10: `Schema.executionRows`).
+    static let deleteRowsSQL = [
+        "DELETE FROM journal WHERE seq = ?1 AND execution_id = seq",
+        "DELETE FROM journal WHERE execution_id = ?1 AND execution_id <> seq",
+    ]
+
     /// Deletes an execution and every journal row of it.
     mutating func delete(_ id: ExecutionID, status: ExecutionStatus, parkReason: ParkReason?) throws(JournalError) {
-        let rows = try connection.cached("DELETE FROM journal WHERE execution_id = ?1")
-        try rows.bind(id, at: 1)
-        try rows.run()
+        for sql in Self.deleteRowsSQL {
+            let rows = try connection.cached(sql)
+            try rows.bind(id, at: 1)
+            try rows.run()
+        }
         let execution = try connection.cached("DELETE FROM executions WHERE id = ?1")
         try execution.bind(id, at: 1)
         try execution.run()

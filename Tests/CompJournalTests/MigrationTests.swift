@@ -63,3 +63,49 @@ struct MigrationTests {
         #expect(try journal.execution(1)?.status == .succeeded)
     }
 }
+
+struct PartialExecutionIndexTests {
+    @Test("version 10: history and timeline hold an execution's creation row and its later rows, from a file migrated from version 9 and from a new one")
+    func creationRowsByPrimaryKey() throws {
+        let folder = NSTemporaryDirectory() + "compjournal-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/journal.db"
+        let key = ExecutionKey(service: "orders", processor: "main", function: "ship", eventId: "e-1")
+        let other = ExecutionKey(service: "orders", processor: "main", function: "ship", eventId: "e-2")
+        let now = Timestamp(milliseconds: 1_700_000_000_000)
+        var random = SplitMix64(seed: 7)
+        func failure(_ key: ExecutionKey) -> JournalCommand {
+            .record(IncomingRecord(
+                id: RecordID.timeOrdered(at: now, using: &random), kind: .failure, key: key, correlationId: "c-1",
+                failure: FailureReport(error: ErrorInfo(code: "DB", message: "down"), occurredAt: now)))
+        }
+        do {
+            let journal = try Journal(options: JournalOptions(path: path))
+            defer { journal.close() }
+            // Execution 1 is created, execution 2 after it, then execution 1 fails again (a row of 1 after 2's).
+            _ = try journal.commit([failure(key), failure(other), failure(key)], now: now)
+            // Back to version 9's full index, as a file written by the previous build has it.
+            try journal.connection.execute("""
+                DROP INDEX journal_execution;
+                CREATE INDEX journal_execution ON journal(execution_id);
+                PRAGMA user_version = 9;
+                """)
+        }
+        let journal = try Journal(options: JournalOptions(path: path))
+        defer { journal.close() }
+        #expect(try journal.connection.scalarInt("PRAGMA user_version") == Schema.latestVersion)
+        let definition = try journal.connection.prepare("SELECT sql FROM sqlite_schema WHERE name = 'journal_execution'")
+        #expect(try definition.step() && definition.text(0).hasSuffix("WHERE execution_id <> seq"))
+        #expect(try journal.history(of: 1).map(\.seq) == [1, 3])
+        #expect(try journal.history(of: 1, after: 1).map(\.seq) == [3])
+        #expect(try journal.history(of: 1, limit: 1).map(\.seq) == [1])
+        #expect(try journal.history(of: 2).map(\.seq) == [2])
+        #expect(try journal.timeline(correlationId: "c-1").map(\.seq) == [1, 2, 3])
+        // A new creation after the migration is found the same way; its row is not in the partial index.
+        _ = try journal.commit([failure(ExecutionKey(service: "orders", processor: "main", function: "ship", eventId: "e-3"))], now: now)
+        #expect(try journal.history(of: 4).map(\.seq) == [4])
+        let indexed = try journal.connection.scalarInt("SELECT count(*) FROM journal INDEXED BY journal_execution WHERE execution_id > 0 AND execution_id <> seq")
+        #expect(indexed == 1)  // only row 3, execution 1's second failure
+    }
+}

@@ -196,7 +196,13 @@ struct QueryTests {
         let leased = try plan(Queries.leasedSQL)
         #expect(leased.contains("executions_lease") && !leased.contains("TEMP B-TREE"), "\(leased)")
         #expect(try plan(Queries.recordSQL).contains("journal_record"))
-        #expect(try plan(Queries.historySQL).contains("journal_execution"))
+        // Version 10: a creation row by primary key, the other rows of an execution through the partial index.
+        for sql in [Queries.historySQL, Queries.timelineSQL, ChangeReader.earlierRowsSQL] {
+            let rows = try plan(sql)
+            #expect(rows.contains("INTEGER PRIMARY KEY") && rows.contains("journal_execution"), "\(rows)")
+        }
+        #expect(try plan(Store.deleteRowsSQL[0]).contains("INTEGER PRIMARY KEY"))
+        #expect(try plan(Store.deleteRowsSQL[1]).contains("journal_execution"))
         #expect(try plan(Queries.executionSQL).contains("INTEGER PRIMARY KEY"))
         let prune = try plan(Journal.pruneSelectSQL)
         #expect(prune.contains("executions_finished") && !prune.contains("TEMP B-TREE"))
