@@ -194,7 +194,8 @@ final class Ingress: Sendable {
                 continue
             }
             switch Mapping.incoming(record, defaults: config.defaultSpec) {
-            case .success(let value):
+            case .success(var value):
+                value.encodeCreationBody()  // here rather than on the core thread (see the method)
                 incoming.append(value)
                 positions.append(index)
             case .failure(let rejection):

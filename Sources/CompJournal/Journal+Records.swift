@@ -69,14 +69,13 @@ extension Journal {
             }
             let seq = nextSeq
             var random = random(for: seq)
-            let creation = EntryBody.Creation(
-                key: record.key, correlationId: record.correlationId, spec: record.spec, payload: record.payload)
             let execution = Execution.create(
                 id: seq, key: record.key, correlationId: record.correlationId, failure: report, spec: record.spec,
                 payload: record.payload, now: batch.now, random: &random)
+            // A body encoded ahead is this one: it is made only for a record with its own report (so `report` is it).
             try journal(
-                .failure(report, creation: creation), recordId: record.id, execution: execution, previous: nil,
-                batch: &batch)
+                .failure(report, creation: record.creation), recordId: record.id, execution: execution, previous: nil,
+                encodedBody: record.creationBody, batch: &batch)
             return .accepted(execution.id)
         case (.success, let current?):
             return try applyInput(.success(leaseToken: nil), body: .success, record: record, to: current, batch: &batch)

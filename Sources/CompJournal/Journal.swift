@@ -271,12 +271,12 @@ public final class Journal: JournalConnection, BrokerStore {
     @discardableResult
     func journal(
         _ body: EntryBody, recordId: RecordID?, execution: Execution, previous: Execution?, actor: String? = nil,
-        batch: inout Batch
+        encodedBody: [UInt8]? = nil, batch: inout Batch
     ) throws(JournalError) -> Int64 {
         let seq = nextSeq
         try store.append(
             seq: seq, recordId: recordId, executionId: execution.id, at: batch.now, body: body,
-            summary: Summary.line(body, after: execution, seq: seq), actor: actor)
+            encodedBody: encodedBody, summary: Summary.line(body, after: execution, seq: seq), actor: actor)
         if let code = body.failedAttemptCode(after: execution) {
             store.countFailure(at: batch.now, service: execution.key.service, code: code)
         }

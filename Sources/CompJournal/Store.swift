@@ -33,10 +33,11 @@ struct Store {
     static let appendSQL =
         "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 
-    /// Appends one journal row; `actor` is set on rows of operator actions.
+    /// Appends one journal row; `encodedBody`, when given, is `body.encoded` made ahead; `actor` is set on rows of
+    /// operator actions.
     mutating func append(
-        seq: Int64, recordId: RecordID?, executionId: ExecutionID, at: Timestamp, body: EntryBody, summary: String,
-        actor: String? = nil
+        seq: Int64, recordId: RecordID?, executionId: ExecutionID, at: Timestamp, body: EntryBody,
+        encodedBody: [UInt8]? = nil, summary: String, actor: String? = nil
     ) throws(JournalError) {
         let statement = try connection.cached(HotStatement.appendEntry)
         try statement.bind(seq, at: 1)
@@ -44,7 +45,7 @@ struct Store {
         try statement.bind(executionId, at: 3)
         try statement.bind(at.milliseconds, at: 4)
         try statement.bind(body.kind.rawValue, at: 5)
-        try statement.bind(blob: body.encoded, at: 6)
+        try statement.bind(blob: encodedBody ?? body.encoded, at: 6)
         try statement.bind(summary, at: 7)
         try statement.bind(actor, at: 8)
         try statement.run()

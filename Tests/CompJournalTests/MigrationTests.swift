@@ -109,3 +109,51 @@ struct PartialExecutionIndexTests {
         #expect(indexed == 1)  // only row 3, execution 1's second failure
     }
 }
+
+struct CreationBodyTests {
+    @Test("a failure's creation body encoded ahead (on the ingress thread) is the one the writer stores, and a changed field drops it")
+    func encodedAhead() throws {
+        let folder = NSTemporaryDirectory() + "compjournal-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let journal = try Journal(options: JournalOptions(path: folder + "/journal.db"))
+        defer { journal.close() }
+        let now = Timestamp(milliseconds: 1_700_000_000_000)
+        var random = SplitMix64(seed: 3)
+        func record(_ event: String) -> IncomingRecord {
+            IncomingRecord(
+                id: RecordID.timeOrdered(at: now, using: &random), kind: .failure,
+                key: ExecutionKey(service: "orders", processor: "main", function: "ship", eventId: event),
+                correlationId: "c-9",
+                failure: FailureReport(error: ErrorInfo(code: "DB", message: "down", detail: "at line 3"), occurredAt: now),
+                payload: Array("order 42".utf8))
+        }
+        var ahead = record("e-1")
+        ahead.encodeCreationBody()
+        #expect(ahead.creationBody != nil)
+        let plain = record("e-2")
+        #expect(plain.creationBody == nil)
+        _ = try journal.commit([.record(ahead), .record(plain)], now: now)
+        let bodies = try journal.connection.prepare("SELECT body FROM journal ORDER BY seq")
+        var stored: [[UInt8]] = []
+        while try bodies.step() { stored.append(bodies.blob(0)) }
+        #expect(stored.count == 2)
+        #expect(stored.first == ahead.creationBody)
+        // Both rows decode to the creation the record describes; only the key differs.
+        let decoded = try stored.map { bytes throws(JournalError) in try EntryBody(kind: .failure, bytes: bytes) }
+        guard case .failure(let report, let creation?) = decoded[0], case .failure(_, let other?) = decoded[1] else {
+            Issue.record("not creation bodies: \(decoded)")
+            return
+        }
+        #expect(report == ahead.failure && creation.payload == ahead.payload && creation.key == ahead.key)
+        #expect(other.key == plain.key && other.correlationId == creation.correlationId)
+
+        var changed = ahead
+        changed.payload = Array("order 43".utf8)
+        #expect(changed.creationBody == nil)
+        var leased = record("e-3")
+        leased.lease = (executionId: 1, token: 1)
+        leased.encodeCreationBody()
+        #expect(leased.creationBody == nil)  // a result never creates an execution
+    }
+}
