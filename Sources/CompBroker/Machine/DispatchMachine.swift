@@ -276,11 +276,22 @@ extension DispatchMachine {
 
     /// The group commit succeeded: `outcomes` are the results of `steps` (in order) and `changes` every
     /// execution the commit changed (requests' and steps'), in journal order.
-    mutating func committed(steps: [Step], outcomes: [StepOutcome], changes: [Execution], at: Moment) -> Effects {
+    mutating func committed(
+        steps: [Step], outcomes: [StepOutcome], changes: some Sequence<Execution>, at: Moment
+    ) -> Effects {
         var effects = Effects()
         if let report = health.succeeded() { effects.reports.append(report) }
-        for execution in changes { track(execution) }
+        // Every changed execution's service is compacted below, once: a service is hashed into the set only where
+        // it differs from the change before (a failure storm is a few services, thousands of changes a commit).
         var touched = Set<String>()
+        var previousService: String?
+        for execution in changes {
+            track(execution)
+            if execution.key.service != previousService {
+                previousService = execution.key.service
+                touched.insert(execution.key.service)
+            }
+        }
         for (step, outcome) in zip(steps, outcomes) {
             switch (step, outcome) {
             case (_, .failed(let error)):
@@ -313,7 +324,6 @@ extension DispatchMachine {
             }
         }
         for service in touched { compact(service) }
-        for execution in changes { compact(execution.key.service) }
         return effects
     }
 
