@@ -136,3 +136,38 @@ struct IdentityTests {
         #expect(key.stableHash == 6_442_923_588_532_051_828)  // FNV-1a 64, computed independently
     }
 }
+
+struct SpecializedEntryTests {
+    /// SplitMix64 seen only as `some RandomNumberGenerator`: calls through it take the generic entry points.
+    struct Opaque: RandomNumberGenerator {
+        var inner: SplitMix64
+        mutating func next() -> UInt64 { inner.next() }
+    }
+
+    @Test("create and apply with SplitMix64 give the same executions as the generic entry points, jitter included")
+    func sameValues() throws {
+        let key = ExecutionKey(service: "orders", processor: "main", function: "ship", eventId: "e-1")
+        let now = Timestamp(milliseconds: 1_700_000_000_000)
+        let failure = FailureReport(error: ErrorInfo(code: "DB", message: "down"), occurredAt: now)
+        let spec = RetrySpec(maxRetries: 20, minBackoff: .seconds(1), maxBackoff: .seconds(600), jitterPermille: 500)
+        for seed in [UInt64(1), 7, 42, 1 << 40, .max] {
+            var concrete = SplitMix64(seed: seed)
+            var generic = Opaque(inner: SplitMix64(seed: seed))
+            var a = Execution.create(
+                id: 1, key: key, correlationId: "c", failure: failure, spec: spec, payload: [1], now: now, random: &concrete)
+            var b = Execution.create(
+                id: 1, key: key, correlationId: "c", failure: failure, spec: spec, payload: [1], now: now, random: &generic)
+            #expect(a == b && a.nextRetryAt != nil)
+            // Lease, fail, and reschedule a few times: each reschedule draws jitter.
+            for round in 0..<5 {
+                let at = now.adding(.seconds(Int64(3600 * (round + 1))))
+                let token = UInt64(100 + round)
+                try a.apply(.lease(token: token, holder: "w"), now: at, random: &concrete)
+                try b.apply(.lease(token: token, holder: "w"), now: at, random: &generic)
+                try a.apply(.failure(failure, leaseToken: token), now: at, random: &concrete)
+                try b.apply(.failure(failure, leaseToken: token), now: at, random: &generic)
+                #expect(a == b, "seed \(seed), round \(round)")
+            }
+        }
+    }
+}
