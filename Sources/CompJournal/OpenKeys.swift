@@ -10,15 +10,27 @@ import CompModel
 /// names candidates, not the answer: two keys can share a folded hash, so the caller reads each candidate
 /// by id and compares its key.
 ///
-/// Each key's 64-bit `stableHash` is folded to 32 bits; an entry costs about 12 bytes plus the dictionary's
-/// spare room (about 12 MB for 500k open). Ids sharing a hash beyond the first live in `more`.
+/// Each key's 64-bit `stableHash` is folded to 32 bits. The map is 4096 open-addressing tables, one per top
+/// 12 bits of the folded hash; a slot is one `UInt64` holding the id and the hash's other 20 bits. A table
+/// grows by half when it is three quarters full, so an entry costs 11 to 16 bytes (500k open: about 6 MB),
+/// and growing copies one table of the 4096, never the whole map: a storm of new failures has no moment
+/// holding the old and the new map at once (a `Dictionary` doubled, holding 1.5 times its new size while it
+/// copied: 37 MB at 1M open). Ids at or above 2^44 (a journal that outlived 17 trillion records) live in
+/// `overflow`, a plain dictionary.
 ///
 /// Kept in step by `Store.write` inside the writer's transaction. Every change is logged until the
 /// transaction ends, so a rollback (of a unit to its savepoint, or of the whole transaction) undoes it.
 /// Not `Sendable`: owned by the journal's writer thread.
 struct OpenKeys {
-    private var first: [UInt32: ExecutionID] = [:]
-    private var more: [UInt32: [ExecutionID]] = [:]
+    /// The folded hash's top bits choosing a table.
+    static let tableBits = 12
+    /// The folded hash's bits kept in a slot.
+    static let remainderBits = 32 - tableBits
+    /// The first id that does not fit a slot (it goes to `overflow`).
+    static let firstOverflowID: ExecutionID = 1 << (64 - remainderBits)
+
+    private var tables = [SlotTable](repeating: SlotTable(), count: 1 << tableBits)
+    private var overflow: [UInt32: [ExecutionID]] = [:]
     /// Changes since the transaction began: (hash, id, inserted or removed).
     private var log: [(hash: UInt32, id: ExecutionID, inserted: Bool)] = []
 
@@ -35,30 +47,56 @@ struct OpenKeys {
     }
 
     /// The first open execution whose key has the folded hash `hash`, or nil when none has (certain).
-    func firstCandidate(_ hash: UInt32) -> ExecutionID? { first[hash] }
+    func firstCandidate(_ hash: UInt32) -> ExecutionID? {
+        var found: ExecutionID?
+        tables[Self.table(hash)].forEach(remainder: Self.remainder(hash)) { id in
+            found = id
+            return false
+        }
+        return found ?? overflow[hash]?.first
+    }
 
     /// The other open executions whose keys share the folded hash (almost always none).
-    func otherCandidates(_ hash: UInt32) -> [ExecutionID] { more[hash] ?? [] }
+    func otherCandidates(_ hash: UInt32) -> [ExecutionID] {
+        var ids: [ExecutionID] = []
+        tables[Self.table(hash)].forEach(remainder: Self.remainder(hash)) { id in
+            ids.append(id)
+            return true
+        }
+        ids += overflow[hash] ?? []
+        return Array(ids.dropFirst())
+    }
 
     /// Whether an open execution may have `key`: false is certain.
-    func mayContain(_ key: ExecutionKey) -> Bool { first[Self.fold(key)] != nil }
+    func mayContain(_ key: ExecutionKey) -> Bool { firstCandidate(Self.fold(key)) != nil }
 
     /// Reserves room for `capacity` open executions (before a load).
-    mutating func reserve(_ capacity: Int) { first.reserveCapacity(capacity) }
+    mutating func reserve(_ capacity: Int) {
+        let perTable = capacity >> Self.tableBits
+        guard perTable > 0 else { return }
+        // Room for the mean plus three standard deviations (about its square root): a few of the 4096 tables
+        // may still grow once during the load.
+        let expected = perTable + 3 * Int(Double(perTable).squareRoot()) + 2
+        for index in tables.indices { tables[index].reserve(expected) }
+    }
 
     /// Adds an open execution (not logged: for loading).
     mutating func load(_ stableHash: Int64, id: ExecutionID) { add(Self.fold(stableHash), id) }
 
     /// Adds an open execution's key, logged for rollback.
-    mutating func insert(_ key: ExecutionKey, id: ExecutionID) {
-        let hash = Self.fold(key)
+    mutating func insert(_ key: ExecutionKey, id: ExecutionID) { insert(hash: Self.fold(key), id: id) }
+
+    /// Adds an open execution under a folded hash, logged for rollback.
+    mutating func insert(hash: UInt32, id: ExecutionID) {
         add(hash, id)
         log.append((hash, id, true))
     }
 
     /// Removes an open execution's key, logged for rollback.
-    mutating func remove(_ key: ExecutionKey, id: ExecutionID) {
-        let hash = Self.fold(key)
+    mutating func remove(_ key: ExecutionKey, id: ExecutionID) { remove(hash: Self.fold(key), id: id) }
+
+    /// Removes an open execution under a folded hash, logged for rollback; no change when it is not there.
+    mutating func remove(hash: UInt32, id: ExecutionID) {
         guard drop(hash, id) else { return }
         log.append((hash, id, false))
     }
@@ -86,44 +124,146 @@ struct OpenKeys {
 
     /// Empties the map (before a load); logged changes are forgotten too.
     mutating func removeAll() {
-        first.removeAll()
-        more.removeAll()
+        tables = [SlotTable](repeating: SlotTable(), count: 1 << Self.tableBits)
+        overflow.removeAll()
         log.removeAll()
         count = 0
     }
 
     /// Every folded hash with its open executions' ids, sorted, for tests comparing the map with the table.
     var contents: [UInt32: [ExecutionID]] {
-        var result: [UInt32: [ExecutionID]] = [:]
-        for (hash, id) in first { result[hash] = ([id] + (more[hash] ?? [])).sorted() }
-        return result
+        var result = overflow
+        for (index, table) in tables.enumerated() {
+            table.forEachSlot { remainder, id in
+                result[UInt32(index) << Self.remainderBits | remainder, default: []].append(id)
+            }
+        }
+        return result.mapValues { $0.sorted() }
     }
+
+    /// Slots allocated over all tables (for tests of the growth and shrinking).
+    var capacity: Int { tables.reduce(0) { $0 + $1.capacity } }
+
+    private static func table(_ hash: UInt32) -> Int { Int(hash >> remainderBits) }
+    private static func remainder(_ hash: UInt32) -> UInt32 { hash & (1 << remainderBits - 1) }
 
     private mutating func add(_ hash: UInt32, _ id: ExecutionID) {
         count += 1
-        if first[hash] == nil {
-            first[hash] = id
+        if id > 0, id < Self.firstOverflowID {
+            tables[Self.table(hash)].insert(remainder: Self.remainder(hash), id: id)
         } else {
-            more[hash, default: []].append(id)
+            overflow[hash, default: []].append(id)
         }
     }
 
     /// Removes `id` under `hash`; false when it was not there.
     private mutating func drop(_ hash: UInt32, _ id: ExecutionID) -> Bool {
-        guard let head = first[hash] else { return false }
-        if head == id {
-            if var others = more[hash], !others.isEmpty {
-                first[hash] = others.removeLast()
-                more[hash] = others.isEmpty ? nil : others
-            } else {
-                first[hash] = nil
-            }
+        if id > 0, id < Self.firstOverflowID {
+            guard tables[Self.table(hash)].remove(remainder: Self.remainder(hash), id: id) else { return false }
         } else {
-            guard var others = more[hash], let index = others.firstIndex(of: id) else { return false }
-            others.remove(at: index)
-            more[hash] = others.isEmpty ? nil : others
+            guard var ids = overflow[hash], let index = ids.firstIndex(of: id) else { return false }
+            ids.remove(at: index)
+            overflow[hash] = ids.isEmpty ? nil : ids
         }
         count -= 1
         return true
+    }
+}
+
+/// One table of `OpenKeys`: linear probing over `UInt64` slots, each `id << remainderBits | remainder`
+/// (0: empty; ids start at 1). A remainder's home slot is `remainder * capacity >> remainderBits`, so any
+/// capacity works and a table grows by half, not by doubling. Removal shifts the following slots back
+/// (no tombstones), so a lookup stops at the first empty slot.
+private struct SlotTable {
+    private var slots: [UInt64] = []
+    private var count = 0
+
+    var capacity: Int { slots.count }
+
+    private static let remainderMask: UInt64 = 1 << OpenKeys.remainderBits - 1
+
+    private func home(_ remainder: UInt64) -> Int {
+        Int(truncatingIfNeeded: (remainder &* UInt64(slots.count)) >> OpenKeys.remainderBits)
+    }
+
+    /// Calls `body` with the id of each slot holding `remainder`, in probe order, while it returns true.
+    func forEach(remainder: UInt32, _ body: (ExecutionID) -> Bool) {
+        guard count > 0 else { return }
+        let wanted = UInt64(remainder)
+        var index = home(wanted)
+        while true {
+            let slot = slots[index]
+            if slot == 0 { return }
+            if slot & Self.remainderMask == wanted, !body(ExecutionID(slot >> OpenKeys.remainderBits)) { return }
+            index += 1
+            if index == slots.count { index = 0 }
+        }
+    }
+
+    /// Calls `body` with every occupied slot's remainder and id.
+    func forEachSlot(_ body: (UInt32, ExecutionID) -> Void) {
+        for slot in slots where slot != 0 {
+            body(UInt32(truncatingIfNeeded: slot & Self.remainderMask), ExecutionID(slot >> OpenKeys.remainderBits))
+        }
+    }
+
+    mutating func reserve(_ entries: Int) {
+        let needed = entries * 4 / 3 + 1
+        if needed > slots.count { resize(to: needed) }
+    }
+
+    mutating func insert(remainder: UInt32, id: ExecutionID) {
+        // At most three quarters full: a miss probes a few slots (one cache line) on average.
+        if (count + 1) * 4 > slots.count * 3 { resize(to: max(8, slots.count + slots.count / 2)) }
+        place(UInt64(id) << OpenKeys.remainderBits | UInt64(remainder))
+        count += 1
+    }
+
+    /// Removes the slot holding `remainder` and `id`; false when none does.
+    mutating func remove(remainder: UInt32, id: ExecutionID) -> Bool {
+        guard count > 0 else { return false }
+        let wanted = UInt64(id) << OpenKeys.remainderBits | UInt64(remainder)
+        var index = home(UInt64(remainder))
+        while slots[index] != wanted {
+            if slots[index] == 0 { return false }
+            index += 1
+            if index == slots.count { index = 0 }
+        }
+        // Shift back each following slot of the run that may move into the hole (its home is not
+        // cyclically within (hole, its index]).
+        var hole = index
+        var next = index
+        while true {
+            next += 1
+            if next == slots.count { next = 0 }
+            let slot = slots[next]
+            if slot == 0 { break }
+            let home = home(slot & Self.remainderMask)
+            let stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next)
+            if !stays {
+                slots[hole] = slot
+                hole = next
+            }
+        }
+        slots[hole] = 0
+        count -= 1
+        // Give memory back after a storm: below one eighth full, shrink to half full.
+        if slots.count > 64, count * 8 < slots.count { resize(to: max(8, count * 2)) }
+        return true
+    }
+
+    private mutating func place(_ slot: UInt64) {
+        var index = home(slot & Self.remainderMask)
+        while slots[index] != 0 {
+            index += 1
+            if index == slots.count { index = 0 }
+        }
+        slots[index] = slot
+    }
+
+    private mutating func resize(to capacity: Int) {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: capacity)
+        for slot in old where slot != 0 { place(slot) }
     }
 }

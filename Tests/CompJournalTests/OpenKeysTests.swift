@@ -117,4 +117,69 @@ struct OpenKeysTests {
         #expect(try fixture.journal.openExecution(key: fixture.key("b"))?.id == b)
         #expect(try fixture.journal.openExecution(key: fixture.key("a"), excluding: a) == nil)
     }
+
+    @Test("the slot tables agree with a plain multimap through random inserts, removals, commits and rollbacks, colliding hashes and overflow ids included")
+    func randomAgainstModel() {
+        var keys = OpenKeys()
+        var model: [UInt32: [ExecutionID]] = [:]
+        var committed = model
+        var generator = SplitMix64(seed: 42)
+        var nextID: ExecutionID = 1
+        // 600 hashes in two tables: long runs that wrap around, and remainders shared by both tables.
+        let hashes: [UInt32] = (0..<600).map { UInt32($0 % 2) << OpenKeys.remainderBits | UInt32($0 / 2 * 7919 % 1_048_576) }
+        func check() {
+            #expect(keys.contents == model.mapValues { $0.sorted() })
+            #expect(keys.count == model.values.reduce(0) { $0 + $1.count })
+            for hash in hashes.prefix(50) {
+                let found = keys.firstCandidate(hash).map { [$0] + keys.otherCandidates(hash) } ?? []
+                #expect(found.sorted() == (model[hash] ?? []).sorted())
+            }
+        }
+        for step in 1...30_000 {
+            let roll = generator.next() % 100
+            if roll < 55 || model.isEmpty {
+                let hash = hashes[Int(generator.next() % UInt64(hashes.count))]
+                let id = generator.next() % 40 == 0 ? OpenKeys.firstOverflowID + nextID : nextID
+                nextID += 1
+                keys.insert(hash: hash, id: id)
+                model[hash, default: []].append(id)
+            } else if roll < 97 {
+                let hash = model.keys.sorted()[Int(generator.next() % UInt64(model.count))]
+                var ids = model[hash]!
+                let id = ids.remove(at: Int(generator.next() % UInt64(ids.count)))
+                model[hash] = ids.isEmpty ? nil : ids
+                keys.remove(hash: hash, id: id)
+                keys.remove(hash: hash, id: id)  // gone already: no change
+            } else if roll < 99 {
+                keys.commit()
+                committed = model
+            } else {
+                keys.rollback(to: 0)
+                model = committed
+            }
+            if step % 2_000 == 0 { check() }
+        }
+        check()
+        // Grown to thousands and emptied again: the tables give their memory back.
+        let peak = keys.capacity
+        for (hash, ids) in model { for id in ids { keys.remove(hash: hash, id: id) } }
+        model = [:]
+        check()
+        #expect(keys.capacity < peak / 4)
+    }
+
+    @Test("a reserved map holds a load with little growth, and grows by half when a table fills")
+    func reserveAndGrowth() {
+        var keys = OpenKeys()
+        keys.reserve(200_000)
+        let reserved = keys.capacity
+        var generator = SplitMix64(seed: 7)
+        for id in 1...200_000 { keys.load(Int64(bitPattern: generator.next()), id: ExecutionID(id)) }
+        #expect(keys.capacity < reserved + reserved / 50)  // at most a few tables grew
+        #expect(keys.count == 200_000)
+        // 11 to 16 bytes an entry (8-byte slots, half to three quarters full).
+        #expect(keys.capacity * 8 <= 200_000 * 16 + 8 * 4096)
+        for id in 200_001...600_000 { keys.load(Int64(bitPattern: generator.next()), id: ExecutionID(id)) }
+        #expect(keys.capacity > reserved && keys.capacity * 8 <= 600_000 * 16 + 8 * 4096)
+    }
 }
