@@ -139,7 +139,8 @@ public final class Broker: Sendable {
             ThreadService(name: "core", start: {}, stop: { [core] in core.stop() }),
             ThreadService(name: "ingress", start: { [ingress] in ingress.start() }, stop: { [ingress] in ingress.stop() }),
             ThreadService(name: "readiness", start: {}, stop: { [health] in health.markShuttingDown() }),
-        ] + (config.profile.releasesStartupPages ? [StartupPagesService(logger: logger)] : [])
+            StartupPagesService(logger: logger),
+        ]
         group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],

@@ -7,7 +7,10 @@
 /// | admin reader's page cache | 4 MiB | 512 KiB |
 /// | SQLite memory map (`mmap_size`) | 0 (off) | 0 (off) |
 /// | HTTP side (health, metrics, API, console; its event-loop threads) | on | off unless `--http` is given |
-/// | start-up pages given back 1 s after serving (`ResidentMemory`) | no | yes |
+///
+/// Both give back the clean file pages start-up touched (code and read-only data of the binary and its
+/// libraries that serving does not run) a second after serving (`StartupPagesService`): resident memory then
+/// counts what serving uses, not what starting used (about 11 MB of a peak under load).
 ///
 /// The rest (one request socket, the core, ingress, outbox, admin and checkpoint threads) is the same: compd
 /// has no pools to shrink beyond these. The caches are upper bounds SQLite fills as it reads pages, so
@@ -33,11 +36,6 @@ public enum BrokerProfile: String, Sendable, CaseIterable {
         case .small: 512
         }
     }
-
-    /// Whether compd gives back the clean file pages start-up touched (code and read-only data of the binary
-    /// and its libraries that idle does not run) once it has served for a second: on a node whose memory is
-    /// small, resident memory then counts what serving uses, not what starting used.
-    public var releasesStartupPages: Bool { self == .small }
 
     /// Whether the HTTP side runs when `--http` is not given.
     public var servesHTTPByDefault: Bool { self == .standard }

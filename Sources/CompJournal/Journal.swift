@@ -141,6 +141,8 @@ public final class Journal: JournalConnection, BrokerStore {
         do {
             try connection.execute(Connection.TransactionKind.immediate.rawValue)
             var batch = Batch(now: now)
+            // About one change a command: reserved, not grown by doubling (a group holds thousands of records).
+            batch.changes.reserveCapacity(units.reduce(0) { $0 + $1.count })
             var outcomes: [UnitOutcome] = []
             outcomes.reserveCapacity(units.count)
             for (index, unit) in units.enumerated() {
