@@ -105,7 +105,8 @@ public final class Broker: Sendable {
             throw .storage("\(path): \(error)")
         }
         do {
-            checkpointer = CheckpointerService(checkpointer: try JournalCheckpointer(path: path) { metrics.checkpointed($0) })
+            checkpointer = CheckpointerService(checkpointer: try JournalCheckpointer(
+                path: path, busyIntervalMilliseconds: config.profile.checkpointBusyMilliseconds) { metrics.checkpointed($0) })
         } catch {
             core.stop()
             server.close()
@@ -162,6 +163,7 @@ public final class Broker: Sendable {
             "max_frame_bytes": "\(config.maxFrameBytes)", "retention": "\(Self.text(config.retention))",
             "profile": "\(config.profile.rawValue)",
             "sqlite_cache": "\(config.profile.journalCacheKiB)KiB+\(config.profile.readerCacheKiB)KiB",
+            "checkpoint_busy_ms": "\(config.profile.checkpointBusyMilliseconds)",
         ])
         defer {
             core.stop()

@@ -17,6 +17,7 @@ struct ProfileTests {
         defer { broker.stop() }
         #expect(broker.log.contains("profile=small"))
         #expect(broker.log.contains("sqlite_cache=2048KiB+512KiB"))
+        #expect(broker.log.contains("checkpoint_busy_ms=200"))
         #expect(!broker.log.contains("HTTP serving"))
         // A second after serving, the small profile gives back the clean pages start-up touched, and says so
         // with its resident memory before and after; everything below is served after that.
@@ -64,6 +65,7 @@ struct ProfileTests {
         defer { broker.stop() }
         #expect(broker.log.contains("profile=default"))
         #expect(broker.log.contains("sqlite_cache=8192KiB+4096KiB"))
+        #expect(broker.log.range(of: #"checkpoint_busy_ms=2(?![0-9])"#, options: .regularExpression) != nil)
         // The default profile gives back start-up's pages too (they were a sixth of its peak under load).
         #expect(eventually(30) { broker.log.contains("gave back start-up pages") })
         #expect(try #require(Self.kib(in: broker.log)["released_kib"]) > 0)
