@@ -101,6 +101,25 @@ struct FrameAuthenticatorTests {
         #expect(window.count(keyId: "k") == 1)
     }
 
+    @Test("one key signing 2,500 frames a second for a whole 60 s window (150,000 live nonces) is not refused, and replays are")
+    func nonceRate() {
+        var window = NonceWindow(windowMilliseconds: 60_000)
+        var generator = SystemRandomNumberGenerator()
+        var sent: [UInt128] = []
+        for frame in 0..<150_000 {
+            let now = Int64(1_700_000_000_000) + Int64(frame) * 60_000 / 150_000
+            let nonce = UInt128(generator.next()) << 64 | UInt128(generator.next())
+            #expect(window.admit(keyId: "k", nonce: nonce, timestamp: now, now: now) == .fresh)
+            if frame % 1000 == 0 { sent.append(nonce) }
+        }
+        let end = Int64(1_700_000_000_000) + 60_000
+        #expect(window.count(keyId: "k") == 150_000)
+        for nonce in sent { #expect(window.admit(keyId: "k", nonce: nonce, timestamp: end, now: end) == .replayed) }
+        // Two nonces whose halves fold to the same fingerprint count as one (a key holder can only hurt itself).
+        #expect(window.admit(keyId: "k2", nonce: UInt128(5) << 64 | 3, timestamp: end, now: end) == .fresh)
+        #expect(window.admit(keyId: "k2", nonce: UInt128(3) << 64 | 5, timestamp: end, now: end) == .replayed)
+    }
+
     @Test("a key's text form is id:64 hex digits; a path to a file holding it works too; anything else names what to fix")
     func keyText() throws {
         let key = AuthKey.generate()
