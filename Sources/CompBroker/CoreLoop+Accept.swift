@@ -25,10 +25,10 @@ extension CoreLoop {
         switch work {
         case .fetch:
             break
-        case .records(let records, let done):
-            units.append(records.map { .record($0) })
-            finishers.append { outcome in
-                done(Self.results(outcome, count: records.count) { result -> RecordResult? in
+        case .recordCommands(let commands, let done):
+            units.append(commands)
+            finishers.append { [count = commands.count] outcome in
+                done(Self.results(outcome, count: count) { result -> RecordResult? in
                     if case .record(let record) = result { return record }
                     return nil
                 })

@@ -185,20 +185,20 @@ final class Ingress: Sendable {
     private func records(_ batch: RecordBatch, _ requester: Requester) {
         let received = DispatchTime.now().uptimeNanoseconds
         var outcomes = [RecordOutcome?](repeating: nil, count: batch.records.count)
-        var incoming: [IncomingRecord] = []
+        var incoming: [JournalCommand] = []  // each a `.record`, made here rather than on the core thread
         var positions: [Int] = []
         incoming.reserveCapacity(batch.records.count)
         positions.reserveCapacity(batch.records.count)
         let now = BrokerClock.wall()
-        for (index, record) in batch.records.enumerated() {
-            if let tooOld = dedupeWindow.rejection(of: record.id, now: now) {
+        for index in batch.records.indices {  // by index: `enumerated()` copied every record out of the array
+            if let tooOld = dedupeWindow.rejection(of: batch.records[index].id, now: now) {
                 outcomes[index] = tooOld.outcome
                 continue
             }
-            switch Mapping.incoming(record, defaults: config.defaultSpec) {
+            switch Mapping.incoming(batch.records[index], defaults: config.defaultSpec) {
             case .success(var value):
                 value.encodeCreationBody()  // here rather than on the core thread (see the method)
-                incoming.append(value)
+                incoming.append(.record(value))
                 positions.append(index)
             case .failure(let rejection):
                 outcomes[index] = rejection.outcome
@@ -222,7 +222,7 @@ final class Ingress: Sendable {
         // of 100 wait at once in a storm.
         let kinds = batch.records.map(\.kind)
         let named = notices.isEnabled ? batch.records : []
-        submit(.records(incoming) { [replies, counters, notices, metrics, outcomes, positions, kinds, named] result in
+        submit(.recordCommands(incoming) { [replies, counters, notices, metrics, outcomes, positions, kinds, named] result in
             switch result {
             case .success(let results):
                 var all = outcomes

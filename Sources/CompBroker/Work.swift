@@ -63,8 +63,10 @@ struct ActionRefusal: Error, Sendable, Equatable {
 
 /// Work handed to the core thread, each with its typed completion.
 enum CoreWork: Sendable {
-    /// Records to journal; one result per record, in order.
-    case records([IncomingRecord], Completion<[RecordResult]>)
+    /// Records to journal, each as its `.record` command; one result per record, in order. The submitter makes
+    /// the commands (`records(_:_:)`), so the core thread takes the unit as it is instead of copying every record
+    /// into a command (about 10 % of the core's instructions per record under mixed load, in callgrind).
+    case recordCommands([JournalCommand], Completion<[RecordResult]>)
     /// A fetch to hold until commands are due or its wait ends; the leased executions (maybe none).
     case fetch(FetchArrival, Completion<[LeasedCommand]>)
     /// Extend a lease; the new deadline. `services`: the caller's scope (a subscriber key's services), nil for
@@ -83,9 +85,14 @@ enum CoreWork: Sendable {
     /// with `.rejected(.sagaConflict)` for other steps.
     case declareSaga(id: String, steps: [SagaStepSpec], deadline: Timestamp?, Completion<Bool>)
 
+    /// Records to journal; one result per record, in order.
+    static func records(_ records: [IncomingRecord], _ done: @escaping Completion<[RecordResult]>) -> CoreWork {
+        .recordCommands(records.map { .record($0) }, done)
+    }
+
     /// Records carried, for the inbox bound.
     var recordCount: Int {
-        if case .records(let records, _) = self { return records.count }
+        if case .recordCommands(let commands, _) = self { return commands.count }
         return 0
     }
 
@@ -93,7 +100,7 @@ enum CoreWork: Sendable {
     /// been posted and, when that pass committed, made durable.
     func answered(through outbox: DurableOutbox) -> CoreWork {
         switch self {
-        case .records(let records, let done): .records(records, outbox.deferring(done))
+        case .recordCommands(let commands, let done): .recordCommands(commands, outbox.deferring(done))
         case .fetch(let arrival, let done): .fetch(arrival, outbox.deferring(done))
         case .extend(let id, let token, let span, let services, let done):
             .extend(id, token: token, by: span, services: services, outbox.deferring(done))
@@ -109,7 +116,7 @@ enum CoreWork: Sendable {
     /// Completes the work with `error` without doing it.
     func fail(_ error: CoreError) {
         switch self {
-        case .records(_, let done): done(.failure(error))
+        case .recordCommands(_, let done): done(.failure(error))
         case .fetch(_, let done): done(.failure(error))
         case .extend(_, _, _, _, let done): done(.failure(error))
         case .operate(_, _, _, let done): done(.failure(error))

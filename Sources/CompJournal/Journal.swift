@@ -195,7 +195,9 @@ public final class Journal: JournalConnection, BrokerStore {
         do {
             var results: [CommandResult] = []
             results.reserveCapacity(unit.count)
-            for command in unit { results.append(try apply(command, batch: &batch)) }
+            // By index: `for command in unit` copied every command (a record's strings and arrays retained and
+            // released) out of the array.
+            for index in unit.indices { results.append(try apply(unit[index], batch: &batch)) }
             try connection.execute("RELEASE unit")
             return .applied(results)
         } catch {

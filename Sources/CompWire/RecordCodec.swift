@@ -62,23 +62,32 @@ extension Record: WireStruct {
         let function = try reader.readName("Record.function")
         let eventId = try reader.readName("Record.eventId")
         let occurredAt = try reader.readI64("Record.occurredAt")
-        var record = Record(
-            id: id, kind: kind, service: service, processor: processor, function: function,
-            eventId: eventId, occurredAt: occurredAt)
+        // The tagged fields go into locals and the record is made once: filling a `var record` from the closure
+        // and assigning it to `self` copied the whole struct three times per record (callgrind, compd's ingress).
+        var correlationId: String?
+        var error: ErrorDetails?
+        var recoverable: UInt8?
+        var retrySpec: RetrySpecPatch?
+        var payload: [UInt8]?
+        var lease: LeaseRef?
+        var saga: SagaRef?
         try reader.readTaggedSection("Record") { tag, value throws(WireError) in
             switch tag {
-            case Tag.correlationId: record.correlationId = try value.readName("Record.correlationId")
-            case Tag.error: record.error = try ErrorDetails(wire: &value)
-            case Tag.recoverable: record.recoverable = try value.readRecoverable("Record.recoverable")
-            case Tag.retrySpec: record.retrySpec = try RetrySpecPatch(wire: &value)
-            case Tag.payload: record.payload = try value.readPayload("Record.payload")
-            case Tag.lease: record.lease = try LeaseRef(wire: &value)
-            case Tag.saga: record.saga = try SagaRef(wire: &value)
+            case Tag.correlationId: correlationId = try value.readName("Record.correlationId")
+            case Tag.error: error = try ErrorDetails(wire: &value)
+            case Tag.recoverable: recoverable = try value.readRecoverable("Record.recoverable")
+            case Tag.retrySpec: retrySpec = try RetrySpecPatch(wire: &value)
+            case Tag.payload: payload = try value.readPayload("Record.payload")
+            case Tag.lease: lease = try LeaseRef(wire: &value)
+            case Tag.saga: saga = try SagaRef(wire: &value)
             default: return false
             }
             return true
         }
-        self = record
+        self.init(
+            id: id, kind: kind, service: service, processor: processor, function: function, eventId: eventId,
+            occurredAt: occurredAt, correlationId: correlationId, error: error, recoverable: recoverable,
+            retrySpec: retrySpec, payload: payload, lease: lease, saga: saga)
     }
 }
 

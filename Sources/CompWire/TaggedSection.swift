@@ -57,6 +57,10 @@ extension ByteReader {
     ///
     /// `field` returns true when it knows the tag (it must then have read the whole value) and false
     /// to skip it.
+    ///
+    /// Inlined, so that the variables a caller's `field` closure assigns stay on its stack: called, the closure's
+    /// captures were boxed on the heap, one allocation per decoded record.
+    @inline(__always)
     mutating func readTaggedSection(
         _ context: StaticString,
         _ field: (UInt16, inout ByteReader) throws(WireError) -> Bool
