@@ -11,6 +11,7 @@ extension Journal {
     ///   replayed; the projection is then left as it was.
     public func rebuildProjection() throws(JournalError) {
         store.tracksOpenKeys = false
+        store.forgetLeased()
         defer { store.tracksOpenKeys = true }
         do {
             try connection.inTransaction { () throws(JournalError) in

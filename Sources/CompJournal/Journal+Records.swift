@@ -22,7 +22,7 @@ extension Journal {
     func applyResult(
         _ record: IncomingRecord, report: FailureReport, executionId: ExecutionID, token: UInt64, batch: inout Batch
     ) throws(JournalError) -> RecordResult {
-        guard let current = try queries.execution(executionId) else { return .rejected(.unknownExecution) }
+        guard let current = try leasedOrRead(executionId) else { return .rejected(.unknownExecution) }
         guard current.key.service == record.key.service, current.key.eventId == record.key.eventId else {
             return .rejected(.keyMismatch)
         }
@@ -102,6 +102,12 @@ extension Journal {
 }
 
 extension Journal {
+    /// Execution `id`: from the leased executions kept in memory when it is one of them, else read.
+    func leasedOrRead(_ id: ExecutionID) throws(JournalError) -> Execution? {
+        if let leased = store.leased.execution(id) { return leased }
+        return try queries.execution(id)
+    }
+
     /// The open execution of `key` (excluding one id), found through the open-key map and read by id.
     func openExecution(key: ExecutionKey, excluding: ExecutionID? = nil) throws(JournalError) -> Execution? {
         let hash = OpenKeys.fold(key)

@@ -21,6 +21,8 @@ struct Store {
     var openKeys = OpenKeys()
     /// False while a rebuild replays the journal: the set is reloaded from the table afterwards instead.
     var tracksOpenKeys = true
+    /// The leased executions as written here (see `LeasedExecutions`).
+    private(set) var leased = LeasedExecutions()
     /// No journal row has a record id above this one (nil: no row has an id). A record with a greater id is
     /// new for certain, so the dedupe lookup is skipped: clients make time-ordered ids (UUIDv7, monotonic per
     /// generator), so most new records are above it. It may be above every stored id (after a rollback or a
@@ -68,6 +70,7 @@ struct Store {
     /// Writes an execution: INSERT when `previous` is nil, else UPDATE of what changed.
     mutating func write(_ execution: Execution, previous: Execution?) throws(JournalError) {
         if tracksOpenKeys { openKeys.update(from: previous, to: execution) }
+        leased.written(execution)
         if let previous {
             let statement = try connection.cached(HotStatement.updateExecution)
             try ExecutionRow.bind(execution, to: statement)
@@ -101,6 +104,7 @@ struct Store {
             try rows.bind(id, at: 1)
             try rows.run()
         }
+        leased.deleted(id)
         let execution = try connection.cached("DELETE FROM executions WHERE id = ?1")
         try execution.bind(id, at: 1)
         try execution.run()
@@ -158,6 +162,7 @@ struct Store {
         countDeltas.removeAll(keepingCapacity: true)
         failureDeltas.removeAll(keepingCapacity: true)
         openKeys.rollback(to: 0)
+        leased.removeAll()
     }
 
     /// The transaction committed: its open-key changes stay.
@@ -178,7 +183,11 @@ struct Store {
         countDeltas = saved.counts
         failureDeltas = saved.failures
         openKeys.rollback(to: saved.keys)
+        leased.removeAll()  // what the unit wrote is gone from the table; forgetting the rest is only a few reads
     }
+
+    /// Forgets the leased executions kept (before the projection is rebuilt).
+    mutating func forgetLeased() { leased.removeAll() }
 
     /// The open executions' ids and key hashes, one status at a time through its partial index (FAILED:
     /// `executions_due`, PREPARED: `executions_lease`, PARKED: `executions_status`), so a start reads the open
