@@ -174,47 +174,59 @@ struct OpenKeys {
 /// (0: empty; ids start at 1). A remainder's home slot is `remainder * capacity >> remainderBits`, so any
 /// capacity works and a table grows by half, not by doubling. Removal shifts the following slots back
 /// (no tombstones), so a lookup stops at the first empty slot.
+///
+/// The table keeps its slots' address and capacity beside its count, in the `OpenKeys` array: a lookup reads
+/// that entry and then the slots, two dependent loads. With the slots in a Swift array it also read the
+/// array's header (its count) first, a third cache miss at each lookup of a large map (`firstCandidate` was
+/// 5 % of compd's samples under mixed load). A value: the slots are copied before a write when shared.
 private struct SlotTable {
-    private var slots: [UInt64] = []
+    /// Owns the slots (nil: none yet); `base` and `capacity` are read from here without touching it.
+    private var storage: SlotStorage?
+    private var base: UnsafeMutablePointer<UInt64>?
+    private(set) var capacity = 0
     private var count = 0
-
-    var capacity: Int { slots.count }
 
     private static let remainderMask: UInt64 = 1 << OpenKeys.remainderBits - 1
 
     private func home(_ remainder: UInt64) -> Int {
-        Int(truncatingIfNeeded: (remainder &* UInt64(slots.count)) >> OpenKeys.remainderBits)
+        Int(truncatingIfNeeded: (remainder &* UInt64(capacity)) >> OpenKeys.remainderBits)
     }
 
     /// Calls `body` with the id of each slot holding `remainder`, in probe order, while it returns true.
     func forEach(remainder: UInt32, _ body: (ExecutionID) -> Bool) {
-        guard count > 0 else { return }
+        guard count > 0, let base else { return }
         let wanted = UInt64(remainder)
         var index = home(wanted)
         while true {
-            let slot = slots[index]
+            let slot = base[index]
             if slot == 0 { return }
             if slot & Self.remainderMask == wanted, !body(ExecutionID(slot >> OpenKeys.remainderBits)) { return }
             index += 1
-            if index == slots.count { index = 0 }
+            if index == capacity { index = 0 }
         }
     }
 
     /// Calls `body` with every occupied slot's remainder and id.
     func forEachSlot(_ body: (UInt32, ExecutionID) -> Void) {
-        for slot in slots where slot != 0 {
+        guard let base else { return }
+        for index in 0..<capacity where base[index] != 0 {
+            let slot = base[index]
             body(UInt32(truncatingIfNeeded: slot & Self.remainderMask), ExecutionID(slot >> OpenKeys.remainderBits))
         }
     }
 
     mutating func reserve(_ entries: Int) {
         let needed = entries * 4 / 3 + 1
-        if needed > slots.count { resize(to: needed) }
+        if needed > capacity { resize(to: needed) }
     }
 
     mutating func insert(remainder: UInt32, id: ExecutionID) {
         // At most three quarters full: a miss probes a few slots (one cache line) on average.
-        if (count + 1) * 4 > slots.count * 3 { resize(to: max(8, slots.count + slots.count / 2)) }
+        if (count + 1) * 4 > capacity * 3 {
+            resize(to: max(8, capacity + capacity / 2))
+        } else {
+            makeUnique()
+        }
         place(UInt64(id) << OpenKeys.remainderBits | UInt64(remainder))
         count += 1
     }
@@ -222,48 +234,72 @@ private struct SlotTable {
     /// Removes the slot holding `remainder` and `id`; false when none does.
     mutating func remove(remainder: UInt32, id: ExecutionID) -> Bool {
         guard count > 0 else { return false }
+        makeUnique()
+        guard let base else { return false }
         let wanted = UInt64(id) << OpenKeys.remainderBits | UInt64(remainder)
         var index = home(UInt64(remainder))
-        while slots[index] != wanted {
-            if slots[index] == 0 { return false }
-            index += 1
-            if index == slots.count { index = 0 }
+        while base[index] != wanted {
+            if base[index] == 0 { return false }
+            index = next(index)
         }
         // Shift back each following slot of the run that may move into the hole (its home is not
         // cyclically within (hole, its index]).
         var hole = index
-        var next = index
+        var probe = index
         while true {
-            next += 1
-            if next == slots.count { next = 0 }
-            let slot = slots[next]
+            probe = next(probe)
+            let slot = base[probe]
             if slot == 0 { break }
             let home = home(slot & Self.remainderMask)
-            let stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next)
+            let stays = hole <= probe ? (hole < home && home <= probe) : (hole < home || home <= probe)
             if !stays {
-                slots[hole] = slot
-                hole = next
+                base[hole] = slot
+                hole = probe
             }
         }
-        slots[hole] = 0
+        base[hole] = 0
         count -= 1
         // Give memory back after a storm: below one eighth full, shrink to half full.
-        if slots.count > 64, count * 8 < slots.count { resize(to: max(8, count * 2)) }
+        if capacity > 64, count * 8 < capacity { resize(to: max(8, count * 2)) }
         return true
     }
 
-    private mutating func place(_ slot: UInt64) {
+    /// The slot after `index`, wrapping around.
+    private func next(_ index: Int) -> Int { index + 1 == capacity ? 0 : index + 1 }
+
+    private func place(_ slot: UInt64) {
+        guard let base else { return }
         var index = home(slot & Self.remainderMask)
-        while slots[index] != 0 {
-            index += 1
-            if index == slots.count { index = 0 }
-        }
-        slots[index] = slot
+        while base[index] != 0 { index = next(index) }
+        base[index] = slot
     }
 
-    private mutating func resize(to capacity: Int) {
-        let old = slots
-        slots = [UInt64](repeating: 0, count: capacity)
-        for slot in old where slot != 0 { place(slot) }
+    /// Copies the slots before a write when another copy of this table shares them.
+    private mutating func makeUnique() {
+        guard storage != nil, !isKnownUniquelyReferenced(&storage) else { return }
+        resize(to: capacity)
     }
+
+    private mutating func resize(to newCapacity: Int) {
+        let old = (base: base, capacity: capacity, storage: storage)
+        let fresh = SlotStorage(capacity: newCapacity)
+        storage = fresh
+        base = fresh.base
+        capacity = newCapacity
+        guard let oldBase = old.base else { return }
+        for index in 0..<old.capacity where oldBase[index] != 0 { place(oldBase[index]) }
+        withExtendedLifetime(old.storage) {}
+    }
+}
+
+/// The slots of one `SlotTable`, zeroed at allocation and freed with the last table that holds them.
+private final class SlotStorage {
+    let base: UnsafeMutablePointer<UInt64>
+
+    init(capacity: Int) {
+        base = .allocate(capacity: capacity)
+        base.initialize(repeating: 0, count: capacity)
+    }
+
+    deinit { base.deallocate() }
 }

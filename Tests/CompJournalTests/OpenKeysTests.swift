@@ -104,6 +104,24 @@ struct OpenKeysTests {
         #expect(!keys.mayContain(a))
     }
 
+    @Test("a copy of the map is a value: changing one leaves the other as it was")
+    func valueSemantics() {
+        var original = OpenKeys()
+        for id in 1...100 { original.insert(hash: UInt32(id * 7_919), id: ExecutionID(id)) }
+        original.commit()
+        let before = original.contents
+        var copy = original
+        for id in 1...50 { copy.remove(hash: UInt32(id * 7_919), id: ExecutionID(id)) }
+        for id in 101...400 { copy.insert(hash: UInt32(id * 7_919), id: ExecutionID(id)) }
+        #expect(original.contents == before)
+        #expect(original.count == 100)
+        #expect(copy.count == 350)
+        #expect(copy.firstCandidate(UInt32(7_919)) == nil)
+        #expect(original.firstCandidate(UInt32(7_919)) == 1)
+        original.remove(hash: UInt32(400 * 7_919), id: 400)  // only the copy has it
+        #expect(copy.firstCandidate(UInt32(400 * 7_919)) == 400)
+    }
+
     @Test("two open executions whose keys share a folded hash are each found by their own key")
     func sharedHashLookup() throws {
         let fixture = try TestJournal()
