@@ -5,8 +5,9 @@ extension Journal {
     func apply(_ record: IncomingRecord, batch: inout Batch) throws(JournalError) -> RecordResult {
         // (1) Dedupe: the unique index also sees rows written earlier in this transaction; an id above every
         // stored one is new for certain and needs no lookup.
-        if store.mayHaveRecord(record.id), let first = try queries.executionId(ofRecord: record.id) {
-            return .duplicate(first)
+        if store.mayHaveRecord(record.id) {
+            if let first = store.pendingExecution(ofRecord: record.id) { return .duplicate(first) }
+            if let first = try queries.executionId(ofRecord: record.id) { return .duplicate(first) }
         }
         let report = record.failure
             ?? FailureReport(error: ErrorInfo(code: "UNKNOWN", message: "no error given"), occurredAt: batch.now)

@@ -158,6 +158,7 @@ public final class Journal: JournalConnection, BrokerStore {
                     return .transactionLost(index: index, error)
                 }
             }
+            try store.flushAppends()  // each unit flushed its rows already; nothing is left to write here
             try store.flushCounts()
             try connection.execute("COMMIT")
             store.committed()
@@ -198,6 +199,7 @@ public final class Journal: JournalConnection, BrokerStore {
             // By index: `for command in unit` copied every command (a record's strings and arrays retained and
             // released) out of the array.
             for index in unit.indices { results.append(try apply(unit[index], batch: &batch)) }
+            try store.flushAppends()
             try connection.execute("RELEASE unit")
             return .applied(results)
         } catch {

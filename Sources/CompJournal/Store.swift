@@ -35,23 +35,87 @@ struct Store {
     static let appendSQL =
         "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 
+    /// The INSERT of `rows` journal rows in one statement: row r's values are parameters 8r+1 to 8r+8.
+    static func appendSQL(rows: Int) -> String {
+        "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary, actor) VALUES "
+            + (0..<rows).map { row in
+                "(" + (1...8).map { "?\(row * 8 + $0)" }.joined(separator: ", ") + ")"
+            }.joined(separator: ", ")
+    }
+
+    /// A journal row appended and not yet written (see `append`).
+    private struct PendingRow {
+        var seq: Int64
+        var recordId: RecordID?
+        var executionId: ExecutionID
+        var at: Int64
+        var kind: Int64
+        var body: [UInt8]
+        var summary: String
+        var actor: String?
+    }
+
+    /// The rows appended since the last `flushAppends`, in seq order.
+    private var pending: [PendingRow] = []
+    /// The record ids among `pending`, with their rows' executions (the dedupe lookup sees them).
+    private var pendingRecords: [RecordID: ExecutionID] = [:]
+
     /// Appends one journal row; `encodedBody`, when given, is `body.encoded` made ahead; `actor` is set on rows of
     /// operator actions.
+    ///
+    /// The row is written by the next `flushAppends` (at the end of the unit), many rows to a statement: one
+    /// statement a row cost some 4k instructions of statement overhead (cursors opened and closed, the halt)
+    /// per row in callgrind, whatever the row. Until then `pendingExecution(ofRecord:)` answers for it; nothing
+    /// else in a unit reads the journal table.
     mutating func append(
         seq: Int64, recordId: RecordID?, executionId: ExecutionID, at: Timestamp, body: EntryBody,
         encodedBody: [UInt8]? = nil, summary: String, actor: String? = nil
     ) throws(JournalError) {
-        let statement = try connection.cached(HotStatement.appendEntry)
-        try statement.bind(seq, at: 1)
-        if let recordId { try statement.bind(recordId, at: 2) } else { try statement.bindNull(at: 2) }
-        try statement.bind(executionId, at: 3)
-        try statement.bind(at.milliseconds, at: 4)
-        try statement.bind(body.kind.rawValue, at: 5)
-        try statement.bind(blob: encodedBody ?? body.encoded, at: 6)
-        try statement.bind(summary, at: 7)
-        try statement.bind(actor, at: 8)
-        try statement.run()
-        if let recordId, newestRecordId.map({ recordId > $0 }) ?? true { newestRecordId = recordId }
+        pending.append(PendingRow(
+            seq: seq, recordId: recordId, executionId: executionId, at: at.milliseconds, kind: body.kind.rawValue,
+            body: encodedBody ?? body.encoded, summary: summary, actor: actor))
+        if let recordId {
+            pendingRecords[recordId] = executionId
+            if newestRecordId.map({ recordId > $0 }) ?? true { newestRecordId = recordId }
+        }
+    }
+
+    /// The execution of the pending row with `recordId`, or nil when no pending row has it.
+    func pendingExecution(ofRecord recordId: RecordID) -> ExecutionID? {
+        pendingRecords.isEmpty ? nil : pendingRecords[recordId]
+    }
+
+    /// Writes the pending rows: 32 a statement, then 8, then one by one.
+    mutating func flushAppends() throws(JournalError) {
+        guard !pending.isEmpty else { return }
+        var start = 0
+        while start < pending.count {
+            let left = pending.count - start
+            let (hot, rows): (HotStatement, Int) =
+                left >= 32 ? (.appendEntries32, 32) : left >= 8 ? (.appendEntries8, 8) : (.appendEntry, 1)
+            let statement = try connection.cached(hot)
+            for row in 0..<rows { try Self.bind(pending[start + row], to: statement, first: Int32(row * 8 + 1)) }
+            try statement.run()
+            start += rows
+        }
+        discardAppends()
+    }
+
+    /// Forgets the pending rows (their unit or transaction rolled back).
+    mutating func discardAppends() {
+        pending.removeAll(keepingCapacity: true)
+        pendingRecords.removeAll(keepingCapacity: true)
+    }
+
+    private static func bind(_ row: PendingRow, to statement: Statement, first: Int32) throws(JournalError) {
+        try statement.bind(row.seq, at: first)
+        if let recordId = row.recordId { try statement.bind(recordId, at: first + 1) } else { try statement.bindNull(at: first + 1) }
+        try statement.bind(row.executionId, at: first + 2)
+        try statement.bind(row.at, at: first + 3)
+        try statement.bind(row.kind, at: first + 4)
+        try statement.bind(blob: row.body, at: first + 5)
+        try statement.bind(row.summary, at: first + 6)
+        try statement.bind(row.actor, at: first + 7)
     }
 
     /// Whether a journal row may have `recordId`: false is certain (it is above every stored id).
@@ -163,6 +227,7 @@ struct Store {
         failureDeltas.removeAll(keepingCapacity: true)
         openKeys.rollback(to: 0)
         leased.removeAll()
+        discardAppends()
     }
 
     /// The transaction committed: its open-key changes stay.
@@ -183,7 +248,8 @@ struct Store {
         countDeltas = saved.counts
         failureDeltas = saved.failures
         openKeys.rollback(to: saved.keys)
-        leased.removeAll()  // what the unit wrote is gone from the table; forgetting the rest is only a few reads
+        leased.removeAll()
+        discardAppends()  // a unit's rows are flushed at its end, so what is pending is the unit's own  // what the unit wrote is gone from the table; forgetting the rest is only a few reads
     }
 
     /// Forgets the leased executions kept (before the projection is rebuilt).

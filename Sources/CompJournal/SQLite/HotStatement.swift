@@ -3,6 +3,8 @@
 /// each of several statements per record was about 4 % of a group commit's instructions in callgrind).
 enum HotStatement: Int, CaseIterable {
     case appendEntry, insertExecution, updateExecution, recordLookup, executionById
+    /// Journal rows 8 and 32 at a time (`Store.flushAppends`).
+    case appendEntries8, appendEntries32
 
     /// The statement's SQL.
     var sql: String {
@@ -12,6 +14,8 @@ enum HotStatement: Int, CaseIterable {
         case .updateExecution: ExecutionRow.updateSQL
         case .recordLookup: Queries.recordSQL
         case .executionById: Queries.executionSQL
+        case .appendEntries8: Store.appendSQL(rows: 8)
+        case .appendEntries32: Store.appendSQL(rows: 32)
         }
     }
 }
