@@ -71,6 +71,16 @@ enum ExecutionRow {
     static let insertSQL =
         "INSERT INTO executions (\(columns)) VALUES (\(names.map { ":" + $0 }.joined(separator: ", ")))"
 
+    /// The INSERT of `rows` new executions by position: row r's columns, in `Column` order, are parameters
+    /// r·n+1 to r·n+n (n columns).
+    static func insertSQL(rows: Int) -> String {
+        let width = names.count
+        return "INSERT INTO executions (\(columns)) VALUES "
+            + (0..<rows).map { row in
+                "(" + (1...width).map { "?\(row * width + $0)" }.joined(separator: ", ") + ")"
+            }.joined(separator: ", ")
+    }
+
     /// The UPDATE of everything a transition can change, by `:id`.
     static let updateSQL = "UPDATE executions SET "
         + names.filter { !immutable.contains($0) }.map { "\($0) = :\($0)" }.joined(separator: ", ")
@@ -98,43 +108,54 @@ enum ExecutionRow {
     /// Binds every column the statement has a named parameter for (`insertSQL`, `updateSQL`, `updateKeySQL`).
     static func bind(_ execution: Execution, to statement: Statement) throws(JournalError) {
         let parameters = Parameters.of(statement)
-        let spec = execution.spec
-        let lease = execution.lease
         for column in allColumns {
             let index = parameters.index[column.rawValue]
             guard index > 0 else { continue }
-            switch column {
-            case .id: try statement.bind(execution.id, at: index)
-            case .service: try statement.bind(execution.key.service, at: index)
-            case .processor: try statement.bind(execution.key.processor, at: index)
-            case .function: try statement.bind(execution.key.function, at: index)
-            case .eventId: try statement.bind(execution.key.eventId, at: index)
-            case .keyHash: try statement.bind(execution.key.stableHash, at: index)
-            case .correlationId: try statement.bind(execution.correlationId, at: index)
-            case .status: try statement.bind(Int64(execution.status.rawValue), at: index)
-            case .parkReason: try statement.bind(execution.parkReason.map { Int64($0.rawValue) }, at: index)
-            case .recoverable: try statement.bind(Int64(execution.recoverable.rawValue), at: index)
-            case .markedByOperator: try statement.bind(execution.markedByOperator ? 1 : 0, at: index)
-            case .retries: try statement.bind(execution.retries, at: index)
-            case .maxRetries: try statement.bind(spec.maxRetries, at: index)
-            case .minBackoff: try statement.bind(spec.minBackoff.milliseconds, at: index)
-            case .maxBackoff: try statement.bind(spec.maxBackoff.milliseconds, at: index)
-            case .executionTimeout: try statement.bind(spec.executionTimeout.milliseconds, at: index)
-            case .jitter: try statement.bind(spec.jitterPermille, at: index)
-            case .deadline: try statement.bind(spec.deadline?.milliseconds, at: index)
-            case .nextRetryAt: try statement.bind(execution.nextRetryAt?.milliseconds, at: index)
-            case .leaseToken: try statement.bind(lease.map { Int64(bitPattern: $0.token) }, at: index)
-            case .leaseHolder: try statement.bind(lease?.holder, at: index)
-            case .leaseGrantedAt: try statement.bind(lease?.grantedAt.milliseconds, at: index)
-            case .leaseUntil: try statement.bind(lease?.until.milliseconds, at: index)
-            case .errorCode: try statement.bind(execution.lastError.code, at: index)
-            case .errorMessage: try statement.bind(execution.lastError.message, at: index)
-            case .errorDetail: try statement.bind(execution.lastError.detail, at: index)
-            case .payload: try statement.bind(blob: execution.payload, at: index)
-            case .createdAt: try statement.bind(execution.createdAt.milliseconds, at: index)
-            case .updatedAt: try statement.bind(execution.updatedAt.milliseconds, at: index)
-            case .returns: try statement.bind(execution.returns, at: index)
-            }
+            try bind(column, of: execution, to: statement, at: index)
+        }
+    }
+
+    /// Binds every column by position, from parameter `first` on in `Column` order (`insertSQL(rows:)`).
+    static func bind(_ execution: Execution, to statement: Statement, first: Int32) throws(JournalError) {
+        for column in allColumns {
+            try bind(column, of: execution, to: statement, at: first + Int32(column.rawValue))
+        }
+    }
+
+    private static func bind(
+        _ column: Column, of execution: Execution, to statement: Statement, at index: Int32
+    ) throws(JournalError) {
+        switch column {
+        case .id: try statement.bind(execution.id, at: index)
+        case .service: try statement.bind(execution.key.service, at: index)
+        case .processor: try statement.bind(execution.key.processor, at: index)
+        case .function: try statement.bind(execution.key.function, at: index)
+        case .eventId: try statement.bind(execution.key.eventId, at: index)
+        case .keyHash: try statement.bind(execution.key.stableHash, at: index)
+        case .correlationId: try statement.bind(execution.correlationId, at: index)
+        case .status: try statement.bind(Int64(execution.status.rawValue), at: index)
+        case .parkReason: try statement.bind(execution.parkReason.map { Int64($0.rawValue) }, at: index)
+        case .recoverable: try statement.bind(Int64(execution.recoverable.rawValue), at: index)
+        case .markedByOperator: try statement.bind(execution.markedByOperator ? 1 : 0, at: index)
+        case .retries: try statement.bind(execution.retries, at: index)
+        case .maxRetries: try statement.bind(execution.spec.maxRetries, at: index)
+        case .minBackoff: try statement.bind(execution.spec.minBackoff.milliseconds, at: index)
+        case .maxBackoff: try statement.bind(execution.spec.maxBackoff.milliseconds, at: index)
+        case .executionTimeout: try statement.bind(execution.spec.executionTimeout.milliseconds, at: index)
+        case .jitter: try statement.bind(execution.spec.jitterPermille, at: index)
+        case .deadline: try statement.bind(execution.spec.deadline?.milliseconds, at: index)
+        case .nextRetryAt: try statement.bind(execution.nextRetryAt?.milliseconds, at: index)
+        case .leaseToken: try statement.bind(execution.lease.map { Int64(bitPattern: $0.token) }, at: index)
+        case .leaseHolder: try statement.bind(execution.lease?.holder, at: index)
+        case .leaseGrantedAt: try statement.bind(execution.lease?.grantedAt.milliseconds, at: index)
+        case .leaseUntil: try statement.bind(execution.lease?.until.milliseconds, at: index)
+        case .errorCode: try statement.bind(execution.lastError.code, at: index)
+        case .errorMessage: try statement.bind(execution.lastError.message, at: index)
+        case .errorDetail: try statement.bind(execution.lastError.detail, at: index)
+        case .payload: try statement.bind(blob: execution.payload, at: index)
+        case .createdAt: try statement.bind(execution.createdAt.milliseconds, at: index)
+        case .updatedAt: try statement.bind(execution.updatedAt.milliseconds, at: index)
+        case .returns: try statement.bind(execution.returns, at: index)
         }
     }
 

@@ -51,7 +51,7 @@ extension Journal {
     func extendLease(
         _ id: ExecutionID, token: UInt64, by span: TimeSpan, batch: inout Batch
     ) throws(JournalError) -> Result<Timestamp, JournalRejection> {
-        guard let current = try leasedOrRead(id) else { return .failure(.unknownExecution) }
+        guard let current = try currentExecution(id) else { return .failure(.unknownExecution) }
         var next = current
         var random = random(for: nextSeq)
         do {
@@ -69,7 +69,7 @@ extension Journal {
     func returnLease(
         _ id: ExecutionID, token: UInt64, batch: inout Batch
     ) throws(JournalError) -> Result<Void, JournalRejection> {
-        guard let current = try leasedOrRead(id) else { return .failure(.unknownExecution) }
+        guard let current = try currentExecution(id) else { return .failure(.unknownExecution) }
         var next = current
         var random = random(for: nextSeq)
         do {

@@ -23,7 +23,7 @@ extension Journal {
     func applyResult(
         _ record: IncomingRecord, report: FailureReport, executionId: ExecutionID, token: UInt64, batch: inout Batch
     ) throws(JournalError) -> RecordResult {
-        guard let current = try leasedOrRead(executionId) else { return .rejected(.unknownExecution) }
+        guard let current = try currentExecution(executionId) else { return .rejected(.unknownExecution) }
         guard current.key.service == record.key.service, current.key.eventId == record.key.eventId else {
             return .rejected(.keyMismatch)
         }
@@ -103,8 +103,10 @@ extension Journal {
 }
 
 extension Journal {
-    /// Execution `id`: from the leased executions kept in memory when it is one of them, else read.
-    func leasedOrRead(_ id: ExecutionID) throws(JournalError) -> Execution? {
+    /// Execution `id` as it stands in this transaction: a new one not yet inserted, a leased one kept in memory,
+    /// else read from the table.
+    func currentExecution(_ id: ExecutionID) throws(JournalError) -> Execution? {
+        if let pending = store.pendingExecution(id) { return pending }
         if let leased = store.leased.execution(id) { return leased }
         return try queries.execution(id)
     }
@@ -113,7 +115,16 @@ extension Journal {
     func openExecution(key: ExecutionKey, excluding: ExecutionID? = nil) throws(JournalError) -> Execution? {
         let hash = OpenKeys.fold(key)
         guard let first = store.openKeys.firstCandidate(hash) else { return nil }
-        return try queries.openExecution(
-            key: key, first: first, others: store.openKeys.otherCandidates(hash), excluding: excluding)
+        func check(_ id: ExecutionID) throws(JournalError) -> Execution? {
+            guard id != excluding, let execution = try currentExecution(id), execution.isOpen, execution.key == key else {
+                return nil
+            }
+            return execution
+        }
+        if let found = try check(first) { return found }
+        for id in store.openKeys.otherCandidates(hash) {
+            if let found = try check(id) { return found }
+        }
+        return nil
     }
 }

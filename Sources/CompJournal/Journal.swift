@@ -158,7 +158,8 @@ public final class Journal: JournalConnection, BrokerStore {
                     return .transactionLost(index: index, error)
                 }
             }
-            try store.flushAppends()  // each unit flushed its rows already; nothing is left to write here
+            try store.flushExecutions()  // each unit flushed its rows already; nothing is left to write here
+            try store.flushAppends()
             try store.flushCounts()
             try connection.execute("COMMIT")
             store.committed()
@@ -199,6 +200,7 @@ public final class Journal: JournalConnection, BrokerStore {
             // By index: `for command in unit` copied every command (a record's strings and arrays retained and
             // released) out of the array.
             for index in unit.indices { results.append(try apply(unit[index], batch: &batch)) }
+            try store.flushExecutions()
             try store.flushAppends()
             try connection.execute("RELEASE unit")
             return .applied(results)
@@ -241,6 +243,9 @@ public final class Journal: JournalConnection, BrokerStore {
     }
 
     private func apply(_ command: JournalCommand, batch: inout Batch) throws(JournalError) -> CommandResult {
+        // Only a plain record reads executions through `currentExecution(_:)`, which sees the ones not yet inserted; every
+        // other command (and a saga's record) may query the table, so they are inserted first.
+        if case .record(let record) = command, !record.hasSaga {} else { try store.flushExecutions() }
         switch command {
         case .record(let record):
             return .record(try apply(record, batch: &batch))
@@ -286,7 +291,9 @@ public final class Journal: JournalConnection, BrokerStore {
         if let code = body.failedAttemptCode(after: execution) {
             store.countFailure(at: batch.now, service: execution.key.service, code: code)
         }
-        try store.write(execution, previous: previous)
+        // New executions are inserted at the unit's end, many to a statement, unless sagas exist (their code
+        // reads executions back with SQL).
+        try store.write(execution, previous: previous, deferInsert: !hasSagas)
         nextSeq += 1
         batch.changes.append(StateChange(seq: seq, at: batch.now, kind: body.kind.name, execution: execution, actor: actor))
         if !sagaLinks.isEmpty {

@@ -51,24 +51,6 @@ struct Queries {
         return try executions(statement).first
     }
 
-    /// The open (FAILED, PREPARED or PARKED) execution of `key` among `first` and `others` (the ids `OpenKeys`
-    /// holds under the key's hash), or nil; `excluding` skips one id. Each candidate is read by id and its key compared.
-    func openExecution(
-        key: ExecutionKey, first: ExecutionID, others: [ExecutionID], excluding: ExecutionID? = nil
-    ) throws(JournalError) -> Execution? {
-        func check(_ id: ExecutionID) throws(JournalError) -> Execution? {
-            guard id != excluding, let execution = try execution(id), execution.isOpen, execution.key == key else {
-                return nil
-            }
-            return execution
-        }
-        if let found = try check(first) { return found }
-        for id in others {
-            if let found = try check(id) { return found }
-        }
-        return nil
-    }
-
     /// The dedupe lookup of a record id (?1), through `journal_record`.
     static let recordSQL = "SELECT execution_id FROM journal WHERE record_id = ?1"
 

@@ -101,10 +101,37 @@ struct Store {
         discardAppends()
     }
 
-    /// Forgets the pending rows (their unit or transaction rolled back).
+    /// Forgets the pending rows and new executions (their unit or transaction rolled back).
     mutating func discardAppends() {
         pending.removeAll(keepingCapacity: true)
         pendingRecords.removeAll(keepingCapacity: true)
+        pendingNew.removeAll(keepingCapacity: true)
+        pendingNewOrder.removeAll(keepingCapacity: true)
+    }
+
+    /// The new execution `id` as it will be inserted, or nil when it is not pending.
+    func pendingExecution(_ id: ExecutionID) -> Execution? {
+        pendingNew.isEmpty ? nil : pendingNew[id]
+    }
+
+    /// Inserts the pending new executions: 32 a statement, then 8, then one by one.
+    mutating func flushExecutions() throws(JournalError) {
+        guard !pendingNewOrder.isEmpty else { return }
+        var start = 0
+        while start < pendingNewOrder.count {
+            let left = pendingNewOrder.count - start
+            let (hot, rows): (HotStatement, Int) =
+                left >= 32 ? (.insertExecutions32, 32) : left >= 8 ? (.insertExecutions8, 8) : (.insertExecutionAt, 1)
+            let statement = try connection.cached(hot)
+            for row in 0..<rows {
+                guard let execution = pendingNew[pendingNewOrder[start + row]] else { continue }
+                try ExecutionRow.bind(execution, to: statement, first: Int32(row * ExecutionRow.Column.allCases.count + 1))
+            }
+            try statement.run()
+            start += rows
+        }
+        pendingNew.removeAll(keepingCapacity: true)
+        pendingNewOrder.removeAll(keepingCapacity: true)
     }
 
     private static func bind(_ row: PendingRow, to statement: Statement, first: Int32) throws(JournalError) {
@@ -131,10 +158,32 @@ struct Store {
         newestRecordId = try statement.step() ? RecordID(bytes: statement.blob(0)) : nil
     }
 
+    /// New executions not yet inserted (`write` with `deferInsert`), by id, and their ids in creation order.
+    private var pendingNew: [ExecutionID: Execution] = [:]
+    private var pendingNewOrder: [ExecutionID] = []
+
     /// Writes an execution: INSERT when `previous` is nil, else UPDATE of what changed.
-    mutating func write(_ execution: Execution, previous: Execution?) throws(JournalError) {
+    ///
+    /// With `deferInsert`, a new execution is inserted by the next `flushExecutions` (at the end of the unit),
+    /// many rows to a statement, and a later write of it in the same unit changes what will be inserted; until
+    /// then `pendingExecution(_:)` answers for it, and the journal reads executions through it (`Journal.currentExecution`).
+    mutating func write(_ execution: Execution, previous: Execution?, deferInsert: Bool = false) throws(JournalError) {
         if tracksOpenKeys { openKeys.update(from: previous, to: execution) }
         leased.written(execution)
+        if let previous, pendingNew[execution.id] != nil {
+            pendingNew[execution.id] = execution
+            if previous.status != execution.status || previous.parkReason != execution.parkReason {
+                count(previous, by: -1)
+                count(execution, by: 1)
+            }
+            return
+        }
+        if previous == nil, deferInsert {
+            pendingNew[execution.id] = execution
+            pendingNewOrder.append(execution.id)
+            count(execution, by: 1)
+            return
+        }
         if let previous {
             let statement = try connection.cached(HotStatement.updateExecution)
             try ExecutionRow.bind(execution, to: statement)
@@ -169,6 +218,7 @@ struct Store {
             try rows.run()
         }
         leased.deleted(id)
+        if pendingNew.removeValue(forKey: id) != nil { pendingNewOrder.removeAll { $0 == id } }
         let execution = try connection.cached("DELETE FROM executions WHERE id = ?1")
         try execution.bind(id, at: 1)
         try execution.run()

@@ -77,4 +77,31 @@ struct JournalAppendTests {
         #expect(second.first.map { "\($0)" } == "\(CommandResult.record(.duplicate(id)))")
         #expect(try rows(fixture.journal).count == 1)
     }
+
+    @Test("a new execution not yet inserted is seen by a result naming it and by a lease later in the same unit")
+    func pendingExecutionSeen() throws {
+        let fixture = try TestJournal()
+        let dueNow = RetrySpec(
+            maxRetries: 3, minBackoff: .milliseconds(0), maxBackoff: .milliseconds(1), executionTimeout: .seconds(30),
+            jitterPermille: 0)
+        let created = fixture.failure("now", spec: dueNow)
+        // The new execution's id is its row's seq: 1. A result with a token that was never issued is stale.
+        let result = fixture.success("now", lease: (1, 99))
+        let group = try fixture.journal.commit(
+            [[.record(created), .record(result), .leaseDue(service: "orders", holder: "node-1", limit: 10)]],
+            now: fixture.now)
+        guard case .applied(let results) = group.units.first, results.count == 3 else {
+            Issue.record("unexpected outcome \(group.units)")
+            return
+        }
+        #expect("\(results[0])" == "\(CommandResult.record(.accepted(1)))")
+        #expect("\(results[1])" == "\(CommandResult.record(.stale(1)))")
+        guard case .leased(let leased) = results[2] else {
+            Issue.record("expected leases, got \(results[2])")
+            return
+        }
+        #expect(leased.map { $0.id } == [1])
+        #expect(try fixture.execution(1).status == .prepared)
+        #expect(try rows(fixture.journal).count == 3)  // the failure, the stale result, the lease
+    }
 }

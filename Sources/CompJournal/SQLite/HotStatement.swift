@@ -5,6 +5,8 @@ enum HotStatement: Int, CaseIterable {
     case appendEntry, insertExecution, updateExecution, recordLookup, executionById
     /// Journal rows 8 and 32 at a time (`Store.flushAppends`).
     case appendEntries8, appendEntries32
+    /// New executions by position, 1, 8 and 32 at a time (`Store.flushExecutions`).
+    case insertExecutionAt, insertExecutions8, insertExecutions32
 
     /// The statement's SQL.
     var sql: String {
@@ -16,6 +18,9 @@ enum HotStatement: Int, CaseIterable {
         case .executionById: Queries.executionSQL
         case .appendEntries8: Store.appendSQL(rows: 8)
         case .appendEntries32: Store.appendSQL(rows: 32)
+        case .insertExecutionAt: ExecutionRow.insertSQL(rows: 1)
+        case .insertExecutions8: ExecutionRow.insertSQL(rows: 8)
+        case .insertExecutions32: ExecutionRow.insertSQL(rows: 32)
         }
     }
 }
