@@ -116,10 +116,49 @@ enum ExecutionRow {
     }
 
     /// Binds every column by position, from parameter `first` on in `Column` order (`insertSQL(rows:)`).
+    ///
+    /// Straight-line, one bind a column: the loop over the columns with a switch per column cost about as
+    /// much as the binds themselves (callgrind: 6.2k instructions a row).
     static func bind(_ execution: Execution, to statement: Statement, first: Int32) throws(JournalError) {
-        for column in allColumns {
-            try bind(column, of: execution, to: statement, at: first + Int32(column.rawValue))
+        let at = { (column: Column) in first + Int32(column.rawValue) }
+        let spec = execution.spec
+        try statement.bind(execution.id, at: at(.id))
+        try statement.bind(execution.key.service, at: at(.service))
+        try statement.bind(execution.key.processor, at: at(.processor))
+        try statement.bind(execution.key.function, at: at(.function))
+        try statement.bind(execution.key.eventId, at: at(.eventId))
+        try statement.bind(execution.key.stableHash, at: at(.keyHash))
+        try statement.bind(execution.correlationId, at: at(.correlationId))
+        try statement.bind(Int64(execution.status.rawValue), at: at(.status))
+        try statement.bind(execution.parkReason.map { Int64($0.rawValue) }, at: at(.parkReason))
+        try statement.bind(Int64(execution.recoverable.rawValue), at: at(.recoverable))
+        try statement.bind(execution.markedByOperator ? 1 : 0, at: at(.markedByOperator))
+        try statement.bind(execution.retries, at: at(.retries))
+        try statement.bind(spec.maxRetries, at: at(.maxRetries))
+        try statement.bind(spec.minBackoff.milliseconds, at: at(.minBackoff))
+        try statement.bind(spec.maxBackoff.milliseconds, at: at(.maxBackoff))
+        try statement.bind(spec.executionTimeout.milliseconds, at: at(.executionTimeout))
+        try statement.bind(spec.jitterPermille, at: at(.jitter))
+        try statement.bind(spec.deadline?.milliseconds, at: at(.deadline))
+        try statement.bind(execution.nextRetryAt?.milliseconds, at: at(.nextRetryAt))
+        if let lease = execution.lease {
+            try statement.bind(Int64(bitPattern: lease.token), at: at(.leaseToken))
+            try statement.bind(lease.holder, at: at(.leaseHolder))
+            try statement.bind(lease.grantedAt.milliseconds, at: at(.leaseGrantedAt))
+            try statement.bind(lease.until.milliseconds, at: at(.leaseUntil))
+        } else {
+            try statement.bindNull(at: at(.leaseToken))
+            try statement.bindNull(at: at(.leaseHolder))
+            try statement.bindNull(at: at(.leaseGrantedAt))
+            try statement.bindNull(at: at(.leaseUntil))
         }
+        try statement.bind(execution.lastError.code, at: at(.errorCode))
+        try statement.bind(execution.lastError.message, at: at(.errorMessage))
+        try statement.bind(execution.lastError.detail, at: at(.errorDetail))
+        try statement.bind(blob: execution.payload, at: at(.payload))
+        try statement.bind(execution.createdAt.milliseconds, at: at(.createdAt))
+        try statement.bind(execution.updatedAt.milliseconds, at: at(.updatedAt))
+        try statement.bind(execution.returns, at: at(.returns))
     }
 
     private static func bind(

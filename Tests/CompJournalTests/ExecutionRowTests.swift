@@ -45,4 +45,35 @@ struct ExecutionRowTests {
         try fixture.reopen()
         #expect(try fixture.execution(id) == changed)
     }
+
+    @Test("the positional INSERT of many rows writes every column: each field set reads back equal, for 1, 8 and 32 rows")
+    func bindByPosition() throws {
+        #expect(ExecutionRow.Column.allCases.count == 30)  // a new column must be bound in bind(_:to:first:) too
+        let fixture = try TestJournal()
+        func execution(_ id: ExecutionID) -> Execution {
+            Execution(
+                id: id, key: ExecutionKey(service: "s\(id)", processor: "p\(id)", function: "f\(id)", eventId: "e\(id)"),
+                correlationId: "c\(id)", status: .prepared, parkReason: id % 2 == 0 ? .manual : nil,
+                recoverable: .unrecoverable, markedByOperator: true, retries: Int(id % 5),
+                spec: RetrySpec(
+                    maxRetries: 7, minBackoff: .milliseconds(11), maxBackoff: .milliseconds(13),
+                    executionTimeout: .milliseconds(17), jitterPermille: 19, deadline: Timestamp(milliseconds: 23 + id)),
+                nextRetryAt: Timestamp(milliseconds: 29 + id),
+                lease: Lease(token: UInt64(31 + id), holder: "h\(id)", grantedAt: Timestamp(milliseconds: 37),
+                             until: Timestamp(milliseconds: 41)),
+                lastError: ErrorInfo(code: "E\(id)", message: "m\(id)", detail: "d\(id)"), payload: [UInt8(id % 256), 1, 2],
+                createdAt: Timestamp(milliseconds: 43), updatedAt: Timestamp(milliseconds: 47), returns: 3)
+        }
+        var next: ExecutionID = 1
+        for (rows, hot) in [(1, HotStatement.insertExecutionAt), (8, .insertExecutions8), (32, .insertExecutions32)] {
+            let statement = try fixture.journal.connection.cached(hot)
+            let executions = (0..<rows).map { execution(next + ExecutionID($0)) }
+            for (row, value) in executions.enumerated() {
+                try ExecutionRow.bind(value, to: statement, first: Int32(row * 30 + 1))
+            }
+            try statement.run()
+            for value in executions { #expect(try fixture.journal.execution(value.id) == value) }
+            next += ExecutionID(rows)
+        }
+    }
 }

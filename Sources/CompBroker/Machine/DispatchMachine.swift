@@ -400,10 +400,10 @@ extension DispatchMachine {
             // An intent's lease is held by its reporter, not by a Fetch: it costs no in-flight slot.
             if lease.holder != intentLeaseHolder { leased[service, default: [:]][execution.id] = lease.token }
             expiryHint = min(expiryHint ?? lease.until, lease.until)
-        } else {
+        } else if !leased.isEmpty {  // each check of an empty map first: a storm of new failures comes this way
             leased[service]?[execution.id] = nil
         }
-        guard held[service] != nil, execution.status == .failed, let due = execution.nextRetryAt else { return }
+        guard !held.isEmpty, execution.status == .failed, held[service] != nil, let due = execution.nextRetryAt else { return }
         if noDueWork.remove(service) != nil {
             dueHint[service] = due  // known to have had none: this is the earliest
         } else if let hint = dueHint[service] {
