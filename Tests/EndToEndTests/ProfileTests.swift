@@ -57,14 +57,14 @@ struct ProfileTests {
         return figures
     }
 
-    @Test("the default profile is logged as default with 8 MiB + 4 MiB of cache, and gives back start-up pages")
+    @Test("the default profile is logged as default with 4 MiB + 4 MiB of cache, and gives back start-up pages")
     func defaultProfile() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let broker = try SettingsBroker(directory: directory, arguments: [], environment: [:])
         defer { broker.stop() }
         #expect(broker.log.contains("profile=default"))
-        #expect(broker.log.contains("sqlite_cache=8192KiB+4096KiB"))
+        #expect(broker.log.contains("sqlite_cache=4096KiB+4096KiB"))
         #expect(broker.log.range(of: #"checkpoint_busy_ms=2(?![0-9])"#, options: .regularExpression) != nil)
         // The default profile gives back start-up's pages too (they were a sixth of its peak under load).
         #expect(eventually(30) { broker.log.contains("gave back start-up pages") })
