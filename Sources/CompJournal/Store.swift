@@ -88,17 +88,13 @@ struct Store {
     /// Writes the pending rows: 32 a statement, then 8, then one by one.
     mutating func flushAppends() throws(JournalError) {
         guard !pending.isEmpty else { return }
-        var start = 0
-        while start < pending.count {
-            let left = pending.count - start
-            let (hot, rows): (HotStatement, Int) =
-                left >= 32 ? (.appendEntries32, 32) : left >= 8 ? (.appendEntries8, 8) : (.appendEntry, 1)
-            let statement = try connection.cached(hot)
-            for row in 0..<rows { try Self.bind(pending[start + row], to: statement, first: Int32(row * 8 + 1)) }
-            try statement.run()
-            start += rows
+        let rows = pending
+        try insertChunked(rows.count, (.appendEntries32, .appendEntries8, .appendEntry), width: 8) {
+            (index, statement, first) throws(JournalError) in
+            try Self.bind(rows[index], to: statement, first: first)
         }
-        discardAppends()
+        pending.removeAll(keepingCapacity: true)
+        pendingRecords.removeAll(keepingCapacity: true)
     }
 
     /// Forgets the pending rows and new executions (their unit or transaction rolled back).
@@ -109,6 +105,23 @@ struct Store {
         pendingNewOrder.removeAll(keepingCapacity: true)
     }
 
+    /// Inserts `count` rows through the statements of 32, 8 and 1 rows in `statements`: as many of 32 as fit, then
+    /// of 8, then one by one. `bind` binds row `index` into a statement from parameter `first` on (`width` a row).
+    private func insertChunked(
+        _ count: Int, _ statements: (HotStatement, HotStatement, HotStatement), width: Int,
+        bind: (_ index: Int, Statement, _ first: Int32) throws(JournalError) -> Void
+    ) throws(JournalError) {
+        var start = 0
+        while start < count {
+            let left = count - start
+            let (hot, rows) = left >= 32 ? (statements.0, 32) : left >= 8 ? (statements.1, 8) : (statements.2, 1)
+            let statement = try connection.cached(hot)
+            for row in 0..<rows { try bind(start + row, statement, Int32(row * width + 1)) }
+            try statement.run()
+            start += rows
+        }
+    }
+
     /// The new execution `id` as it will be inserted, or nil when it is not pending.
     func pendingExecution(_ id: ExecutionID) -> Execution? {
         pendingNew.isEmpty ? nil : pendingNew[id]
@@ -117,18 +130,13 @@ struct Store {
     /// Inserts the pending new executions: 32 a statement, then 8, then one by one.
     mutating func flushExecutions() throws(JournalError) {
         guard !pendingNewOrder.isEmpty else { return }
-        var start = 0
-        while start < pendingNewOrder.count {
-            let left = pendingNewOrder.count - start
-            let (hot, rows): (HotStatement, Int) =
-                left >= 32 ? (.insertExecutions32, 32) : left >= 8 ? (.insertExecutions8, 8) : (.insertExecutionAt, 1)
-            let statement = try connection.cached(hot)
-            for row in 0..<rows {
-                guard let execution = pendingNew[pendingNewOrder[start + row]] else { continue }
-                try ExecutionRow.bind(execution, to: statement, first: Int32(row * ExecutionRow.Column.allCases.count + 1))
-            }
-            try statement.run()
-            start += rows
+        // `pendingNew` has every id of `pendingNewOrder` (`write` adds both, `delete` removes both).
+        let executions = pendingNewOrder.map { pendingNew[$0]! }
+        try insertChunked(
+            executions.count, (.insertExecutions32, .insertExecutions8, .insertExecutionAt),
+            width: ExecutionRow.Column.allCases.count
+        ) { (index, statement, first) throws(JournalError) in
+            try ExecutionRow.bind(executions[index], to: statement, first: first)
         }
         pendingNew.removeAll(keepingCapacity: true)
         pendingNewOrder.removeAll(keepingCapacity: true)
