@@ -3,8 +3,9 @@ import CompModel
 extension Journal {
     /// Applies one record: dedupe by id, then an intent (`started`), a leased result (fencing) or a report by key.
     func apply(_ record: IncomingRecord, batch: inout Batch) throws(JournalError) -> RecordResult {
-        // (1) Dedupe: the unique index also sees rows written earlier in this transaction; an id above every
-        // stored one is new for certain and needs no lookup.
+        // (1) Dedupe: the rows of this unit not yet written (`Store.pendingExecution(ofRecord:)`), then the unique
+        // index, which sees the rows of earlier units of this transaction; an id above every stored one is new for
+        // certain and needs no lookup.
         if store.mayHaveRecord(record.id) {
             if let first = store.pendingExecution(ofRecord: record.id) { return .duplicate(first) }
             if let first = try queries.executionId(ofRecord: record.id) { return .duplicate(first) }
