@@ -31,10 +31,6 @@ struct Store {
 
     init(connection: Connection) { self.connection = connection }
 
-    /// The journal row INSERT.
-    static let appendSQL =
-        "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-
     /// The INSERT of `rows` journal rows in one statement: row r's values are parameters 8r+1 to 8r+8.
     static func appendSQL(rows: Int) -> String {
         "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary, actor) VALUES "
@@ -98,7 +94,7 @@ struct Store {
     }
 
     /// Forgets the pending rows and new executions (their unit or transaction rolled back).
-    mutating func discardAppends() {
+    mutating func discardPending() {
         pending.removeAll(keepingCapacity: true)
         pendingRecords.removeAll(keepingCapacity: true)
         pendingNew.removeAll(keepingCapacity: true)
@@ -133,7 +129,7 @@ struct Store {
         // `pendingNew` has every id of `pendingNewOrder` (`write` adds both, `delete` removes both).
         let executions = pendingNewOrder.map { pendingNew[$0]! }
         try insertChunked(
-            executions.count, (.insertExecutions32, .insertExecutions8, .insertExecutionAt),
+            executions.count, (.insertExecutions32, .insertExecutions8, .insertExecution),
             width: ExecutionRow.Column.allCases.count
         ) { (index, statement, first) throws(JournalError) in
             try ExecutionRow.bind(executions[index], to: statement, first: first)
@@ -205,7 +201,7 @@ struct Store {
             count(previous, by: -1)
         } else {
             let statement = try connection.cached(HotStatement.insertExecution)
-            try ExecutionRow.bind(execution, to: statement)
+            try ExecutionRow.bind(execution, to: statement, first: 1)
             try statement.run()
         }
         count(execution, by: 1)
@@ -285,7 +281,7 @@ struct Store {
         failureDeltas.removeAll(keepingCapacity: true)
         openKeys.rollback(to: 0)
         leased.removeAll()
-        discardAppends()
+        discardPending()
     }
 
     /// The transaction committed: its open-key changes stay.
@@ -306,8 +302,8 @@ struct Store {
         countDeltas = saved.counts
         failureDeltas = saved.failures
         openKeys.rollback(to: saved.keys)
-        leased.removeAll()
-        discardAppends()  // a unit's rows are flushed at its end, so what is pending is the unit's own  // what the unit wrote is gone from the table; forgetting the rest is only a few reads
+        leased.removeAll()  // what the unit wrote is gone from the table; forgetting the rest is only a few reads
+        discardPending()  // a unit's rows are flushed at its end, so what is pending is the unit's own
     }
 
     /// Forgets the leased executions kept (before the projection is rebuilt).

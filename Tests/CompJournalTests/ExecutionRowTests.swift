@@ -31,7 +31,7 @@ struct ExecutionRowTests {
         }
     }
 
-    @Test("every column is written by named parameter: insert and update round-trip all fields")
+    @Test("insert (by position) and update (by named parameter) round-trip all fields")
     func bindByName() throws {
         #expect(!ExecutionRow.updateSQL.contains("correlation_id"))
         #expect(ExecutionRow.updateSQL.contains("returns = :returns"))
@@ -65,7 +65,7 @@ struct ExecutionRowTests {
                 createdAt: Timestamp(milliseconds: 43), updatedAt: Timestamp(milliseconds: 47), returns: 3)
         }
         var next: ExecutionID = 1
-        for (rows, hot) in [(1, HotStatement.insertExecutionAt), (8, .insertExecutions8), (32, .insertExecutions32)] {
+        for (rows, hot) in [(1, HotStatement.insertExecution), (8, .insertExecutions8), (32, .insertExecutions32)] {
             let statement = try fixture.journal.connection.cached(hot)
             let executions = (0..<rows).map { execution(next + ExecutionID($0)) }
             for (row, value) in executions.enumerated() {

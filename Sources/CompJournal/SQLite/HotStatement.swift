@@ -3,22 +3,19 @@
 /// each of several statements per record was about 4 % of a group commit's instructions in callgrind).
 enum HotStatement: Int, CaseIterable {
     case appendEntry, insertExecution, updateExecution, recordLookup, executionById
-    /// Journal rows 8 and 32 at a time (`Store.flushAppends`).
-    case appendEntries8, appendEntries32
-    /// New executions by position, 1, 8 and 32 at a time (`Store.flushExecutions`).
-    case insertExecutionAt, insertExecutions8, insertExecutions32
+    /// Journal rows and new executions 8 and 32 at a time (`Store.flushAppends`, `Store.flushExecutions`).
+    case appendEntries8, appendEntries32, insertExecutions8, insertExecutions32
 
     /// The statement's SQL.
     var sql: String {
         switch self {
-        case .appendEntry: Store.appendSQL
-        case .insertExecution: ExecutionRow.insertSQL
+        case .appendEntry: Store.appendSQL(rows: 1)
+        case .insertExecution: ExecutionRow.insertSQL(rows: 1)
         case .updateExecution: ExecutionRow.updateSQL
         case .recordLookup: Queries.recordSQL
         case .executionById: Queries.executionSQL
         case .appendEntries8: Store.appendSQL(rows: 8)
         case .appendEntries32: Store.appendSQL(rows: 32)
-        case .insertExecutionAt: ExecutionRow.insertSQL(rows: 1)
         case .insertExecutions8: ExecutionRow.insertSQL(rows: 8)
         case .insertExecutions32: ExecutionRow.insertSQL(rows: 32)
         }
