@@ -3,8 +3,9 @@ import CompModel
 
 /// How an `Execution` maps to a row of the `executions` table, in one place.
 ///
-/// Rows are read by column name and written by named parameter (`:status`), each name resolved to its
-/// index once per prepared statement (`Layout`, `Parameters`), so no statement depends on positions.
+/// Rows are read by column name, each name resolved to its index once per prepared statement (`Layout`), so no
+/// SELECT depends on positions. They are written by position: the INSERT binds every column in `Column` order,
+/// an UPDATE only the columns that changed (`changed(from:to:)`), numbered in the same order.
 enum ExecutionRow {
     /// Every column of the table; the raw value orders the SELECT list and `Parameters.index`.
     enum Column: Int, CaseIterable {
@@ -57,13 +58,6 @@ enum ExecutionRow {
     /// Every column name, in `Column` order.
     static let names = Column.allCases.map(\.name)
 
-    /// The columns a transition never changes. An UPDATE that names an indexed column rewrites that index
-    /// entry, and the correlation index is the big random one, so the UPDATE leaves these out; the key
-    /// columns change only with `changeFunction` (`updateKeySQL`).
-    static let immutable: Set<String> = [
-        "id", "service", "processor", "function", "event_id", "key_hash", "correlation_id", "payload", "created_at",
-    ]
-
     /// Every column, for SELECT lists.
     static let columns = names.joined(separator: ", ")
 
@@ -77,38 +71,85 @@ enum ExecutionRow {
             }.joined(separator: ", ")
     }
 
-    /// The UPDATE of everything a transition can change, by `:id`.
-    static let updateSQL = "UPDATE executions SET "
-        + names.filter { !immutable.contains($0) }.map { "\($0) = :\($0)" }.joined(separator: ", ")
-        + " WHERE id = :id"
+    /// A set of columns, one bit per `Column` raw value.
+    struct Columns: Equatable {
+        var bits: UInt32
 
-    /// The UPDATE of the key columns after `changeFunction`.
-    static let updateKeySQL = "UPDATE executions SET function = :function, key_hash = :key_hash WHERE id = :id"
+        static let none = Columns(bits: 0)
 
-    /// The parameter index of every column in one statement (0 where the statement has no such parameter).
-    struct Parameters {
-        let index: [Int32]
+        func contains(_ column: Column) -> Bool { bits & (1 << UInt32(column.rawValue)) != 0 }
 
-        init(_ statement: Statement) {
-            index = Column.allCases.map { statement.parameterIndex(":" + $0.name) }
-        }
+        mutating func insert(_ column: Column) { bits |= 1 << UInt32(column.rawValue) }
 
-        static func of(_ statement: Statement) -> Parameters {
-            if let cached = statement.rowParameters { return cached }
-            let parameters = Parameters(statement)
-            statement.rowParameters = parameters
-            return parameters
-        }
+        /// The columns in `Column` order.
+        var members: [Column] { ExecutionRow.allColumns.filter(contains) }
     }
 
-    /// Binds every column the statement has a named parameter for (`updateSQL`, `updateKeySQL`).
-    static func bind(_ execution: Execution, to statement: Statement) throws(JournalError) {
-        let parameters = Parameters.of(statement)
-        for column in allColumns {
-            let index = parameters.index[column.rawValue]
-            guard index > 0 else { continue }
-            try bind(column, of: execution, to: statement, at: index)
+    /// The columns whose values differ between two states of one execution (never `id`).
+    ///
+    /// An UPDATE names only these (`updateSQL(_:)`): SQLite then leaves alone every index whose columns and
+    /// predicate did not change (a lease extension moves no entry of `executions_due`), and fewer values are bound.
+    static func changed(from old: Execution, to new: Execution) -> Columns {
+        var columns = Columns.none
+        func mark(_ column: Column, _ differs: Bool) { if differs { columns.insert(column) } }
+        if old.key != new.key {
+            mark(.service, old.key.service != new.key.service)
+            mark(.processor, old.key.processor != new.key.processor)
+            mark(.function, old.key.function != new.key.function)
+            mark(.eventId, old.key.eventId != new.key.eventId)
+            mark(.keyHash, old.key.stableHash != new.key.stableHash)
         }
+        mark(.correlationId, old.correlationId != new.correlationId)
+        mark(.status, old.status != new.status)
+        mark(.parkReason, old.parkReason != new.parkReason)
+        mark(.recoverable, old.recoverable != new.recoverable)
+        mark(.markedByOperator, old.markedByOperator != new.markedByOperator)
+        mark(.retries, old.retries != new.retries)
+        if old.spec != new.spec {
+            mark(.maxRetries, old.spec.maxRetries != new.spec.maxRetries)
+            mark(.minBackoff, old.spec.minBackoff != new.spec.minBackoff)
+            mark(.maxBackoff, old.spec.maxBackoff != new.spec.maxBackoff)
+            mark(.executionTimeout, old.spec.executionTimeout != new.spec.executionTimeout)
+            mark(.jitter, old.spec.jitterPermille != new.spec.jitterPermille)
+            mark(.deadline, old.spec.deadline != new.spec.deadline)
+        }
+        mark(.nextRetryAt, old.nextRetryAt != new.nextRetryAt)
+        if old.lease != new.lease {
+            mark(.leaseToken, old.lease?.token != new.lease?.token)
+            mark(.leaseHolder, old.lease?.holder != new.lease?.holder)
+            mark(.leaseGrantedAt, old.lease?.grantedAt != new.lease?.grantedAt)
+            mark(.leaseUntil, old.lease?.until != new.lease?.until)
+        }
+        if old.lastError != new.lastError {
+            mark(.errorCode, old.lastError.code != new.lastError.code)
+            mark(.errorMessage, old.lastError.message != new.lastError.message)
+            mark(.errorDetail, old.lastError.detail != new.lastError.detail)
+        }
+        mark(.payload, old.payload != new.payload)
+        mark(.createdAt, old.createdAt != new.createdAt)
+        mark(.updatedAt, old.updatedAt != new.updatedAt)
+        mark(.returns, old.returns != new.returns)
+        return columns
+    }
+
+    /// The UPDATE of `columns` by position (parameters 1 to n in `Column` order), the id last (n + 1).
+    static func updateSQL(_ columns: Columns) -> String {
+        let members = columns.members
+        return "UPDATE executions SET "
+            + members.enumerated().map { "\($1.name) = ?\($0 + 1)" }.joined(separator: ", ")
+            + " WHERE id = ?\(members.count + 1)"
+    }
+
+    /// Binds `columns` of `execution` and its id as `updateSQL(columns)` numbers them.
+    static func bindUpdate(_ execution: Execution, columns: Columns, to statement: Statement) throws(JournalError) {
+        var remaining = columns.bits
+        var index: Int32 = 1
+        while remaining != 0 {
+            try bind(allColumns[remaining.trailingZeroBitCount], of: execution, to: statement, at: index)
+            remaining &= remaining - 1
+            index += 1
+        }
+        try statement.bind(execution.id, at: index)
     }
 
     /// Binds every column by position, from parameter `first` on in `Column` order (`insertSQL(rows:)`).

@@ -166,7 +166,8 @@ struct Store {
     private var pendingNew: [ExecutionID: Execution] = [:]
     private var pendingNewOrder: [ExecutionID] = []
 
-    /// Writes an execution: INSERT when `previous` is nil, else UPDATE of what changed.
+    /// Writes an execution: INSERT when `previous` is nil, else UPDATE of the columns that differ from `previous`
+    /// (`ExecutionRow.changed`), which must be the execution as it is stored.
     ///
     /// With `deferInsert`, a new execution is inserted by the next `flushExecutions` (at the end of the unit),
     /// many rows to a statement, and a later write of it in the same unit changes what will be inserted; until
@@ -189,13 +190,11 @@ struct Store {
             return
         }
         if let previous {
-            let statement = try connection.cached(HotStatement.updateExecution)
-            try ExecutionRow.bind(execution, to: statement)
-            try statement.run()
-            if execution.key != previous.key {
-                let keyUpdate = try connection.cached(ExecutionRow.updateKeySQL)
-                try ExecutionRow.bind(execution, to: keyUpdate)
-                try keyUpdate.run()
+            let columns = ExecutionRow.changed(from: previous, to: execution)
+            if columns != .none {
+                let statement = try connection.cached(executionUpdate: columns)
+                try ExecutionRow.bindUpdate(execution, columns: columns, to: statement)
+                try statement.run()
             }
             guard previous.status != execution.status || previous.parkReason != execution.parkReason else { return }
             count(previous, by: -1)

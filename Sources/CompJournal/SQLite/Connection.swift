@@ -19,6 +19,9 @@ final class Connection {
     private var cache: [String: Statement] = [:]
     /// The statements of the hot path, by `HotStatement` number (no hashing of the SQL text).
     private var hot: [Statement?] = Array(repeating: nil, count: HotStatement.allCases.count)
+    /// The UPDATEs of an execution's changed columns, by column set (a handful of sets occur: one per kind of
+    /// transition); the SQL text is built once per set, not per write.
+    private var executionUpdates: [UInt32: Statement] = [:]
     private var isClosed = false
     /// Process-wide SQLite settings, applied once before the first open.
     private static let configureOnce: Void = { _ = comp_sqlite_disable_memstatus() }()
@@ -73,6 +76,7 @@ final class Connection {
         // Statements finalize in their own deinit; close_v2 defers the close until the last one is gone.
         cache.removeAll()
         hot = []
+        executionUpdates.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -115,6 +119,22 @@ final class Connection {
         // Every caller of a hot statement binds each of its parameters on each use.
         let prepared = try Statement(connection: self, sql: statement.sql, persistent: true, clearsBindings: false)
         hot[statement.rawValue] = prepared
+        return prepared
+    }
+
+    /// The UPDATE of an execution's `columns` (`ExecutionRow.updateSQL(_:)`), reused across calls (reset).
+    ///
+    /// - Throws: `JournalError` when the SQL does not compile, or the connection is closed.
+    func cached(executionUpdate columns: ExecutionRow.Columns) throws(JournalError) -> Statement {
+        if let prepared = executionUpdates[columns.bits] {
+            prepared.reset()
+            return prepared
+        }
+        guard !hot.isEmpty else { throw .misuse("the connection to \(path) is closed") }
+        // The caller binds each parameter on each use (`ExecutionRow.bindUpdate`).
+        let prepared = try Statement(
+            connection: self, sql: ExecutionRow.updateSQL(columns), persistent: true, clearsBindings: false)
+        executionUpdates[columns.bits] = prepared
         return prepared
     }
 

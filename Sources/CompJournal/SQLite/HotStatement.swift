@@ -2,7 +2,7 @@
 /// instead of hashing their SQL text (the text of an execution INSERT is some 600 bytes; hashing it for
 /// each of several statements per record was about 4 % of a group commit's instructions in callgrind).
 enum HotStatement: Int, CaseIterable {
-    case appendEntry, insertExecution, updateExecution, recordLookup, executionById
+    case appendEntry, insertExecution, recordLookup, executionById
     /// Journal rows and new executions 8 and 32 at a time (`Store.flushAppends`, `Store.flushExecutions`).
     case appendEntries8, appendEntries32, insertExecutions8, insertExecutions32
 
@@ -11,7 +11,6 @@ enum HotStatement: Int, CaseIterable {
         switch self {
         case .appendEntry: Store.appendSQL(rows: 1)
         case .insertExecution: ExecutionRow.insertSQL(rows: 1)
-        case .updateExecution: ExecutionRow.updateSQL
         case .recordLookup: Queries.recordSQL
         case .executionById: Queries.executionSQL
         case .appendEntries8: Store.appendSQL(rows: 8)

@@ -172,9 +172,6 @@ final class Statement {
     /// for every row. Typed, not `Any`: a dynamic cast per row showed in the profile.
     var rowLayout: ExecutionRow.Layout?
 
-    /// `ExecutionRow`'s map of this statement's named parameters, computed once per statement.
-    var rowParameters: ExecutionRow.Parameters?
-
     /// The index of every result column by name (`sqlite3_column_name`).
     func columnIndices() -> [String: Int32] {
         var result: [String: Int32] = [:]
