@@ -133,7 +133,7 @@ final class CoreLoop {
         let outcomes = zip(steps, result.units.dropFirst(requestUnits)).map { step, outcome in
             Self.stepOutcome(step, outcome)
         }
-        apply(machine.committed(steps: steps, outcomes: outcomes, changes: result.changes.lazy.map(\.execution), at: at))
+        apply(machine.committed(steps: steps, outcomes: outcomes, changes: result.changes, at: at))
         if result.sagasTouched { apply(machine.sagasChanged()) }
         for (finish, outcome) in zip(finishers, result.units) { finish(outcome) }
         if notices.isEnabled { notices.changes(result.changes) }

@@ -98,7 +98,7 @@ struct Store {
         pending.removeAll(keepingCapacity: true)
         pendingRecords.removeAll(keepingCapacity: true)
         pendingNew.removeAll(keepingCapacity: true)
-        pendingNewOrder.removeAll(keepingCapacity: true)
+        pendingNewIndex.removeAll(keepingCapacity: true)
     }
 
     /// Inserts `count` rows through the statements of 32, 8 and 1 rows in `statements`: as many of 32 as fit, then
@@ -120,22 +120,23 @@ struct Store {
 
     /// The new execution `id` as it will be inserted, or nil when it is not pending.
     func pendingExecution(_ id: ExecutionID) -> Execution? {
-        pendingNew.isEmpty ? nil : pendingNew[id]
+        guard !pendingNew.isEmpty, let index = pendingNewIndex[id] else { return nil }
+        return pendingNew[index]
     }
 
     /// Inserts the pending new executions: 32 a statement, then 8, then one by one.
     mutating func flushExecutions() throws(JournalError) {
-        guard !pendingNewOrder.isEmpty else { return }
-        // `pendingNew` has every id of `pendingNewOrder` (`write` adds both, `delete` removes both).
-        let executions = pendingNewOrder.map { pendingNew[$0]! }
+        guard !pendingNew.isEmpty else { return }
+        // Bound from where they wait, not copied out first: a copy of an execution retains and releases each of its
+        // strings and its payload (perf, a storm of new failures: some 2 % of the core thread's cycles).
         try insertChunked(
-            executions.count, (.insertExecutions32, .insertExecutions8, .insertExecution),
+            pendingNew.count, (.insertExecutions32, .insertExecutions8, .insertExecution),
             width: ExecutionRow.Column.allCases.count
         ) { (index, statement, first) throws(JournalError) in
-            try ExecutionRow.bind(executions[index], to: statement, first: first)
+            try ExecutionRow.bind(pendingNew[index], to: statement, first: first)
         }
         pendingNew.removeAll(keepingCapacity: true)
-        pendingNewOrder.removeAll(keepingCapacity: true)
+        pendingNewIndex.removeAll(keepingCapacity: true)
     }
 
     private static func bind(_ row: PendingRow, to statement: Statement, first: Int32) throws(JournalError) {
@@ -162,9 +163,9 @@ struct Store {
         newestRecordId = try statement.step() ? RecordID(bytes: statement.blob(0)) : nil
     }
 
-    /// New executions not yet inserted (`write` with `deferInsert`), by id, and their ids in creation order.
-    private var pendingNew: [ExecutionID: Execution] = [:]
-    private var pendingNewOrder: [ExecutionID] = []
+    /// New executions not yet inserted (`write` with `deferInsert`), in creation order, and where each id is in it.
+    private var pendingNew: [Execution] = []
+    private var pendingNewIndex: [ExecutionID: Int] = [:]
 
     /// Writes an execution: INSERT when `previous` is nil, else UPDATE of the columns that differ from `previous`
     /// (`ExecutionRow.changed`), which must be the execution as it is stored.
@@ -175,8 +176,8 @@ struct Store {
     mutating func write(_ execution: Execution, previous: Execution?, deferInsert: Bool = false) throws(JournalError) {
         if tracksOpenKeys { openKeys.update(from: previous, to: execution) }
         leased.written(execution)
-        if let previous, pendingNew[execution.id] != nil {
-            pendingNew[execution.id] = execution
+        if let previous, !pendingNew.isEmpty, let index = pendingNewIndex[execution.id] {
+            pendingNew[index] = execution
             if previous.status != execution.status || previous.parkReason != execution.parkReason {
                 count(previous, by: -1)
                 count(execution, by: 1)
@@ -184,8 +185,8 @@ struct Store {
             return
         }
         if previous == nil, deferInsert {
-            pendingNew[execution.id] = execution
-            pendingNewOrder.append(execution.id)
+            pendingNewIndex[execution.id] = pendingNew.count
+            pendingNew.append(execution)
             count(execution, by: 1)
             return
         }
@@ -221,7 +222,12 @@ struct Store {
             try rows.run()
         }
         leased.deleted(id)
-        if pendingNew.removeValue(forKey: id) != nil { pendingNewOrder.removeAll { $0 == id } }
+        if let index = pendingNewIndex.removeValue(forKey: id) {
+            pendingNew.remove(at: index)
+            for later in pendingNew[index...] {
+                if let position = pendingNewIndex[later.id] { pendingNewIndex[later.id] = position - 1 }
+            }
+        }
         let execution = try connection.cached("DELETE FROM executions WHERE id = ?1")
         try execution.bind(id, at: 1)
         try execution.run()

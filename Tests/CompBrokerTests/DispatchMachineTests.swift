@@ -16,7 +16,7 @@ struct DispatchMachineTests {
         let steps = full.plan(at: moment(1))
         let effects = full.committed(
             steps: steps, outcomes: [.leased([execution(1, token: 11), execution(2, token: 12)])],
-            changes: [execution(1, token: 11), execution(2, token: 12)], at: moment(1))
+            changes: changed([execution(1, token: 11), execution(2, token: 12)]), at: moment(1))
         #expect(effects.answers.map { $0.0 } == [ticket])
         #expect(full.inFlight("orders") == 2)
         _ = full.fetchArrived(arrival(instance: "b", max: 5), at: moment(2))
@@ -78,13 +78,13 @@ struct DispatchMachineTests {
         let (ticket, _) = machine.fetchArrived(arrival(instance: "a", requestId: 7), at: moment(0))
         let steps = machine.plan(at: moment(1))
         let leased = [execution(1, token: 11), execution(2, token: 12)]
-        let effects = machine.committed(steps: steps, outcomes: [.leased(leased)], changes: leased, at: moment(1))
+        let effects = machine.committed(steps: steps, outcomes: [.leased(leased)], changes: changed(leased), at: moment(1))
         #expect(effects.answers.map { $0.0 } == [ticket])
         #expect(effects.dispatched == 2)
 
         // Execution 2's result came in meanwhile: only 1 is still leased with its token.
         let done = execution(2, status: .succeeded)
-        _ = machine.committed(steps: [], outcomes: [], changes: [done], at: moment(2))
+        _ = machine.committed(steps: [], outcomes: [], changes: changed([done]), at: moment(2))
         _ = machine.fetchArrived(arrival(instance: "a", requestId: 7), at: moment(3))
         let resent = machine.plan(at: moment(4))
         #expect(resent.first == .giveBack(1, token: 11, service: "orders"))
@@ -92,7 +92,7 @@ struct DispatchMachineTests {
         let returned = execution(1, status: .failed, due: 1_700_000_000_004)
         let after = machine.committed(
             steps: resent, outcomes: [.gaveBack(true)] + resent.dropFirst().map { _ in .leased([]) },
-            changes: [returned], at: moment(4))
+            changes: changed([returned]), at: moment(4))
         #expect(after.returned == 1)
         #expect(machine.inFlight("orders") == 0)
 
@@ -107,7 +107,7 @@ struct DispatchMachineTests {
         _ = machine.fetchArrived(arrival(instance: "a", requestId: 7), at: moment(0))
         let steps = machine.plan(at: moment(1))
         let leased = [execution(1, token: 11)]
-        _ = machine.committed(steps: steps, outcomes: [.leased(leased)], changes: leased, at: moment(1))
+        _ = machine.committed(steps: steps, outcomes: [.leased(leased)], changes: changed(leased), at: moment(1))
         _ = machine.fetchArrived(arrival(instance: "a", requestId: 8), at: moment(2))
         #expect(!machine.plan(at: moment(3)).contains { if case .giveBack = $0 { true } else { false } })
     }
@@ -120,9 +120,9 @@ struct DispatchMachineTests {
             _ = machine.fetchArrived(arrival(service, instance: "a", requestId: 1), at: moment(0))
             let steps = machine.plan(at: moment(1))
             let leased = [execution(ExecutionID(index + 1), service: service, token: UInt64(index + 100))]
-            _ = machine.committed(steps: steps, outcomes: [.leased(leased)], changes: leased, at: moment(1))
+            _ = machine.committed(steps: steps, outcomes: [.leased(leased)], changes: changed(leased), at: moment(1))
             _ = machine.committed(
-                steps: [], outcomes: [], changes: [execution(ExecutionID(index + 1), service: service, status: .succeeded)],
+                steps: [], outcomes: [], changes: changed([execution(ExecutionID(index + 1), service: service, status: .succeeded)]),
                 at: moment(2))
             machine.setPaused(service, true)
             machine.setPaused(service, false)
@@ -150,7 +150,7 @@ struct DispatchMachineTests {
         #expect(machine.plan(at: moment(2)).isEmpty)
         // A new failure of that service makes it due again.
         let due = execution(9, status: .failed, due: 1_700_000_000_050)
-        _ = machine.committed(steps: [], outcomes: [], changes: [due], at: moment(3))
+        _ = machine.committed(steps: [], outcomes: [], changes: changed([due]), at: moment(3))
         #expect(machine.plan(at: moment(10)).isEmpty)
         #expect(machine.nextWake(at: moment(10)) == 50)
         #expect(machine.plan(at: moment(50)).compactMap(\.leaseLimit) == [10])
@@ -168,13 +168,13 @@ struct DispatchMachineTests {
         var machine = makeMachine()
         machine.pruned(0, at: moment(0))
         let lease = execution(1, token: 5, until: 1_700_000_000_100)
-        _ = machine.committed(steps: [], outcomes: [], changes: [lease], at: moment(0))
+        _ = machine.committed(steps: [], outcomes: [], changes: changed([lease]), at: moment(0))
         #expect(machine.plan(at: moment(99)).isEmpty)
         #expect(machine.nextWake(at: moment(99)) == 100)
         let steps = machine.plan(at: moment(100))
         #expect(steps == [.expire(limit: 1000)])
         let effects = machine.committed(
-            steps: steps, outcomes: [.expired([execution(1, status: .failed)])], changes: [execution(1, status: .failed)],
+            steps: steps, outcomes: [.expired([execution(1, status: .failed)])], changes: changed([execution(1, status: .failed)]),
             at: moment(100))
         #expect(effects.expired == 1)
         #expect(effects.reads == [.earliestExpiry])

@@ -22,6 +22,11 @@ func execution(
 }
 
 /// A machine with nothing leased or paused.
+/// The state changes a commit reports for `executions` (what `DispatchMachine.committed` reads of them).
+func changed(_ executions: [Execution]) -> [StateChange] {
+    executions.enumerated().map { StateChange(seq: Int64($0 + 1), at: Timestamp(milliseconds: 0), kind: "test", execution: $1) }
+}
+
 func makeMachine(cap: Int = 100, budget: Int = 1 << 20, at: Moment = moment(0)) -> DispatchMachine {
     DispatchMachine(
         config: .init(inFlightPerService: cap, replyBudgetBytes: budget), paused: [], leases: [], expiry: nil, at: at)

@@ -104,4 +104,32 @@ struct JournalAppendTests {
         #expect(try fixture.execution(1).status == .prepared)
         #expect(try rows(fixture.journal).count == 3)  // the failure, the stale result, the lease
     }
+
+    @Test("new executions waiting for the unit's end: a later write replaces one, a delete takes one out, the rest are inserted in order")
+    func pendingExecutions() throws {
+        let fixture = try TestJournal()
+        var store = Store(connection: fixture.journal.connection)
+        func execution(_ id: ExecutionID, retries: Int = 0) -> Execution {
+            var value = Execution.create(
+                id: id, key: fixture.key("e\(id)"), correlationId: "", failure: FailureReport(
+                    error: ErrorInfo(code: "DB_DOWN", message: "refused"), recoverable: .unknown, occurredAt: fixture.now),
+                spec: TestJournal.spec, payload: [UInt8(id)], now: fixture.now, random: &fixture.random)
+            value.retries = retries
+            return value
+        }
+        for id: ExecutionID in 1...5 { try store.write(execution(id), previous: nil, deferInsert: true) }
+        try store.write(execution(2, retries: 3), previous: execution(2), deferInsert: true)
+        try store.delete(3, status: .failed, parkReason: nil)
+        try store.write(execution(6), previous: nil, deferInsert: true)
+        try store.write(execution(4, retries: 1), previous: execution(4), deferInsert: true)
+        #expect(store.pendingExecution(3) == nil)
+        #expect(store.pendingExecution(4)?.retries == 1)
+        #expect(try fixture.journal.connection.scalarInt("SELECT count(*) FROM executions") == 0)
+        try store.flushExecutions()
+        #expect(store.pendingExecution(2) == nil)
+        let statement = try fixture.journal.connection.prepare("SELECT id, retries FROM executions ORDER BY id")
+        var rows: [String] = []
+        while try statement.step() { rows.append("\(statement.int64(0)):\(statement.int64(1))") }
+        #expect(rows == ["1:0", "2:3", "4:1", "5:0", "6:0"])
+    }
 }
