@@ -58,6 +58,22 @@ struct ChangeReaderTests {
         for execution in stored { #expect(latest[execution.id] == withoutPayload(execution)) }
     }
 
+    @Test("a full cache evicts the state it cached first: after 400 executions through a cache of 50, the 50 newest are cached")
+    func evictsOldestFirst() throws {
+        let fixture = try TestJournal()
+        var ids: [ExecutionID] = []
+        for index in 0..<400 { ids.append(try fixture.create(fixture.failure("e\(index)"))) }
+        let reader = try ChangeReader(path: fixture.path, cacheLimit: 50)
+        defer { reader.close() }
+        _ = try readAll(reader, page: 64)
+        #expect(reader.cachedIds == Set(ids.suffix(50)))
+        // A later row of a cached execution updates it in place: it keeps its turn, nothing else goes.
+        let newest = try #require(ids.last)
+        _ = try fixture.records([fixture.failure("e399")])
+        _ = try readAll(reader, after: newest, page: 64)
+        #expect(reader.cachedIds == Set(ids.suffix(50)))
+    }
+
     @Test("a reader that caches almost nothing replays from each execution's own rows and returns the same changes")
     func smallCacheSameChanges() throws {
         let fixture = try TestJournal()
