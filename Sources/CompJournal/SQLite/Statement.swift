@@ -182,9 +182,6 @@ final class Statement {
         return result
     }
 
-    /// The index of the named parameter `name` (for example `:status`), or 0 when the SQL has none.
-    func parameterIndex(_ name: String) -> Int32 { sqlite3_bind_parameter_index(handle, name) }
-
     /// Whether the column is NULL.
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
