@@ -64,11 +64,7 @@ enum ExecutionRow {
     /// The INSERT of `rows` new executions by position: row r's columns, in `Column` order, are parameters
     /// r·n+1 to r·n+n (n columns).
     static func insertSQL(rows: Int) -> String {
-        let width = names.count
-        return "INSERT INTO executions (\(columns)) VALUES "
-            + (0..<rows).map { row in
-                "(" + (1...width).map { "?\(row * width + $0)" }.joined(separator: ", ") + ")"
-            }.joined(separator: ", ")
+        "INSERT INTO executions (\(columns)) VALUES " + Statement.valuesList(rows: rows, width: names.count)
     }
 
     /// A set of columns, one bit per `Column` raw value.

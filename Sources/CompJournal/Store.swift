@@ -34,9 +34,7 @@ struct Store {
     /// The INSERT of `rows` journal rows in one statement: row r's values are parameters 8r+1 to 8r+8.
     static func appendSQL(rows: Int) -> String {
         "INSERT INTO journal (seq, record_id, execution_id, at, kind, body, summary, actor) VALUES "
-            + (0..<rows).map { row in
-                "(" + (1...8).map { "?\(row * 8 + $0)" }.joined(separator: ", ") + ")"
-            }.joined(separator: ", ")
+            + Statement.valuesList(rows: rows, width: 8)
     }
 
     /// A journal row appended and not yet written (see `append`).
@@ -177,32 +175,25 @@ struct Store {
         if tracksOpenKeys { openKeys.update(from: previous, to: execution) }
         leased.written(execution)
         if let previous, !pendingNew.isEmpty, let index = pendingNewIndex[execution.id] {
-            pendingNew[index] = execution
-            if previous.status != execution.status || previous.parkReason != execution.parkReason {
-                count(previous, by: -1)
-                count(execution, by: 1)
-            }
-            return
-        }
-        if previous == nil, deferInsert {
+            pendingNew[index] = execution  // not inserted yet: its INSERT carries this state
+        } else if previous == nil, deferInsert {
             pendingNewIndex[execution.id] = pendingNew.count
             pendingNew.append(execution)
-            count(execution, by: 1)
-            return
-        }
-        if let previous {
+        } else if let previous {
             let columns = ExecutionRow.changed(from: previous, to: execution)
             if columns != .none {
                 let statement = try connection.cached(executionUpdate: columns)
                 try ExecutionRow.bindUpdate(execution, columns: columns, to: statement)
                 try statement.run()
             }
-            guard previous.status != execution.status || previous.parkReason != execution.parkReason else { return }
-            count(previous, by: -1)
         } else {
             let statement = try connection.cached(HotStatement.insertExecution)
             try ExecutionRow.bind(execution, to: statement, first: 1)
             try statement.run()
+        }
+        if let previous {
+            guard previous.status != execution.status || previous.parkReason != execution.parkReason else { return }
+            count(previous, by: -1)
         }
         count(execution, by: 1)
     }

@@ -24,6 +24,14 @@ final class Statement {
     /// The arena's size: an execution row's texts and payload, or a journal row's body, of ordinary size.
     static let arenaBytes = 32 * 1024
 
+    /// The VALUES list of `rows` rows of `width` positional parameters each: row r's are ?(r·width+1) to
+    /// ?(r·width+width), for a multi-row INSERT bound by position.
+    static func valuesList(rows: Int, width: Int) -> String {
+        (0..<rows).map { row in
+            "(" + (1...width).map { "?\(row * width + $0)" }.joined(separator: ", ") + ")"
+        }.joined(separator: ", ")
+    }
+
     init(connection: Connection, sql: String, persistent: Bool, clearsBindings: Bool = true) throws(JournalError) {
         var pointer: OpaquePointer?
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
