@@ -124,5 +124,9 @@ struct DerivationTests {
         let (short, _) = rows.created(id: 2, message: String(repeating: "x", count: 500), at: Rows.at(0))
         #expect(DerivedEvent.derive(from: short)?.facts.execution?.errorMessage.count == 500)
         #expect(DerivedEvent.derive(from: short)?.facts.execution?.errorMessage.hasSuffix("x") == true)
+        // More UTF-8 bytes than the limit, but not more characters: kept whole.
+        let accented = String(repeating: "é", count: 500)
+        let (wide, _) = rows.created(id: 3, message: accented, at: Rows.at(0))
+        #expect(DerivedEvent.derive(from: wide)?.facts.execution?.errorMessage == accented)
     }
 }

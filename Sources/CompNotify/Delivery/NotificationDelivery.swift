@@ -29,6 +29,10 @@ public final class NotificationDelivery: Sendable {
     static let fullWake = Duration.milliseconds(200)
     /// The least time between two writes of the cursor file.
     static let cursorInterval = Duration.milliseconds(200)
+    /// While rows keep coming, the least time between a read that reached the head and the next read: a storm's
+    /// rows are read a few hundred at a time instead of once per commit (each read costs a read transaction's
+    /// locks, two thread hops and a wait with a timer), and notifications go out at most this much later.
+    static let coalescing = Duration.milliseconds(50)
     /// The shortest wait for a window's close, in ms (so that the loop never spins).
     static let minimumWait: Int64 = 20
     /// How long shutdown waits for requests in flight.
@@ -150,6 +154,7 @@ public final class NotificationDelivery: Sendable {
                 if let position = outbox.readPosition { groups[position, default: []].append(index) }
             }
             var again = false
+            var behind = false
             var failed = false
             for (position, members) in groups.sorted(by: { $0.key < $1.key }) {
                 let batch: ChangeBatch
@@ -171,9 +176,11 @@ public final class NotificationDelivery: Sendable {
                     outboxes[index].read(batch, now: now)
                     if batch.prunedRows > 0 { pruned(batch, outbox: outboxes[index], metrics: metrics[index]) }
                 }
-                // Rows came: read again at once (more may follow, and an empty read then tells the machines
-                // they are caught up).
+                // Rows came: read again (more may follow, and an empty read then tells the machines they are
+                // caught up), at once when this read was full, else after `coalescing`.
                 if batch.lastSeq > position { again = true }
+                // A full batch: more rows wait already.
+                if batch.lastSeq - position >= Self.batchLimit { behind = true }
             }
             let now = WallClock.now()
             for outbox in outboxes { outbox.tick(now: now) }
@@ -189,7 +196,10 @@ public final class NotificationDelivery: Sendable {
                 try? await Task.sleep(for: Self.idleWake)
                 continue
             }
-            if again { continue }
+            if again {
+                if !behind { try? await Task.sleep(for: Self.coalescing) }
+                continue
+            }
             var timeout = Self.idleWake
             if outboxes.contains(where: \.isFull) { timeout = min(timeout, Self.fullWake) }
             if let wake = outboxes.filter({ $0.readPosition != nil }).compactMap(\.nextWake).min() {

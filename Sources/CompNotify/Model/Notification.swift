@@ -100,7 +100,10 @@ public struct ExecutionFacts: Sendable, Equatable {
 
     /// `text`, or its first `limit - 1` characters followed by `…` when it has more than `limit`.
     static func cut(_ text: String, to limit: Int) -> String {
-        text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
+        // No more UTF-8 bytes than the limit is no more characters either, and costs no walk of the text (every
+        // event of a storm is built with its message).
+        guard text.utf8.count > limit else { return text }
+        return text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
     }
 }
 

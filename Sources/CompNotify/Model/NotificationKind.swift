@@ -27,6 +27,22 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
     /// after retry) plus parked.
     public static let defaultFilter: Set<NotificationKind> = [.failureCreated, .retryFailed, .succeeded, .parked]
 
+    /// The case's position, for hashing (`WindowKey`).
+    var ordinal: UInt8 {
+        switch self {
+        case .failureCreated: 0
+        case .retryFailed: 1
+        case .parked: 2
+        case .succeeded: 3
+        case .markedRecoverable: 4
+        case .markedUnrecoverable: 5
+        case .discarded: 6
+        case .leaseExpired: 7
+        case .servicePaused: 8
+        case .serviceResumed: 9
+        }
+    }
+
     /// The plural noun a digest counts in: `1,342 failures of orders/charge ...`.
     var pluralNoun: String {
         switch self {

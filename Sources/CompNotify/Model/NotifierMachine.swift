@@ -121,34 +121,40 @@ public struct NotifierMachine: Sendable {
     }
 
     /// Sends the event singly or counts it in its window.
+    ///
+    /// In a storm nearly every event is held: one lookup of its window, changed in place, and no message built.
     private mutating func admit(_ event: DerivedEvent, messages: inout [Notification]) {
-        let single = Notification(
-            idempotencyKey: "\(config.name):\(event.seq)", kind: event.kind, content: .single(event.facts),
-            firstSeq: event.seq, lastSeq: event.seq)
         guard event.kind != .servicePaused, event.kind != .serviceResumed else {
-            emit(single, into: &messages)
+            emit(single(event), into: &messages)
             return
         }
         let key = WindowKey(
             kind: event.kind, service: event.facts.service, function: event.function, errorCode: event.errorCode,
             at: event.facts.occurredAt, window: config.digestWindow)
-        if closed[key] != nil {
+        if !closed.isEmpty, closed[key] != nil {
             // A late row: its window's digest is gone (or was never needed).
-            emit(single, into: &messages)
+            emit(single(event), into: &messages)
             return
         }
-        var window = open[key] ?? OpenWindow(
-            end: Timestamp(milliseconds: key.start).adding(config.digestWindow), firstSeq: event.seq,
-            lastSeq: event.seq)
-        earliestEnd = min(earliestEnd, window.end)
-        window.total += 1
-        window.lastSeq = event.seq
-        if window.total <= config.digestThreshold {
-            emit(single, into: &messages)
-        } else {
-            window.held += 1
+        let threshold = config.digestThreshold
+        func count(_ window: inout OpenWindow) -> (end: Timestamp, goesSingly: Bool) {
+            window.total += 1
+            window.lastSeq = event.seq
+            if window.total > threshold { window.held += 1 }
+            return (window.end, window.total <= threshold)
         }
-        open[key] = window
+        let counted = count(&open[key, default: OpenWindow(
+            end: Timestamp(milliseconds: key.start).adding(config.digestWindow), firstSeq: event.seq,
+            lastSeq: event.seq)])
+        earliestEnd = min(earliestEnd, counted.end)
+        if counted.goesSingly { emit(single(event), into: &messages) }
+    }
+
+    /// The message that sends `event` on its own.
+    private func single(_ event: DerivedEvent) -> Notification {
+        Notification(
+            idempotencyKey: "\(config.name):\(event.seq)", kind: event.kind, content: .single(event.facts),
+            firstSeq: event.seq, lastSeq: event.seq)
     }
 
     private mutating func emit(_ message: Notification, into messages: inout [Notification]) {

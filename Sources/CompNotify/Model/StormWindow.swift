@@ -8,6 +8,16 @@ struct WindowKey: Hashable, Sendable {
     var errorCode: String
     /// The window's start in milliseconds: `floor(at / window) * window`.
     var start: Int64
+
+    /// Hashes the kind by its case, not by its raw value (`RawRepresentable`'s default hashes the name's
+    /// text): a storm hashes one key per event.
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(kind.ordinal)
+        hasher.combine(service)
+        hasher.combine(function)
+        hasher.combine(errorCode)
+        hasher.combine(start)
+    }
 }
 
 /// A storm-control window that is still open: its events so far.
