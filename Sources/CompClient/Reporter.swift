@@ -42,6 +42,22 @@ public final class Reporter: Sendable {
     ///   attempt, or the broker refused the whole batch (outcomes of the batches before it were
     ///   already acknowledged).
     public func send(_ records: [Record]) throws(ClientError) -> [RecordOutcome] {
+        // The common case: the records fit one frame. They are encoded once, and only a frame over the limit is
+        // planned record by record (measuring every record first was a fifth of `compctl load`'s instructions).
+        if !records.isEmpty, records.count <= batchSize {
+            let limits = try connection.limits()
+            if records.count <= max(1, limits.maxBatchRecords) {
+                let requestId = connection.makeRequestId()
+                let frame = FrameCodec.encode(
+                    Frame(requestId: requestId, message: .recordBatch(RecordBatch(records: records))))
+                if frame.count <= limits.maxFrameBytes,
+                    let outcomes = try send(frame: frame, requestId: requestId, records: records.count,
+                                            limit: limits.maxFrameBytes)
+                {
+                    return outcomes
+                }
+            }
+        }
         var outcomes: [RecordOutcome] = []
         outcomes.reserveCapacity(records.count)
         var start = records.startIndex
@@ -80,12 +96,19 @@ public final class Reporter: Sendable {
     private func sendBatch(_ records: [Record], limit: Int) throws(ClientError) -> [RecordOutcome]? {
         let requestId = connection.makeRequestId()
         let frame = FrameCodec.encode(Frame(requestId: requestId, message: .recordBatch(RecordBatch(records: records))))
+        return try send(frame: frame, requestId: requestId, records: records.count, limit: limit)
+    }
+
+    /// Sends one encoded batch of `records` records; its outcomes, or nil as `sendBatch` says.
+    private func send(frame: [UInt8], requestId: UInt32, records: Int, limit: Int) throws(ClientError)
+        -> [RecordOutcome]?
+    {
         var lastError = ClientError.protocolViolation("no attempt made")
         for attempt in 1...attempts {
             do throws(ClientError) {
                 let reply = try connection.send(frame: frame, requestId: requestId)
-                guard case .ack(let ack) = reply, ack.outcomes.count == records.count else {
-                    throw ClientError.protocolViolation("expected an ack with \(records.count) outcomes")
+                guard case .ack(let ack) = reply, ack.outcomes.count == records else {
+                    throw ClientError.protocolViolation("expected an ack with \(records) outcomes")
                 }
                 return ack.outcomes
             } catch {
