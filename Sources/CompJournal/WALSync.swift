@@ -5,13 +5,19 @@ import Glibc
 import Darwin
 #endif
 
-/// Makes the journal's committed WAL frames durable from a thread other than the writer's: `fsync` of
+/// Makes the journal's committed WAL frames durable from a thread other than the writer's: `fdatasync` of
 /// the `-wal` file, through a descriptor of its own.
+///
+/// `fdatasync`, as SQLite's own `synchronous=FULL` does on Linux (Debian's libsqlite3 calls no `fsync` at
+/// all): it flushes the frames and the file's size when the WAL grew, which is all recovery reads; it skips
+/// only the file's times. `fsync` wrote the modification time back too, a journal commit of the file
+/// system on every flush: side by side, new failures at half the max rate, the p99 of ack latency was
+/// 3.5-6.7 ms with `fsync` and 2.2-3.3 ms with `fdatasync` (5 pairs), the max rate unchanged.
 ///
 /// With `JournalOptions.callerSyncsWAL`, the writer commits with `synchronous=NORMAL`: COMMIT writes the
 /// transaction's frames into the WAL (the page cache) and returns without an fsync. One `sync()` after
-/// that makes every frame written before it durable, since `fsync` flushes the file, whichever descriptor
-/// names it. That is what `synchronous=FULL` does inside COMMIT, moved off the writer: the writer applies
+/// that makes every frame written before it durable, since `fdatasync` flushes the file, whichever
+/// descriptor names it. That is what `synchronous=FULL` does inside COMMIT, moved off the writer: the writer applies
 /// the next group while the disk flushes the previous one, and several commits can share one flush.
 ///
 /// Why nothing acknowledged can be lost:
@@ -47,7 +53,7 @@ public struct WALSync: ~Copyable {
             defer { close(directoryDescriptor) }
             guard fsync(directoryDescriptor) == 0 else { throw Self.failure("fsync", directory) }
         }
-        guard fsync(descriptor) == 0 else { throw Self.failure("fsync", path) }
+        guard fdatasync(descriptor) == 0 else { throw Self.failure("fdatasync", path) }
     }
 
     private static func failure(_ operation: String, _ path: String) -> JournalError {
