@@ -17,8 +17,8 @@ import Darwin
 /// With `JournalOptions.callerSyncsWAL`, the writer commits with `synchronous=NORMAL`: COMMIT writes the
 /// transaction's frames into the WAL (the page cache) and returns without an fsync. One `sync()` after
 /// that makes every frame written before it durable, since `fdatasync` flushes the file, whichever
-/// descriptor names it. That is what `synchronous=FULL` does inside COMMIT, moved off the writer: the writer applies
-/// the next group while the disk flushes the previous one, and several commits can share one flush.
+/// descriptor names it. That is what `synchronous=FULL` does inside COMMIT, moved off the writer: the writer
+/// applies the next group while the disk flushes the previous one, and several commits can share one flush.
 ///
 /// Why nothing acknowledged can be lost:
 /// - A frame SQLite overwrites when it restarts the WAL was copied into the database file by a

@@ -208,10 +208,8 @@ struct LoadRun {
             let ids = RecordIdentifier.next(count: size)
             for index in 0..<size {
                 let isFailure = Double.random(in: 0..<1, using: &generator) < plan.failureRatio
-                let millisecond = UInt64(Swift.max(0, now))
-                let eventId = isFailure
-                    ? LoadText.text("f-", millisecond, generator.next() % 1_000_000_000_000)
-                    : LoadText.text("s-", millisecond, generator.next() % 1_000_000_000_000)
+                let eventId = LoadText.text(
+                    isFailure ? "f-" : "s-", UInt64(Swift.max(0, now)), generator.next() % 1_000_000_000_000)
                 records.append(Record(
                     id: ids[index], kind: isFailure ? .failure : .success, service: plan.service,
                     processor: "load", function: "handle", eventId: eventId,
