@@ -7,7 +7,8 @@ import CompModel
 /// SELECT depends on positions. They are written by position: the INSERT binds every column in `Column` order,
 /// an UPDATE only the columns that changed (`changed(from:to:)`), numbered in the same order.
 enum ExecutionRow {
-    /// Every column of the table; the raw value orders the SELECT list and `Parameters.index`.
+    /// Every column of the table; the raw value orders the SELECT list and the positional parameters of
+    /// `insertSQL(rows:)` and `updateSQL(_:)`.
     enum Column: Int, CaseIterable {
         case id, service, processor, function, eventId, keyHash, correlationId, status, parkReason
         case recoverable, markedByOperator, retries, maxRetries, minBackoff, maxBackoff
