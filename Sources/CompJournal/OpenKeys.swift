@@ -67,6 +67,10 @@ struct OpenKeys {
         return Array(ids.dropFirst())
     }
 
+    /// Reads the memory a lookup and an insert of `hash` read, and returns a sum of it (its value means nothing):
+    /// see `Journal.warmOpenKeys`.
+    func touch(_ hash: UInt32) -> UInt64 { tables[Self.table(hash)].touch(remainder: Self.remainder(hash)) }
+
     /// Whether an open execution may have `key`: false is certain.
     func mayContain(_ key: ExecutionKey) -> Bool { firstCandidate(Self.fold(key)) != nil }
 
@@ -204,6 +208,13 @@ private struct SlotTable {
             index += 1
             if index == capacity { index = 0 }
         }
+    }
+
+    /// The home slot of `remainder` plus a word of the storage object (whose reference count an insert checks),
+    /// so both are read (0 when the table has no slots).
+    func touch(remainder: UInt32) -> UInt64 {
+        guard let base, let storage else { return 0 }
+        return base[home(UInt64(remainder))] &+ UInt64(UInt(bitPattern: storage.base))
     }
 
     /// Calls `body` with every occupied slot's remainder and id.

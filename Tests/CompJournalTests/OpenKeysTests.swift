@@ -200,4 +200,18 @@ struct OpenKeysTests {
         for id in 200_001...600_000 { keys.load(Int64(bitPattern: generator.next()), id: ExecutionID(id)) }
         #expect(keys.capacity > reserved && keys.capacity * 8 <= 600_000 * 16 + 8 * 4096)
     }
+
+    @Test("touching a hash reads its home slot: nothing in an empty map, something once a key is there, and no change to the map")
+    func touchReadsWithoutChanging() {
+        var keys = OpenKeys()
+        let key = ExecutionKey(service: "orders", processor: "p", function: "ship", eventId: "e1")
+        let hash = OpenKeys.fold(key)
+        #expect(keys.touch(hash) == 0)
+        keys.insert(key, id: 7)
+        keys.commit()
+        let before = keys.contents
+        #expect(keys.touch(hash) != 0)
+        #expect(keys.contents == before)
+        #expect(keys.firstCandidate(hash) == 7)
+    }
 }
