@@ -218,9 +218,12 @@ public final class Journal: JournalConnection, BrokerStore {
         do {
             var results: [CommandResult] = []
             results.reserveCapacity(unit.count)
-            // By index: `for command in unit` copied every command (a record's strings and arrays retained and
-            // released) out of the array.
-            for index in unit.indices { results.append(try apply(unit[index], batch: &batch)) }
+            // Through the buffer: `for command in unit`, and `unit[index]` too, copied every command (a record's
+            // strings and arrays retained and released) out of the array.
+            try unit.withUnsafeBufferPointer { (commands) throws(JournalError) in
+                guard let first = commands.baseAddress else { return }
+                for index in 0..<commands.count { results.append(try apply(first[index], batch: &batch)) }
+            }
             try store.flushExecutions()
             try store.flushAppends()
             try connection.execute("RELEASE unit")
@@ -263,12 +266,19 @@ public final class Journal: JournalConnection, BrokerStore {
         var sagasTouched = false
     }
 
-    private func apply(_ command: JournalCommand, batch: inout Batch) throws(JournalError) -> CommandResult {
+    private func apply(_ command: borrowing JournalCommand, batch: inout Batch) throws(JournalError) -> CommandResult {
         // Only a plain record reads executions through `currentExecution(_:)`, which sees the ones not yet inserted; every
-        // other command (and a saga's record) may query the table, so they are inserted first.
-        if case .record(let record) = command, !record.hasSaga {} else { try store.flushExecutions() }
+        // other command (and a saga's record) may query the table, so they are inserted first. Matched by `switch` on a
+        // `borrowing` command: the `if case` binding this used copied the whole command (a record's strings and arrays
+        // retained and released) once per record.
         switch command {
-        case .record(let record):
+        case .record(let record) where !record.hasSaga:
+            return .record(try apply(record, batch: &batch))
+        default:
+            try store.flushExecutions()
+        }
+        switch command {
+        case .record(let record):  // a saga's
             return .record(try apply(record, batch: &batch))
         case .leaseDue(let service, let holder, let limit, let budget):
             return .leased(try leaseDue(service: service, holder: holder, limit: limit, budget: budget, batch: &batch))
