@@ -174,7 +174,7 @@ struct Store {
     mutating func write(_ execution: Execution, previous: Execution?, deferInsert: Bool = false) throws(JournalError) {
         if tracksOpenKeys { openKeys.update(from: previous, to: execution) }
         leased.written(execution)
-        if let previous, !pendingNew.isEmpty, let index = pendingNewIndex[execution.id] {
+        if previous != nil, !pendingNew.isEmpty, let index = pendingNewIndex[execution.id] {
             pendingNew[index] = execution  // not inserted yet: its INSERT carries this state
         } else if previous == nil, deferInsert {
             pendingNewIndex[execution.id] = pendingNew.count

@@ -133,10 +133,22 @@ public struct Lease: Hashable, Sendable {
 public struct Execution: Hashable, Sendable {
     /// The broker-assigned id.
     public var id: ExecutionID
+    /// The key, the correlation id and the payload: set when the execution is created and seldom changed after (an
+    /// operator's change of function), so they are held in one shared, immutable box. A copy of an execution then
+    /// retains that box instead of each of their strings and the payload: the broker copies an execution several
+    /// times per change (the group commit, the projection's insert, the state change, dispatch), and those retains
+    /// were the largest part of the core thread's reference counting under a storm of new failures.
+    @usableFromInline var identity: Identity
     /// Service, processor, function and event id.
-    public var key: ExecutionKey
+    @inlinable public var key: ExecutionKey {
+        get { identity.key }
+        set { identity = Identity(key: newValue, correlationId: identity.correlationId, payload: identity.payload) }
+    }
     /// Correlation id (for example an order id); empty when none was given.
-    public var correlationId: String
+    @inlinable public var correlationId: String {
+        get { identity.correlationId }
+        set { identity = Identity(key: identity.key, correlationId: newValue, payload: identity.payload) }
+    }
     /// Where it stands.
     public var status: ExecutionStatus
     /// Why it is parked; nil unless `status == .parked`.
@@ -156,7 +168,10 @@ public struct Execution: Hashable, Sendable {
     /// The latest error.
     public var lastError: ErrorInfo
     /// Opaque bytes handed back to the subscriber with every retry command.
-    public var payload: [UInt8]
+    @inlinable public var payload: [UInt8] {
+        get { identity.payload }
+        set { identity = Identity(key: identity.key, correlationId: identity.correlationId, payload: newValue) }
+    }
     /// When the broker created it.
     public var createdAt: Timestamp
     /// When it last changed.
@@ -177,8 +192,7 @@ public struct Execution: Hashable, Sendable {
         payload: [UInt8], createdAt: Timestamp, updatedAt: Timestamp, returns: Int = 0
     ) {
         self.id = id
-        self.key = key
-        self.correlationId = correlationId
+        identity = Identity(key: key, correlationId: correlationId, payload: payload)
         self.status = status
         self.parkReason = parkReason
         self.recoverable = recoverable
@@ -188,7 +202,6 @@ public struct Execution: Hashable, Sendable {
         self.nextRetryAt = nextRetryAt
         self.lease = lease
         self.lastError = lastError
-        self.payload = payload
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.returns = returns
@@ -196,4 +209,28 @@ public struct Execution: Hashable, Sendable {
 
     /// Whether the execution is not finished: a failure for its key joins it instead of creating another.
     public var isOpen: Bool { !status.isFinished }
+
+    /// An execution's key, correlation id and payload (see `identity`). Immutable, so copies of the execution share
+    /// it safely across threads; equal when its contents are.
+    @usableFromInline final class Identity: Hashable, Sendable {
+        @usableFromInline let key: ExecutionKey
+        @usableFromInline let correlationId: String
+        @usableFromInline let payload: [UInt8]
+
+        @usableFromInline init(key: ExecutionKey, correlationId: String, payload: [UInt8]) {
+            self.key = key
+            self.correlationId = correlationId
+            self.payload = payload
+        }
+
+        @usableFromInline static func == (lhs: Identity, rhs: Identity) -> Bool {
+            lhs === rhs || (lhs.key == rhs.key && lhs.correlationId == rhs.correlationId && lhs.payload == rhs.payload)
+        }
+
+        @usableFromInline func hash(into hasher: inout Hasher) {
+            hasher.combine(key)
+            hasher.combine(correlationId)
+            hasher.combine(payload)
+        }
+    }
 }
