@@ -198,7 +198,7 @@ final class Ingress: Sendable {
             switch Mapping.incoming(batch.records[index], defaults: config.defaultSpec) {
             case .success(var value):
                 value.encodeCreationBody()  // here rather than on the core thread (see the method)
-                incoming.append(.record(value))
+                incoming.append(.record(consume value))  // moved, not copied (its strings retained and released)
                 positions.append(index)
             case .failure(let rejection):
                 outcomes[index] = rejection.outcome
