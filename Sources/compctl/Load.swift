@@ -14,7 +14,9 @@ struct Load: ParsableCommand {
             probability --failure-ratio (a fresh key), otherwise a success for a key the broker does \
             not hold. With --subscribers N, failures are due 100 ms after their acknowledgement and N \
             subscriber instances fetch, succeed and report them: the summary adds compensations/s and \
-            dispatch lag (from the due time to delivery). Latency is measured from the intended send \
+            dispatch lag (from the due time, estimated as the acknowledgement's arrival plus the backoff, to \
+            delivery) and the time from each command's lease grant to its delivery (the broker's commit, \
+            flush and send; the broker's clock against this machine's). Latency is measured from the intended send \
             time when --rate paces the load (no coordinated omission), from the send otherwise. Paced \
             connections send at evenly spread instants, not all at once.
             """)
@@ -136,6 +138,10 @@ struct LoadSummary: Encodable {
     var compensations: Int?
     var compensationsPerSecond: Double?
     var dispatchLag: Percentiles?
+    /// From each delivered command's lease grant (the broker's clock) to its delivery (this machine's clock): what
+    /// the dispatch after the broker leased the command took (its commit, flush and send). Not a part of
+    /// `dispatchLag`, whose due time is estimated from the acknowledgement's arrival (later than the broker's).
+    var deliveryAfterGrant: Percentiles?
     var pendingAtEnd: Int?
     var subscriberErrors: Int?
 
@@ -161,6 +167,7 @@ struct LoadSummary: Encodable {
             print(String(format: "compensations %d, %.0f/s; %d still pending; %d subscriber errors", compensations,
                          compensationsPerSecond, pendingAtEnd ?? 0, subscriberErrors ?? 0))
             print("dispatch lag: \(dispatchLag.text)")
+            if let deliveryAfterGrant { print("from the lease's grant to delivery: \(deliveryAfterGrant.text)") }
         }
     }
 }

@@ -25,6 +25,7 @@ final class LoadState: Sendable {
         var counts = Counts()
         var ackLatency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
         var dispatchLag = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        var afterGrant = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
         /// Failures waiting for their retry: execution id → when it is due (ms).
         var due: [Int64: Int64] = [:]
     }
@@ -53,20 +54,28 @@ final class LoadState: Sendable {
         }
     }
 
-    /// Records one delivered command; returns false for a command this run did not cause.
-    func delivered(executionId: Int64, at now: Int64) -> Bool {
+    /// Records one delivered command, granted at `grantedAt` (ms); returns false for a command this run did not cause.
+    func delivered(executionId: Int64, at now: Int64, grantedAt: Int64) -> Bool {
         inner.withLock { inner in
             guard let dueAt = inner.due.removeValue(forKey: executionId) else { return false }
             _ = inner.dispatchLag.record(UInt64(Swift.max(0, now - dueAt)) * 1000)
+            _ = inner.afterGrant.record(UInt64(Swift.max(0, now - grantedAt)) * 1000)
             return true
         }
     }
 
-    func histograms() -> (Histogram<UInt64>, Histogram<UInt64>) { inner.withLock { ($0.ackLatency, $0.dispatchLag) } }
+    /// Acknowledgement latency, dispatch lag, and delivery after the lease's grant.
+    func histograms() -> (ack: Histogram<UInt64>, lag: Histogram<UInt64>, afterGrant: Histogram<UInt64>) {
+        inner.withLock { ($0.ackLatency, $0.dispatchLag, $0.afterGrant) }
+    }
 }
 
 /// One load run: reporter threads, subscriber threads, a progress line, and the summary.
 struct LoadRun {
+    /// The lease length of every execution the run creates (its records' retry spec), so a delivered command's
+    /// grant is its lease deadline less this.
+    static let executionTimeoutMs: UInt64 = 30_000
+
     let plan: LoadPlan
     let options: ConnectionOptions
 
@@ -140,7 +149,7 @@ struct LoadRun {
         if progress { FileHandle.standardError.write(Data("\n".utf8)) }
 
         let counts = state.snapshot
-        let (ack, lag) = state.histograms()
+        let (ack, lag, afterGrant) = state.histograms()
         let seconds = Double(sendingEnded - started) / 1000
         var summary = LoadSummary(
             seconds: seconds, sent: counts.sent, acknowledged: counts.acknowledged, accepted: counts.accepted,
@@ -152,6 +161,7 @@ struct LoadRun {
             summary.compensations = counts.compensations
             summary.compensationsPerSecond = loopSeconds > 0 ? Double(counts.compensations) / loopSeconds : 0
             summary.dispatchLag = Percentiles(lag)
+            summary.deliveryAfterGrant = Percentiles(afterGrant)
             summary.pendingAtEnd = state.pending
             summary.subscriberErrors = counts.subscriberErrors
         }
@@ -185,7 +195,7 @@ struct LoadRun {
         var generator = SplitMix64.seededFromSystem()
         let padding = [UInt8](repeating: 0x5A, count: Swift.max(0, plan.recordBytes - 120))
         let spec = RetrySpecPatch(
-            maxRetries: 5, minBackoffMs: plan.backoffMs, maxBackoffMs: 1000, executionTimeoutMs: 30_000,
+            maxRetries: 5, minBackoffMs: plan.backoffMs, maxBackoffMs: 1000, executionTimeoutMs: Self.executionTimeoutMs,
             jitterPermille: 0)
         let perConnectionRate = plan.rate.map { $0 / Double(plan.connections) }
         let reporter = Reporter(connection: connection, attempts: 1, batchSize: plan.batch)
@@ -251,7 +261,11 @@ struct LoadRun {
                 let commands = try subscriber.fetch(max: 500, waitMilliseconds: 200)
                 if commands.isEmpty { continue }
                 let now = WallClock.now().milliseconds
-                let counted = commands.map { state.delivered(executionId: $0.executionId, at: now) }
+                // The lease's grant: its deadline less the lease length every record of this run asked for.
+                let counted = commands.map {
+                    state.delivered(executionId: $0.executionId, at: now,
+                                    grantedAt: $0.leaseDeadline - Int64(Self.executionTimeoutMs))
+                }
                 let outcomes = try subscriber.report(commands.map { RetryResult(command: $0, outcome: .success) })
                 let done = zip(outcomes, counted).count { $0.status == .accepted && $1 }
                 state.update { $0.compensations += done }

@@ -124,6 +124,12 @@ struct LoadCommandTests {
         #expect(stats.successesNotHeld + UInt64(compensations) == 600)
         let lag = try #require(summary["dispatchLag"] as? [String: Any])
         #expect(lag["count"] as? Int == compensations)
+        // One delivery after its lease's grant per compensation, under the lease length (30 s): a grant read from the
+        // deadline with another length would not be.
+        let afterGrant = try #require(summary["deliveryAfterGrant"] as? [String: Any])
+        #expect(afterGrant["count"] as? Int == compensations)
+        let grantMax = try #require(afterGrant["max"] as? Double)
+        #expect(grantMax >= 0 && grantMax < 30_000)
     }
 
     @Test("load refuses contradictory options")
