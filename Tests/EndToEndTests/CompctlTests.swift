@@ -128,7 +128,7 @@ struct LoadCommandTests {
         // deadline with another length would not be.
         let afterGrant = try #require(summary["deliveryAfterGrant"] as? [String: Any])
         #expect(afterGrant["count"] as? Int == compensations)
-        let grantMax = try #require(afterGrant["max"] as? Double)
+        let grantMax = try #require((afterGrant["max"] as? NSNumber)?.doubleValue)
         #expect(grantMax >= 0 && grantMax < 30_000)
     }
 
