@@ -56,7 +56,8 @@ public final class Journal: JournalConnection, BrokerStore {
             }
         }
         try JournalFile.checkWritable(path: options.path)
-        let connection = try Connection(path: options.path, readOnly: false, create: true, busyTimeoutMilliseconds: 5000)
+        let connection = try Connection(
+            path: options.path, readOnly: false, create: true, busyTimeoutMilliseconds: 5000, combinesWALWrites: true)
         try JournalFile.checkWritable(connection)
         try JournalFile.checkIsJournal(connection)
         let mode = try connection.pragma("journal_mode = WAL")

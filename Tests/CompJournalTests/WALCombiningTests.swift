@@ -1,0 +1,138 @@
+import CSQLite
+import Foundation
+import Testing
+
+@testable import CompJournal
+
+/// The WAL write-combining VFS (`comp-wal` in the CSQLite shim) that the journal's writer opens through: what a
+/// transaction writes reaches the WAL file before its commit is published, whatever the transaction's size and
+/// whatever SQLite writes inside it (spilled pages, frames overwritten in place, checksums rewritten).
+@Suite struct WALCombiningTests {
+    /// A folder of its own with a database file in it.
+    final class Files {
+        let folder: String
+        var path: String { folder + "/db.sqlite" }
+
+        init() throws {
+            folder = NSTemporaryDirectory() + "walcombining-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: folder) }
+
+        /// Copies the database and its WAL as they are on disk now (what `kill -9` would leave), into `name`.
+        func snapshot(_ name: String) throws -> String {
+            let copy = folder + "/" + name
+            try FileManager.default.copyItem(atPath: path, toPath: copy)
+            try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "-wal")
+            return copy
+        }
+    }
+
+    /// A writer through the VFS: WAL, `synchronous=NORMAL` (as the broker's writer) and a page cache of `cachePages`.
+    static func writer(_ path: String, cachePages: Int) throws -> Connection {
+        let writer = try Connection(
+            path: path, readOnly: false, create: true, busyTimeoutMilliseconds: 5000, combinesWALWrites: true)
+        #expect(try writer.pragma("journal_mode = WAL")?.lowercased() == "wal")
+        try writer.execute("""
+            PRAGMA synchronous = NORMAL;
+            PRAGMA cache_size = \(cachePages);
+            PRAGMA wal_autocheckpoint = 0;
+            CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, round INTEGER NOT NULL, body BLOB NOT NULL);
+            """)
+        return writer
+    }
+
+    /// Rounds of transactions from a few rows to some 3 MB (past the buffer and the largest single write), each
+    /// checked right after its COMMIT from another connection that does not use the VFS.
+    @Test func everyCommitIsInTheFileWhenItReturns() throws {
+        let files = try Files()
+        let writer = try Self.writer(files.path, cachePages: 2000)
+        let reader = try Connection(path: files.path, readOnly: true, create: false, busyTimeoutMilliseconds: 5000)
+        var expected: Int64 = 0
+        for (round, rows) in [1, 7, 40, 300, 1, 2500, 13, 6000].enumerated() {
+            try writer.execute("BEGIN IMMEDIATE")
+            try writer.execute("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(rows))
+                INSERT INTO rows (round, body) SELECT \(round), randomblob(500) FROM n;
+                """)
+            try writer.execute("COMMIT")
+            expected += Int64(rows)
+            #expect(try reader.scalarInt("SELECT count(*) FROM rows") == expected, "round \(round)")
+            let copy = try files.snapshot("round-\(round).sqlite")
+            let recovered = try Connection(path: copy, readOnly: false, create: false, busyTimeoutMilliseconds: 5000)
+            #expect(try recovered.scalarInt("SELECT count(*) FROM rows") == expected, "round \(round), copied")
+            #expect(try recovered.pragma("integrity_check") == "ok")
+        }
+    }
+
+    /// With a page cache of 10 pages, a transaction that writes and rewrites the same rows spills pages into
+    /// the WAL before its commit, overwrites those frames in place and makes SQLite rewrite the frames'
+    /// checksums at the commit. A copy of the files taken right after the commit must pass recovery (which
+    /// checks every frame's checksum) with all of it.
+    @Test func spilledAndOverwrittenFramesRecover() throws {
+        let files = try Files()
+        let writer = try Self.writer(files.path, cachePages: 10)
+        try writer.execute("""
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+            INSERT INTO rows (round, body) SELECT 0, randomblob(300) FROM n;
+            """)
+        for round in 1...6 {
+            try writer.execute("BEGIN IMMEDIATE")
+            for pass in 0..<4 {
+                try writer.execute("UPDATE rows SET round = \(round * 10 + pass), body = randomblob(300) WHERE id % 3 = \(pass % 3)")
+            }
+            try writer.execute("COMMIT")
+            let copy = try files.snapshot("spill-\(round).sqlite")
+            let recovered = try Connection(path: copy, readOnly: false, create: false, busyTimeoutMilliseconds: 5000)
+            #expect(try recovered.pragma("integrity_check") == "ok")
+            #expect(try recovered.scalarInt("SELECT count(*) FROM rows") == 2000)
+            // The last pass (3) updated the rows with id % 3 = 0; passes 1 and 2 the others, all in this round.
+            #expect(try recovered.scalarInt("SELECT count(*) FROM rows WHERE round / 10 = \(round)") == 2000)
+            #expect(try recovered.scalarInt("SELECT count(*) FROM rows WHERE round = \(round * 10 + 3)") == 666)
+        }
+    }
+
+    /// A rolled-back transaction leaves nothing behind, and the WAL restarts (after a checkpoint by another
+    /// connection) and is truncated as it is without the VFS.
+    @Test func rollbackCheckpointAndRestart() throws {
+        let files = try Files()
+        let writer = try Self.writer(files.path, cachePages: 10)
+        try writer.execute("PRAGMA journal_size_limit = 0")
+        let checkpointer = try Connection(
+            path: files.path, readOnly: false, create: false, busyTimeoutMilliseconds: 5000)
+        var expected: Int64 = 0
+        for round in 1...5 {
+            try writer.execute("BEGIN IMMEDIATE")
+            try writer.execute("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+                INSERT INTO rows (round, body) SELECT \(-round), randomblob(400) FROM n;
+                """)
+            writer.rollback()
+            try writer.execute("BEGIN IMMEDIATE")
+            try writer.execute("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
+                INSERT INTO rows (round, body) SELECT \(round), randomblob(400) FROM n;
+                """)
+            try writer.execute("COMMIT")
+            expected += 1000
+            var frames: Int32 = 0
+            var copied: Int32 = 0
+            #expect(sqlite3_wal_checkpoint_v2(checkpointer.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) == SQLITE_OK)
+            #expect(frames == copied)
+            let copy = try files.snapshot("restart-\(round).sqlite")
+            let recovered = try Connection(path: copy, readOnly: false, create: false, busyTimeoutMilliseconds: 5000)
+            #expect(try recovered.scalarInt("SELECT count(*) FROM rows") == expected)
+            #expect(try recovered.scalarInt("SELECT count(*) FROM rows WHERE round < 0") == 0)
+            #expect(try recovered.pragma("integrity_check") == "ok")
+        }
+    }
+
+    /// The journal's writer opens through the VFS.
+    @Test func theJournalWriterUsesIt() throws {
+        let journal = try TestJournal()
+        var vfs: UnsafeMutablePointer<sqlite3_vfs>?
+        #expect(sqlite3_file_control(journal.journal.connection.handle, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) == SQLITE_OK)
+        #expect(vfs.map { String(cString: $0.pointee.zName) } == "comp-wal")
+    }
+}
