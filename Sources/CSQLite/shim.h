@@ -27,6 +27,12 @@ static inline int comp_sqlite_disable_memstatus(void) { return sqlite3_config(SQ
 //   with the buffer nor inside it (an in-place overwrite of a frame inside the buffer patches the buffer).
 // A failed flush is returned by the call that flushed, so a commit whose frames could not be written fails.
 // Every other file (the database, its shared memory, journals) is the wrapped VFS's own, untouched.
+//
+// "comp-ckpt" does the same for the main database file of the checkpointer's connection: a checkpoint copies the
+// WAL's pages into the database file in ascending page order, one pwrite a page (some 23,000 a second in a storm),
+// most of them in long contiguous runs. Those writes are combined and flushed before any other call on the file:
+// its sync (which a checkpoint makes before it records its progress), the checkpoint-done file control SQLite sends
+// right after the copy even without a sync, a truncation, a lock or unlock, and the WAL index's shared memory.
 
 typedef struct CompWalFile {
     sqlite3_file base;         /* pMethods: comp_wal_methods */
@@ -36,15 +42,16 @@ typedef struct CompWalFile {
     int used;
     sqlite3_int64 start;       /* the file offset of buffer[0] */
     int writeThrough;          /* the next write goes to the file at once (the commit frame's page) */
-    int padding;
+    int isDatabase;            /* a main database file (comp-ckpt): no commit frames, flushed before any other call */
 } CompWalFile;
 
 /// The VFS's state, in a function so that every Swift module importing this header shares one definition
 /// (a global `static` in a header is not emitted for Swift's use).
 typedef struct CompWalState {
     sqlite3_vfs *wrapped;      /* the default VFS when registered */
-    int capacity;              /* buffer bytes per WAL file */
-    sqlite3_vfs vfs;           /* "comp-wal" */
+    int capacity;              /* buffer bytes per file */
+    sqlite3_vfs vfs;           /* "comp-wal": WAL files buffered */
+    sqlite3_vfs checkpointVfs; /* "comp-ckpt": main database files buffered */
 } CompWalState;
 
 static inline CompWalState *comp_wal_state(void) {
@@ -104,7 +111,7 @@ static inline int comp_wal_write(sqlite3_file *f, const void *data, int amount, 
         if (rc != SQLITE_OK) return rc;
         return file->real->pMethods->xWrite(file->real, data, amount, offset);
     }
-    int commit = comp_wal_is_commit_header(data, amount, offset);
+    int commit = !file->isDatabase && comp_wal_is_commit_header(data, amount, offset);
     if (file->used > 0) {
         sqlite3_int64 end = file->start + file->used;
         if (offset == end && amount <= file->capacity - file->used) {
@@ -158,18 +165,63 @@ static inline int comp_wal_file_size(sqlite3_file *f, sqlite3_int64 *size) {
 }
 
 static inline int comp_wal_lock(sqlite3_file *f, int level) {
-    sqlite3_file *real = ((CompWalFile *)f)->real;
-    return real->pMethods->xLock(real, level);
+    CompWalFile *file = (CompWalFile *)f;
+    int rc = comp_wal_flush(file);
+    if (rc != SQLITE_OK) return rc;
+    return file->real->pMethods->xLock(file->real, level);
 }
 
 static inline int comp_wal_unlock(sqlite3_file *f, int level) {
-    sqlite3_file *real = ((CompWalFile *)f)->real;
-    return real->pMethods->xUnlock(real, level);
+    CompWalFile *file = (CompWalFile *)f;
+    int rc = comp_wal_flush(file);
+    if (rc != SQLITE_OK) return rc;
+    return file->real->pMethods->xUnlock(file->real, level);
 }
 
 static inline int comp_wal_check_reserved_lock(sqlite3_file *f, int *out) {
     sqlite3_file *real = ((CompWalFile *)f)->real;
     return real->pMethods->xCheckReservedLock(real, out);
+}
+
+// The shared-memory and memory-map methods of a main database file (comp-ckpt): flushed first, then the
+// wrapped file's (the WAL index lives there; a checkpoint publishes its progress through it).
+static inline int comp_wal_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out) {
+    CompWalFile *file = (CompWalFile *)f;
+    int rc = comp_wal_flush(file);
+    if (rc != SQLITE_OK) return rc;
+    return file->real->pMethods->xShmMap(file->real, region, size, extend, out);
+}
+
+static inline int comp_wal_shm_lock(sqlite3_file *f, int offset, int n, int flags) {
+    CompWalFile *file = (CompWalFile *)f;
+    int rc = comp_wal_flush(file);
+    if (rc != SQLITE_OK) return rc;
+    return file->real->pMethods->xShmLock(file->real, offset, n, flags);
+}
+
+static inline void comp_wal_shm_barrier(sqlite3_file *f) {
+    CompWalFile *file = (CompWalFile *)f;
+    (void)comp_wal_flush(file);  /* xShmBarrier cannot fail; a failed write fails the next call that flushes */
+    file->real->pMethods->xShmBarrier(file->real);
+}
+
+static inline int comp_wal_shm_unmap(sqlite3_file *f, int deleteFlag) {
+    CompWalFile *file = (CompWalFile *)f;
+    int rc = comp_wal_flush(file);
+    if (rc != SQLITE_OK) return rc;
+    return file->real->pMethods->xShmUnmap(file->real, deleteFlag);
+}
+
+static inline int comp_wal_fetch(sqlite3_file *f, sqlite3_int64 offset, int amount, void **out) {
+    CompWalFile *file = (CompWalFile *)f;
+    int rc = comp_wal_flush(file);
+    if (rc != SQLITE_OK) return rc;
+    return file->real->pMethods->xFetch(file->real, offset, amount, out);
+}
+
+static inline int comp_wal_unfetch(sqlite3_file *f, sqlite3_int64 offset, void *page) {
+    sqlite3_file *real = ((CompWalFile *)f)->real;
+    return real->pMethods->xUnfetch(real, offset, page);
 }
 
 static inline int comp_wal_file_control(sqlite3_file *f, int op, void *arg) {
@@ -198,20 +250,38 @@ static inline const sqlite3_io_methods *comp_wal_methods(void) {
     return &methods;
 }
 
+static inline const sqlite3_io_methods *comp_wal_database_methods(void) {
+    static const sqlite3_io_methods methods = {
+        3, comp_wal_close, comp_wal_read, comp_wal_write, comp_wal_truncate, comp_wal_sync, comp_wal_file_size,
+        comp_wal_lock, comp_wal_unlock, comp_wal_check_reserved_lock, comp_wal_file_control, comp_wal_sector_size,
+        comp_wal_device_characteristics, comp_wal_shm_map, comp_wal_shm_lock, comp_wal_shm_barrier,
+        comp_wal_shm_unmap, comp_wal_fetch, comp_wal_unfetch,
+    };
+    return &methods;
+}
+
 static inline int comp_wal_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *outFlags) {
-    (void)vfs;
-    if ((flags & SQLITE_OPEN_WAL) == 0) return comp_wal_state()->wrapped->xOpen(comp_wal_state()->wrapped, name, f, flags, outFlags);
+    CompWalState *state = comp_wal_state();
+    int isDatabase = vfs == &state->checkpointVfs;
+    int buffered = isDatabase ? (flags & SQLITE_OPEN_MAIN_DB) != 0 : (flags & SQLITE_OPEN_WAL) != 0;
+    if (!buffered) return state->wrapped->xOpen(state->wrapped, name, f, flags, outFlags);
     CompWalFile *file = (CompWalFile *)f;
     memset(file, 0, sizeof(CompWalFile));
     file->real = (sqlite3_file *)(file + 1);
-    int rc = comp_wal_state()->wrapped->xOpen(comp_wal_state()->wrapped, name, file->real, flags, outFlags);
+    int rc = state->wrapped->xOpen(state->wrapped, name, file->real, flags, outFlags);
     if (rc != SQLITE_OK) {
         if (file->real->pMethods) file->real->pMethods->xClose(file->real);
         file->base.pMethods = 0;
         return rc;
     }
-    file->capacity = comp_wal_state()->capacity;
-    file->base.pMethods = comp_wal_methods();
+    if (isDatabase && file->real->pMethods->iVersion < 3) {
+        file->real->pMethods->xClose(file->real);
+        file->base.pMethods = 0;
+        return SQLITE_CANTOPEN;
+    }
+    file->capacity = state->capacity;
+    file->isDatabase = isDatabase;
+    file->base.pMethods = isDatabase ? comp_wal_database_methods() : comp_wal_methods();
     return SQLITE_OK;
 }
 
@@ -255,21 +325,17 @@ static inline int comp_wal_current_time_int64(sqlite3_vfs *v, sqlite3_int64 *out
 /// The name of the WAL write-combining VFS, to pass to `sqlite3_open_v2`.
 static inline const char *comp_wal_vfs_name(void) { return "comp-wal"; }
 
-/// Registers the WAL write-combining VFS (not as the default) over the default VFS, with a buffer of
-/// `bufferBytes` per WAL file. Call once, before the first open that names it; SQLITE_OK, or SQLite's error.
-static inline int comp_wal_register(int bufferBytes) {
-    sqlite3_vfs *wrapped = sqlite3_vfs_find(0);
-    if (wrapped == 0) return SQLITE_ERROR;
-    if (wrapped->iVersion < 2) return SQLITE_ERROR;
-    CompWalState *state = comp_wal_state();
-    state->wrapped = wrapped;
-    state->capacity = bufferBytes < 65536 ? 65536 : bufferBytes;
-    sqlite3_vfs *vfs = &state->vfs;
+/// The name of the checkpointer's VFS: writes to the main database file combined the same way (a checkpoint
+/// copies pages in ascending order, most of them in long contiguous runs at the file's end), flushed before any
+/// other call on the file (its sync, the checkpoint-done file control, a lock, the WAL index).
+static inline const char *comp_ckpt_vfs_name(void) { return "comp-ckpt"; }
+
+static inline void comp_wal_fill(sqlite3_vfs *vfs, sqlite3_vfs *wrapped, const char *name) {
     memset(vfs, 0, sizeof(sqlite3_vfs));
     vfs->iVersion = 2;
     vfs->szOsFile = (int)sizeof(CompWalFile) + wrapped->szOsFile;
     vfs->mxPathname = wrapped->mxPathname;
-    vfs->zName = comp_wal_vfs_name();
+    vfs->zName = name;
     vfs->xOpen = comp_wal_open;
     vfs->xDelete = comp_wal_delete;
     vfs->xAccess = comp_wal_access;
@@ -283,6 +349,21 @@ static inline int comp_wal_register(int bufferBytes) {
     vfs->xCurrentTime = comp_wal_current_time;
     vfs->xGetLastError = comp_wal_get_last_error;
     vfs->xCurrentTimeInt64 = comp_wal_current_time_int64;
-    return sqlite3_vfs_register(vfs, 0);
+}
+
+/// Registers both write-combining VFSes (not as the default) over the default VFS, with a buffer of
+/// `bufferBytes` per buffered file. Call once, before the first open that names them; SQLITE_OK, or SQLite's error.
+static inline int comp_wal_register(int bufferBytes) {
+    sqlite3_vfs *wrapped = sqlite3_vfs_find(0);
+    if (wrapped == 0) return SQLITE_ERROR;
+    if (wrapped->iVersion < 2) return SQLITE_ERROR;
+    CompWalState *state = comp_wal_state();
+    state->wrapped = wrapped;
+    state->capacity = bufferBytes < 65536 ? 65536 : bufferBytes;
+    comp_wal_fill(&state->vfs, wrapped, comp_wal_vfs_name());
+    comp_wal_fill(&state->checkpointVfs, wrapped, comp_ckpt_vfs_name());
+    int rc = sqlite3_vfs_register(&state->vfs, 0);
+    if (rc != SQLITE_OK) return rc;
+    return sqlite3_vfs_register(&state->checkpointVfs, 0);
 }
 #endif

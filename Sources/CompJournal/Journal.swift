@@ -57,7 +57,7 @@ public final class Journal: JournalConnection, BrokerStore {
         }
         try JournalFile.checkWritable(path: options.path)
         let connection = try Connection(
-            path: options.path, readOnly: false, create: true, busyTimeoutMilliseconds: 5000, combinesWALWrites: true)
+            path: options.path, readOnly: false, create: true, busyTimeoutMilliseconds: 5000, combining: .wal)
         try JournalFile.checkWritable(connection)
         try JournalFile.checkIsJournal(connection)
         let mode = try connection.pragma("journal_mode = WAL")

@@ -44,7 +44,8 @@ public final class JournalCheckpointer: @unchecked Sendable {
     public init(path: String, intervalMilliseconds: Int = 200, busyIntervalMilliseconds: Int = 2,
                 observe: @escaping @Sendable (Duration) -> Void = { _ in }) throws(JournalError) {
         self.observe = observe
-        connection = try Connection(path: path, readOnly: false, create: false, busyTimeoutMilliseconds: 1000)
+        connection = try Connection(
+            path: path, readOnly: false, create: false, busyTimeoutMilliseconds: 1000, combining: .database)
         pacer = CheckpointPacer(idleMilliseconds: intervalMilliseconds, busyMilliseconds: busyIntervalMilliseconds)
         // Reading the header makes this connection a WAL participant (a checkpoint needs that).
         try connection.execute("PRAGMA journal_mode = WAL")

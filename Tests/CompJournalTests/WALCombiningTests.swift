@@ -32,7 +32,7 @@ import Testing
     /// A writer through the VFS: WAL, `synchronous=NORMAL` (as the broker's writer) and a page cache of `cachePages`.
     static func writer(_ path: String, cachePages: Int) throws -> Connection {
         let writer = try Connection(
-            path: path, readOnly: false, create: true, busyTimeoutMilliseconds: 5000, combinesWALWrites: true)
+            path: path, readOnly: false, create: true, busyTimeoutMilliseconds: 5000, combining: .wal)
         #expect(try writer.pragma("journal_mode = WAL")?.lowercased() == "wal")
         try writer.execute("""
             PRAGMA synchronous = NORMAL;
@@ -93,14 +93,15 @@ import Testing
         }
     }
 
-    /// A rolled-back transaction leaves nothing behind, and the WAL restarts (after a checkpoint by another
-    /// connection) and is truncated as it is without the VFS.
+    /// A rolled-back transaction leaves nothing behind, and the WAL restarts (after a checkpoint by the
+    /// checkpointer's connection, through `comp-ckpt`) and is truncated as it is without the VFSes.
     @Test func rollbackCheckpointAndRestart() throws {
         let files = try Files()
         let writer = try Self.writer(files.path, cachePages: 10)
         try writer.execute("PRAGMA journal_size_limit = 0")
         let checkpointer = try Connection(
-            path: files.path, readOnly: false, create: false, busyTimeoutMilliseconds: 5000)
+            path: files.path, readOnly: false, create: false, busyTimeoutMilliseconds: 5000, combining: .database)
+        _ = try checkpointer.pragma("journal_mode = WAL")  // a WAL participant, as `JournalCheckpointer` makes it
         var expected: Int64 = 0
         for round in 1...5 {
             try writer.execute("BEGIN IMMEDIATE")
@@ -119,12 +120,45 @@ import Testing
             var frames: Int32 = 0
             var copied: Int32 = 0
             #expect(sqlite3_wal_checkpoint_v2(checkpointer.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) == SQLITE_OK)
-            #expect(frames == copied)
+            #expect(frames > 0 && frames == copied)
             let copy = try files.snapshot("restart-\(round).sqlite")
             let recovered = try Connection(path: copy, readOnly: false, create: false, busyTimeoutMilliseconds: 5000)
             #expect(try recovered.scalarInt("SELECT count(*) FROM rows") == expected)
             #expect(try recovered.scalarInt("SELECT count(*) FROM rows WHERE round < 0") == 0)
             #expect(try recovered.pragma("integrity_check") == "ok")
+        }
+    }
+
+    /// What a checkpoint through `comp-ckpt` copied is in the database file when the checkpoint returns: the
+    /// database file alone, copied right then, holds every row, and so does a new reader after the writer
+    /// restarted the WAL over the copied frames.
+    @Test func checkpointedPagesAreInTheDatabaseFile() throws {
+        let files = try Files()
+        let writer = try Self.writer(files.path, cachePages: 2000)
+        let checkpointer = try Connection(
+            path: files.path, readOnly: false, create: false, busyTimeoutMilliseconds: 5000, combining: .database)
+        _ = try checkpointer.pragma("journal_mode = WAL")  // a WAL participant, as `JournalCheckpointer` makes it
+        var expected: Int64 = 0
+        for (round, rows) in [5, 900, 4000, 1].enumerated() {
+            try writer.execute("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(rows))
+                INSERT INTO rows (round, body) SELECT \(round), randomblob(700) FROM n;
+                """)
+            expected += Int64(rows)
+            var frames: Int32 = 0
+            var copied: Int32 = 0
+            #expect(sqlite3_wal_checkpoint_v2(checkpointer.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) == SQLITE_OK)
+            #expect(frames > 0 && frames == copied, "round \(round)")
+            let copy = files.folder + "/alone-\(round).sqlite"
+            try FileManager.default.copyItem(atPath: files.path, toPath: copy)
+            let alone = try Connection(path: copy, readOnly: false, create: false, busyTimeoutMilliseconds: 5000)
+            #expect(try alone.scalarInt("SELECT count(*) FROM rows") == expected, "round \(round), database file alone")
+            #expect(try alone.pragma("integrity_check") == "ok")
+            // The next write starts the WAL over from its beginning, overwriting the copied frames.
+            try writer.execute("INSERT INTO rows (round, body) VALUES (-1, x'00')")
+            try writer.execute("DELETE FROM rows WHERE round = -1")
+            let reader = try Connection(path: files.path, readOnly: true, create: false, busyTimeoutMilliseconds: 5000)
+            #expect(try reader.scalarInt("SELECT count(*) FROM rows") == expected, "round \(round), after the restart")
         }
     }
 

@@ -25,13 +25,22 @@ final class Connection {
     private var isClosed = false
     /// Process-wide SQLite settings, applied once before the first open.
     private static let configureOnce: Void = { _ = comp_sqlite_disable_memstatus() }()
-    /// The WAL write-combining VFS (`comp_wal_register` in the CSQLite shim), registered once: its name, or nil
-    /// when SQLite refused it (the default VFS is then used, as before it existed).
-    private static let walCombiningVFS: String? = {
-        comp_wal_register(Int32(walBufferBytes)) == SQLITE_OK ? String(cString: comp_wal_vfs_name()) : nil
-    }()
-    /// The write-combining buffer of a WAL file: a group commit of 2,000 new failures writes about 2 MB of frames.
-    static let walBufferBytes = 1 << 20
+    /// Which writes a connection combines (the write-combining VFSes of the CSQLite shim, `comp_wal_register`).
+    enum CombinedWrites {
+        /// Its WAL's (`comp-wal`): the journal's writer, whose COMMIT writes thousands of frames a second. A
+        /// transaction's frames reach the file in one `pwrite` (or a few) instead of two per frame, before the
+        /// commit is published.
+        case wal
+        /// Its database file's (`comp-ckpt`): the checkpointer, which copies the WAL's pages into it one `pwrite`
+        /// a page, in ascending order, mostly contiguous.
+        case database
+    }
+
+    /// The write-combining VFSes, registered once: true when SQLite took them (else the default VFS is used, as
+    /// before they existed).
+    private static let combiningRegistered: Bool = comp_wal_register(Int32(combiningBufferBytes)) == SQLITE_OK
+    /// The write-combining buffer of a file: a group commit of 2,000 new failures writes about 2 MB of frames.
+    static let combiningBufferBytes = 1 << 20
 
     /// Opens (and with `create`, creates) the database file.
     ///
@@ -40,15 +49,14 @@ final class Connection {
     ///   - readOnly: open with `SQLITE_OPEN_READONLY` instead of read-write.
     ///   - create: create the file when missing (ignored when read-only).
     ///   - busyTimeoutMilliseconds: how long a call waits for another connection's lock.
-    ///   - combinesWALWrites: open through the WAL write-combining VFS (the CSQLite shim's `comp-wal`): the WAL
-    ///     frames a transaction writes reach the file in one `pwrite` (or a few) instead of two per frame, before
-    ///     the commit is published. For the journal's writer, whose COMMIT writes thousands of frames a second.
+    ///   - combining: which of the connection's writes go through a write-combining VFS (`CombinedWrites`); nil
+    ///     for none.
     /// - Throws: `JournalError` when the file cannot be opened.
     ///
     /// The first connection of the process first turns SQLite's memory statistics off (nothing reads them; with
     /// them on, every allocation SQLite makes takes one process-wide mutex).
     init(
-        path: String, readOnly: Bool, create: Bool, busyTimeoutMilliseconds: Int32, combinesWALWrites: Bool = false
+        path: String, readOnly: Bool, create: Bool, busyTimeoutMilliseconds: Int32, combining: CombinedWrites? = nil
     ) throws(JournalError) {
         Self.configureOnce
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
@@ -59,7 +67,11 @@ final class Connection {
             if create { flags |= SQLITE_OPEN_CREATE }
         }
         var pointer: OpaquePointer?
-        let vfs = combinesWALWrites ? Self.walCombiningVFS : nil
+        let vfs: UnsafePointer<CChar>? = switch combining {
+        case .wal?: Self.combiningRegistered ? comp_wal_vfs_name() : nil
+        case .database?: Self.combiningRegistered ? comp_ckpt_vfs_name() : nil
+        case nil: nil
+        }
         let rc = sqlite3_open_v2(path, &pointer, flags, vfs)
         guard rc == SQLITE_OK, let opened = pointer else {
             let message = pointer.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open \(path)"
