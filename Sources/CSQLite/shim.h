@@ -25,7 +25,9 @@ static inline int comp_sqlite_disable_memstatus(void) { return sqlite3_config(SQ
 //   still here, and the caller's fdatasync after the commit covers them;
 // - before every read, sync, size query, truncation and close of the file, and when a write is neither contiguous
 //   with the buffer nor inside it (an in-place overwrite of a frame inside the buffer patches the buffer).
-// A failed flush is returned by the call that flushed, so a commit whose frames could not be written fails.
+// A failed flush is returned by the call that flushed and keeps what it could not write for the next one, so a
+// commit whose frames could not be written fails, and a checkpoint whose pages could not be written fails at its
+// sync instead of recording progress.
 // Every other file (the database, its shared memory, journals) is the wrapped VFS's own, untouched.
 //
 // "comp-ckpt" does the same for the main database file of the checkpointer's connection: a checkpoint copies the
@@ -65,14 +67,23 @@ static inline CompWalState *comp_wal_state(void) {
 static inline int comp_wal_max_write(void) { return 0x1f000; }
 
 static inline int comp_wal_flush(CompWalFile *file) {
-    int used = file->used;
-    file->used = 0;
-    for (int done = 0; done < used;) {
-        int piece = used - done < comp_wal_max_write() ? used - done : comp_wal_max_write();
+    int done = 0;
+    while (done < file->used) {
+        int piece = file->used - done < comp_wal_max_write() ? file->used - done : comp_wal_max_write();
         int rc = file->real->pMethods->xWrite(file->real, file->buffer + done, piece, file->start + done);
-        if (rc != SQLITE_OK) return rc;
+        if (rc != SQLITE_OK) {
+            // Nothing buffered is ever dropped: what was not written stays, and every later call that flushes
+            // writes it or reports the error again. SQLite ignores the result of some calls (file-control hints:
+            // a checkpoint's "done" hint, a size hint), so dropping it there would lose pages SQLite believes
+            // written; it then fails at its sync or at the commit frame instead.
+            memmove(file->buffer, file->buffer + done, (size_t)(file->used - done));
+            file->start += done;
+            file->used -= done;
+            return rc;
+        }
         done += piece;
     }
+    file->used = 0;
     return SQLITE_OK;
 }
 

@@ -162,6 +162,56 @@ import Testing
         }
     }
 
+    /// A checkpoint whose page writes fail (a full disk) records no progress, also though SQLite ignores the
+    /// result of the checkpoint-done hint that first writes them out: the pages stay buffered and the checkpoint
+    /// fails at its sync. Once there is room again nothing is lost and the file is sound. (When the buffer was
+    /// dropped at the failed write, the checkpoint recorded its progress, the WAL restarted over frames the
+    /// database file did not have, and compd's full-disk test found "database disk image is malformed".)
+    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func aCheckpointThatCannotWriteRecordsNoProgress() throws {
+        let files = try Files()
+        let disk = files.folder + "/disk"
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        #expect(Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", disk]) == 0)
+        defer { _ = Self.run("/bin/umount", ["-l", disk]) }
+        let path = disk + "/db.sqlite"
+        let writer = try Self.writer(path, cachePages: 2000)
+        let checkpointer = try Connection(
+            path: path, readOnly: false, create: false, busyTimeoutMilliseconds: 5000, combining: .database)
+        _ = try checkpointer.pragma("journal_mode = WAL")
+        try writer.execute("""
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)
+            INSERT INTO rows (round, body) SELECT 1, randomblob(600) FROM n;
+            """)
+        // Fill the disk: the checkpoint cannot grow the database file now.
+        let filler = disk + "/filler"
+        let descriptor = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while chunk.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) > 0 {}
+        close(descriptor)
+        var frames: Int32 = 0
+        var copied: Int32 = 0
+        let full = sqlite3_wal_checkpoint_v2(checkpointer.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied)
+        #expect(full != SQLITE_OK || copied < frames, "a checkpoint on a full disk must not report all frames copied")
+        unlink(filler)
+        // Room again: the next checkpoint copies everything, the writer restarts the WAL over it.
+        #expect(sqlite3_wal_checkpoint_v2(checkpointer.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) == SQLITE_OK)
+        #expect(frames > 0 && frames == copied)
+        try writer.execute("INSERT INTO rows (round, body) VALUES (2, x'00')")
+        let reader = try Connection(path: path, readOnly: true, create: false, busyTimeoutMilliseconds: 5000)
+        #expect(try reader.scalarInt("SELECT count(*) FROM rows") == 1501)
+        #expect(try reader.pragma("integrity_check") == "ok")
+    }
+
+    private static func run(_ executable: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        do { try process.run() } catch { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     /// The journal's writer opens through the VFS.
     @Test func theJournalWriterUsesIt() throws {
         let journal = try TestJournal()
