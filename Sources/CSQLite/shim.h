@@ -37,7 +37,7 @@ static inline int comp_sqlite_disable_memstatus(void) { return sqlite3_config(SQ
 // right after the copy even without a sync, a truncation, a lock or unlock, and the WAL index's shared memory.
 
 typedef struct CompWalFile {
-    sqlite3_file base;         /* pMethods: comp_wal_methods */
+    sqlite3_file base;         /* pMethods: comp_wal_methods() (a WAL) or comp_wal_database_methods() */
     sqlite3_file *real;        /* the wrapped VFS's file, allocated right after this struct */
     unsigned char *buffer;     /* contiguous pending bytes, allocated at the first write */
     int capacity;
