@@ -317,7 +317,7 @@ public final class Journal: JournalConnection, BrokerStore {
         let seq = nextSeq
         try store.append(
             seq: seq, recordId: recordId, executionId: execution.id, at: batch.now, body: body,
-            encodedBody: encodedBody, summary: Summary.line(body, after: execution, seq: seq), actor: actor)
+            encodedBody: encodedBody, summary: Summary.utf8(body, after: execution, seq: seq), actor: actor)
         if let code = body.failedAttemptCode(after: execution) {
             store.countFailure(at: batch.now, service: execution.key.service, code: code)
         }
@@ -339,7 +339,7 @@ public final class Journal: JournalConnection, BrokerStore {
         let seq = nextSeq
         try store.append(
             seq: seq, recordId: recordId, executionId: executionId, at: batch.now, body: body,
-            summary: Summary.line(body, after: nil, seq: seq), actor: actor)
+            summary: Summary.utf8(body, after: nil, seq: seq), actor: actor)
         nextSeq += 1
         if !sagaLinks.isEmpty { try sagaRowOnly(seq: seq, executionId: executionId) }
     }

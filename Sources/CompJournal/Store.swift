@@ -8,8 +8,13 @@ struct Store {
     let connection: Connection
     /// Count changes of the open transaction, by (status, park reason or 0).
     private var countDeltas: [Int64: Int64] = [:]
-    /// Failed attempts of the open transaction, by (bucket, service, code), for `failure_counts`.
+    /// Failed attempts of the open transaction, by (bucket, service, code), for `failure_counts`; the latest key's
+    /// count waits in `latestFailure` until another key comes.
     private var failureDeltas: [FailureKey: Int64] = [:]
+    /// The key of the latest failed attempt counted and its count not yet in `failureDeltas`: a storm's failures
+    /// share their bucket, service and code, so most are counted by comparing two strings instead of hashing them
+    /// (the dictionary's hash was some 1.5 % of a storm's core instructions).
+    private var latestFailure: (key: FailureKey, count: Int64)?
 
     /// One row of `failure_counts`.
     struct FailureKey: Hashable {
@@ -45,7 +50,8 @@ struct Store {
         var at: Int64
         var kind: Int64
         var body: [UInt8]
-        var summary: String
+        /// The summary line's UTF-8 (`Summary.utf8`).
+        var summary: [UInt8]
         var actor: String?
     }
 
@@ -63,7 +69,7 @@ struct Store {
     /// else in a unit reads the journal table.
     mutating func append(
         seq: Int64, recordId: RecordID?, executionId: ExecutionID, at: Timestamp, body: EntryBody,
-        encodedBody: [UInt8]? = nil, summary: String, actor: String? = nil
+        encodedBody: [UInt8]? = nil, summary: [UInt8], actor: String? = nil
     ) throws(JournalError) {
         pending.append(PendingRow(
             seq: seq, recordId: recordId, executionId: executionId, at: at.milliseconds, kind: body.kind.rawValue,
@@ -96,7 +102,6 @@ struct Store {
         pending.removeAll(keepingCapacity: true)
         pendingRecords.removeAll(keepingCapacity: true)
         pendingNew.removeAll(keepingCapacity: true)
-        pendingNewIndex.removeAll(keepingCapacity: true)
     }
 
     /// Inserts `count` rows through the statements of 32, 8 and 1 rows in `statements`: as many of 32 as fit, then
@@ -118,8 +123,22 @@ struct Store {
 
     /// The new execution `id` as it will be inserted, or nil when it is not pending.
     func pendingExecution(_ id: ExecutionID) -> Execution? {
-        guard !pendingNew.isEmpty, let index = pendingNewIndex[id] else { return nil }
-        return pendingNew[index]
+        pendingIndex(id).map { pendingNew[$0] }
+    }
+
+    /// Where the pending new execution `id` is in `pendingNew`, or nil. They are appended in creation order, so
+    /// their ids ascend and a binary search finds one; a dictionary from id to position cost a hash insert at
+    /// every new failure and a hash lookup at every search (callgrind: some 2 % of a storm's core instructions).
+    private func pendingIndex(_ id: ExecutionID) -> Int? {
+        var low = 0
+        var high = pendingNew.count
+        while low < high {
+            let middle = (low + high) / 2
+            let found = pendingNew[middle].id
+            if found == id { return middle }
+            if found < id { low = middle + 1 } else { high = middle }
+        }
+        return nil
     }
 
     /// Inserts the pending new executions: 32 a statement, then 8, then one by one.
@@ -134,7 +153,6 @@ struct Store {
             try ExecutionRow.bind(pendingNew[index], to: statement, first: first)
         }
         pendingNew.removeAll(keepingCapacity: true)
-        pendingNewIndex.removeAll(keepingCapacity: true)
     }
 
     private static func bind(_ row: PendingRow, to statement: Statement, first: Int32) throws(JournalError) {
@@ -144,7 +162,7 @@ struct Store {
         try statement.bind(row.at, at: first + 3)
         try statement.bind(row.kind, at: first + 4)
         try statement.bind(blob: row.body, at: first + 5)
-        try statement.bind(row.summary, at: first + 6)
+        try statement.bind(utf8Text: row.summary, at: first + 6)
         try statement.bind(row.actor, at: first + 7)
     }
 
@@ -161,9 +179,9 @@ struct Store {
         newestRecordId = try statement.step() ? RecordID(bytes: statement.blob(0)) : nil
     }
 
-    /// New executions not yet inserted (`write` with `deferInsert`), in creation order, and where each id is in it.
+    /// New executions not yet inserted (`write` with `deferInsert`), in creation order: ascending ids (a new
+    /// execution's id is the seq of the row creating it).
     private var pendingNew: [Execution] = []
-    private var pendingNewIndex: [ExecutionID: Int] = [:]
 
     /// Writes an execution: INSERT when `previous` is nil, else UPDATE of the columns that differ from `previous`
     /// (`ExecutionRow.changed`), which must be the execution as it is stored.
@@ -174,10 +192,9 @@ struct Store {
     mutating func write(_ execution: Execution, previous: Execution?, deferInsert: Bool = false) throws(JournalError) {
         if tracksOpenKeys { openKeys.update(from: previous, to: execution) }
         leased.written(execution)
-        if previous != nil, !pendingNew.isEmpty, let index = pendingNewIndex[execution.id] {
+        if previous != nil, !pendingNew.isEmpty, let index = pendingIndex(execution.id) {
             pendingNew[index] = execution  // not inserted yet: its INSERT carries this state
-        } else if previous == nil, deferInsert {
-            pendingNewIndex[execution.id] = pendingNew.count
+        } else if previous == nil, deferInsert, (pendingNew.last?.id ?? .min) < execution.id {
             pendingNew.append(execution)
         } else if let previous {
             let columns = ExecutionRow.changed(from: previous, to: execution)
@@ -213,12 +230,7 @@ struct Store {
             try rows.run()
         }
         leased.deleted(id)
-        if let index = pendingNewIndex.removeValue(forKey: id) {
-            pendingNew.remove(at: index)
-            for later in pendingNew[index...] {
-                if let position = pendingNewIndex[later.id] { pendingNewIndex[later.id] = position - 1 }
-            }
-        }
+        if let index = pendingIndex(id) { pendingNew.remove(at: index) }
         let execution = try connection.cached("DELETE FROM executions WHERE id = ?1")
         try execution.bind(id, at: 1)
         try execution.run()
@@ -229,7 +241,20 @@ struct Store {
     mutating func countFailure(at: Timestamp, service: String, code: String) {
         let width = Schema.failureBucketMilliseconds
         let bucket = at.milliseconds - ((at.milliseconds % width) + width) % width
-        failureDeltas[FailureKey(bucket: bucket, service: service, code: code), default: 0] += 1
+        let key = FailureKey(bucket: bucket, service: service, code: code)
+        if latestFailure?.key == key {
+            latestFailure?.count += 1
+        } else {
+            foldLatestFailure()
+            latestFailure = (key, 1)
+        }
+    }
+
+    /// Moves `latestFailure`'s count into `failureDeltas`.
+    private mutating func foldLatestFailure() {
+        guard let latest = latestFailure else { return }
+        failureDeltas[latest.key, default: 0] += latest.count
+        latestFailure = nil
     }
 
     private mutating func count(_ execution: Execution, by delta: Int64) {
@@ -242,6 +267,7 @@ struct Store {
 
     /// Writes the collected count changes; call last in the transaction.
     mutating func flushCounts() throws(JournalError) {
+        foldLatestFailure()
         defer {
             countDeltas.removeAll(keepingCapacity: true)
             failureDeltas.removeAll(keepingCapacity: true)
@@ -275,6 +301,7 @@ struct Store {
     mutating func discardCounts() {
         countDeltas.removeAll(keepingCapacity: true)
         failureDeltas.removeAll(keepingCapacity: true)
+        latestFailure = nil
         openKeys.rollback(to: 0)
         leased.removeAll()
         discardPending()
@@ -287,16 +314,20 @@ struct Store {
     struct Savepoint {
         fileprivate let counts: [Int64: Int64]
         fileprivate let failures: [FailureKey: Int64]
+        fileprivate let latestFailure: (key: FailureKey, count: Int64)?
         fileprivate let keys: Int
     }
 
     /// The in-memory state to restore when a unit rolls back to its savepoint.
-    var savepoint: Savepoint { Savepoint(counts: countDeltas, failures: failureDeltas, keys: openKeys.mark) }
+    var savepoint: Savepoint {
+        Savepoint(counts: countDeltas, failures: failureDeltas, latestFailure: latestFailure, keys: openKeys.mark)
+    }
 
     /// Puts back the state taken by `savepoint` (after a rollback to the savepoint).
     mutating func restore(_ saved: Savepoint) {
         countDeltas = saved.counts
         failureDeltas = saved.failures
+        latestFailure = saved.latestFailure
         openKeys.rollback(to: saved.keys)
         leased.removeAll()  // what the unit wrote is gone from the table; forgetting the rest is only a few reads
         discardPending()  // a unit's rows are flushed at its end, so what is pending is the unit's own

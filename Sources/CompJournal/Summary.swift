@@ -6,23 +6,47 @@ enum Summary {
     /// history row always fits in a reply. Longer lines are cut by `TextLimit.truncate`.
     static let maxBytes = 4096
 
-    /// The line for a row with `body`, given the execution after it (nil for stale rows) and the row's seq,
-    /// at most `maxBytes` UTF-8 bytes.
-    static func line(_ body: EntryBody, after execution: Execution?, seq: Int64) -> String {
-        TextLimit.truncate(fullLine(body, after: execution, seq: seq), maxBytes: maxBytes)
+    /// The UTF-8 bytes of the line for a row with `body`, given the execution after it (nil for stale rows) and
+    /// the row's seq, at most `maxBytes`: what the row's `summary` column stores. Bytes, not a `String`: a failure
+    /// storm's lines go from the bytes they are built in to SQLite, without a string made and its UTF-8 checked
+    /// for each (some 3 % of a storm's core instructions).
+    static func utf8(_ body: EntryBody, after execution: Execution?, seq: Int64) -> [UInt8] {
+        TextLimit.truncate(utf8: fullLine(body, after: execution, seq: seq), maxBytes: maxBytes)
     }
 
-    private static func fullLine(_ body: EntryBody, after execution: Execution?, seq: Int64) -> String {
+    private static func fullLine(_ body: EntryBody, after execution: Execution?, seq: Int64) -> [UInt8] {
         switch body {
         case .failure(let report, _):
-            // The line of a failure storm's every record: its UTF-8 bytes appended into one reserved array, then one
-            // String. Interpolation built and copied a string per piece, and `String.append` costs some 340
-            // instructions a call (callgrind: 4.4k instructions per new failure before, 3.1k after).
+            // The line of a failure storm's every record: its UTF-8 bytes appended into one reserved array.
+            // Interpolation built and copied a string per piece, and `String.append` costs some 340 instructions
+            // a call (callgrind: 4.4k instructions per new failure before, 3.1k after).
             var line = Line(capacity: Self.estimatedCount(report))
             line.append("failure ")
             append(report, to: &line)
             append(outcomeOf: execution, to: &line)
-            return line.text
+            return line.bytes
+        case .leased(let holder):
+            // Every compensation's lease writes one: built as the failure line is (interpolation was 5.3k
+            // instructions a lease in callgrind of the whole loop).
+            var line = Line(capacity: 56 + holder.utf8.count)
+            line.append("leased to ")
+            line.append(holder)
+            line.append(" until ")
+            if let lease = execution?.lease { line.append(lease.until) } else { line.append("?") }
+            line.append(" (token ")
+            line.append(String(seq))
+            line.append(")")
+            return line.bytes
+        default:
+            return Array(textLine(body, after: execution, seq: seq).utf8)
+        }
+    }
+
+    /// The lines of the rows other than failures and leases, as text.
+    private static func textLine(_ body: EntryBody, after execution: Execution?, seq: Int64) -> String {
+        switch body {
+        case .failure, .leased:  // built as bytes by `fullLine`
+            return String(decoding: fullLine(body, after: execution, seq: seq), as: UTF8.self)
         case .success:
             return "success"
         case .failureResult(let token, let report):
@@ -39,18 +63,6 @@ enum Summary {
         case .stale(let kind, let token, let report):
             let what = kind == .failureResult ? "failure result" : "success result"
             return "stale \(what) (token \(token) is not current)\(report.map { ": " + describe($0) } ?? "")"
-        case .leased(let holder):
-            // Every compensation's lease writes one: built as the failure line is (interpolation was 5.3k
-            // instructions a lease in callgrind of the whole loop).
-            var line = Line(capacity: 56 + holder.utf8.count)
-            line.append("leased to ")
-            line.append(holder)
-            line.append(" until ")
-            line.append(execution?.lease.map { iso($0.until) } ?? "?")
-            line.append(" (token ")
-            line.append(String(seq))
-            line.append(")")
-            return line.text
         case .extended(let token, _):
             let until = execution?.lease.map { iso($0.until) } ?? "?"
             return "lease extended until \(until) (token \(token))"
@@ -90,7 +102,7 @@ enum Summary {
 
     /// A line's UTF-8 bytes, built by appending.
     private struct Line {
-        private var bytes: [UInt8] = []
+        private(set) var bytes: [UInt8] = []
 
         init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
@@ -98,6 +110,16 @@ enum Summary {
             if piece.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
                 bytes.append(contentsOf: piece.utf8)
             }
+        }
+
+        /// Appends `time` as `Timestamp.iso8601` spells it, written straight into the bytes (no string of its own).
+        mutating func append(_ time: Timestamp) {
+            let written = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamp.iso8601Count) { buffer in
+                guard let count = time.writeISO8601(into: buffer) else { return false }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
+                return true
+            }
+            if !written { append(time.iso8601) }
         }
 
         var text: String { String(decoding: bytes, as: UTF8.self) }
@@ -141,7 +163,7 @@ enum Summary {
         case .failed:
             guard let next = execution.nextRetryAt else { return }
             line.append(", retry at ")
-            line.append(iso(next))
+            line.append(next)
         case .parked:
             line.append(", parked (")
             line.append(execution.parkReason.map { "\($0)" } ?? "?")

@@ -24,4 +24,18 @@ public enum TextLimit {
         }
         return String(text.unicodeScalars[..<end]) + ellipsis
     }
+
+    /// `truncate` on the UTF-8 bytes of a text: the same bytes `truncate` gives for that text, without making it.
+    ///
+    /// - Parameters:
+    ///   - bytes: valid UTF-8.
+    ///   - maxBytes: the limit; at least 3 (smaller limits give just `…` when cut).
+    public static func truncate(utf8 bytes: [UInt8], maxBytes: Int) -> [UInt8] {
+        guard bytes.count > maxBytes else { return bytes }
+        // The room left for the ellipsis, moved back to the start of a scalar: a continuation byte (10xxxxxx)
+        // never starts one, so everything before a byte that is not one is whole scalars.
+        var end = max(0, maxBytes - ellipsis.utf8.count)
+        while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        return Array(bytes[..<end]) + ellipsis.utf8
+    }
 }

@@ -56,6 +56,51 @@ struct GroupCommitTests {
         #expect(try fixture.allExecutions() == before)
     }
 
+    @Test("failure counts follow the units that commit: a unit rolled back to its savepoint takes its counts along, also when its failures share the previous unit's service and code")
+    func failureCountsAcrossSavepoints() throws {
+        let fixture = try TestJournal()
+        try installPoison(fixture)
+        let group = try fixture.journal.commit([
+            [.record(fixture.failure("a1", code: "X")), .record(fixture.failure("a2", code: "X"))],
+            // Counted under the same key as the unit before it, then rolled back with the poisoned record.
+            [.record(fixture.failure("b1", code: "X")), .record(fixture.failure("b2", code: "Y")),
+             .record(fixture.failure("b3", code: "X")), .record(fixture.failure("b4", code: "X")),
+             .record(fixture.failure("poison", code: "X"))],
+            [.record(fixture.failure("c1", code: "X")), .record(fixture.failure("c2", code: "Y")),
+             .record(fixture.failure("c3", code: "X")), .record(fixture.failure("c4", service: "billing", code: "X"))],
+        ], now: fixture.now)
+        guard case .failed = group.units[1] else {
+            Issue.record("unexpected outcomes \(group.units)")
+            return
+        }
+        let overview = try fixture.journal.failureOverview(now: fixture.now)
+        #expect(overview.topDay == [.init(code: "X", count: 5), .init(code: "Y", count: 1)])
+        let series = Dictionary(uniqueKeysWithValues: overview.series.map { ($0.service, $0.counts.reduce(0, +)) })
+        #expect(series == ["orders": 5, "billing": 1])
+    }
+
+    @Test("within a unit, a record for an execution created earlier in it finds the execution still waiting for its insert")
+    func pendingExecutionsWithinAUnit() throws {
+        let fixture = try TestJournal()
+        let group = try fixture.journal.commit([
+            [.record(fixture.failure("p1")), .record(fixture.failure("p2")), .record(fixture.failure("p3")),
+             .record(fixture.failure("p4")), .record(fixture.success("p3")), .record(fixture.failure("p1")),
+             .record(fixture.success("p4"))],
+        ], now: fixture.now)
+        guard case .applied(let results) = group.units[0] else {
+            Issue.record("unexpected outcomes \(group.units)")
+            return
+        }
+        #expect(results.count == 7)
+        let byEvent = Dictionary(uniqueKeysWithValues: try fixture.allExecutions().map { ($0.key.eventId, $0) })
+        #expect(byEvent.count == 4)
+        #expect(byEvent["p1"]?.status == .failed)
+        #expect(byEvent["p2"]?.status == .failed)
+        #expect(byEvent["p3"]?.status == .succeeded)
+        #expect(byEvent["p4"]?.status == .succeeded)
+        #expect(try fixture.journal.history(of: byEvent["p1"]!.id).count == 2)
+    }
+
     @Test("a failing COMMIT throws and restores the in-memory state; the next commit continues cleanly")
     func commitFailure() throws {
         let fixture = try TestJournal()

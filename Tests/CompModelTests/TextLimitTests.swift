@@ -34,4 +34,14 @@ struct TextLimitTests {
             #expect(text.hasPrefix(String(cut.dropLast())))
         }
     }
+
+    @Test("the cut of UTF-8 bytes is the UTF-8 of the text's cut, at every limit, within and past the length")
+    func bytesAgreeWithText() {
+        for text in ["", "abc", String(repeating: "aé€😀", count: 20), String(repeating: "😀", count: 9) + "x"] {
+            for limit in 0...(text.utf8.count + 2) {
+                #expect(TextLimit.truncate(utf8: Array(text.utf8), maxBytes: limit)
+                    == Array(TextLimit.truncate(text, maxBytes: limit).utf8), "\(text) at \(limit)")
+            }
+        }
+    }
 }

@@ -129,6 +129,12 @@ final class Statement {
         try check(rc)
     }
 
+    /// Binds text given as its UTF-8 bytes (copied; the caller vouches they are valid UTF-8).
+    func bind(utf8Text bytes: [UInt8], at index: Int32) throws(JournalError) {
+        let rc = bytes.withUnsafeBytes { buffer in bindText(buffer, at: index) }
+        try check(rc)
+    }
+
     /// Binds text or NULL.
     func bind(_ value: String?, at index: Int32) throws(JournalError) {
         if let value { try bind(value, at: index) } else { try bindNull(at: index) }
