@@ -68,6 +68,67 @@ enum ExecutionRow {
         "INSERT INTO executions (\(columns)) VALUES " + Statement.valuesList(rows: rows, width: names.count)
     }
 
+    /// The columns a fresh execution has at their constant values (`isFresh`), and those values as SQL.
+    static let freshConstants: [Column: String] = [
+        .parkReason: "NULL", .markedByOperator: "0", .retries: "0", .leaseToken: "NULL", .leaseHolder: "NULL",
+        .leaseGrantedAt: "NULL", .leaseUntil: "NULL", .returns: "0",
+    ]
+
+    /// The columns a fresh execution's INSERT binds, in `Column` order: every column but `freshConstants`.
+    static let freshBound = Column.allCases.filter { freshConstants[$0] == nil }
+
+    /// Whether `execution` is as a failure creates it: not parked, not marked, no retries, no lease, no returns.
+    /// Such a row is inserted by `freshInsertSQL`, which spells those eight columns as constants: a storm of new
+    /// failures binds 22 values a row instead of 30.
+    static func isFresh(_ execution: Execution) -> Bool {
+        execution.parkReason == nil && !execution.markedByOperator && execution.retries == 0
+            && execution.lease == nil && execution.returns == 0
+    }
+
+    /// The INSERT of `rows` fresh executions: row r's bound columns, in `freshBound` order, are parameters
+    /// r·n+1 to r·n+n (n = `freshBound.count`); the other columns are `freshConstants`.
+    static func freshInsertSQL(rows: Int) -> String {
+        let width = freshBound.count
+        let values = (0..<rows).map { row in
+            var position = 0
+            let items = Column.allCases.map { column -> String in
+                if let constant = freshConstants[column] { return constant }
+                position += 1
+                return "?\(row * width + position)"
+            }
+            return "(" + items.joined(separator: ", ") + ")"
+        }
+        return "INSERT INTO executions (\(columns)) VALUES " + values.joined(separator: ", ")
+    }
+
+    /// Binds a fresh execution's `freshBound` columns by position, from parameter `first` on (`freshInsertSQL`).
+    /// Straight-line, as `bind(_:to:first:)`.
+    static func bindFresh(_ execution: Execution, to statement: Statement, first: Int32) throws(JournalError) {
+        let spec = execution.spec
+        try statement.bind(execution.id, at: first)
+        try statement.bind(execution.key.service, at: first + 1)
+        try statement.bind(execution.key.processor, at: first + 2)
+        try statement.bind(execution.key.function, at: first + 3)
+        try statement.bind(execution.key.eventId, at: first + 4)
+        try statement.bind(execution.key.stableHash, at: first + 5)
+        try statement.bind(execution.correlationId, at: first + 6)
+        try statement.bind(Int64(execution.status.rawValue), at: first + 7)
+        try statement.bind(Int64(execution.recoverable.rawValue), at: first + 8)
+        try statement.bind(spec.maxRetries, at: first + 9)
+        try statement.bind(spec.minBackoff.milliseconds, at: first + 10)
+        try statement.bind(spec.maxBackoff.milliseconds, at: first + 11)
+        try statement.bind(spec.executionTimeout.milliseconds, at: first + 12)
+        try statement.bind(spec.jitterPermille, at: first + 13)
+        try statement.bind(spec.deadline?.milliseconds, at: first + 14)
+        try statement.bind(execution.nextRetryAt?.milliseconds, at: first + 15)
+        try statement.bind(execution.lastError.code, at: first + 16)
+        try statement.bind(execution.lastError.message, at: first + 17)
+        try statement.bind(execution.lastError.detail, at: first + 18)
+        try statement.bind(blob: execution.payload, at: first + 19)
+        try statement.bind(execution.createdAt.milliseconds, at: first + 20)
+        try statement.bind(execution.updatedAt.milliseconds, at: first + 21)
+    }
+
     /// A set of columns, one bit per `Column` raw value.
     struct Columns: Equatable {
         var bits: UInt32

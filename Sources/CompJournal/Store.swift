@@ -141,16 +141,33 @@ struct Store {
         return nil
     }
 
-    /// Inserts the pending new executions: 32 a statement, then 8, then one by one.
+    /// Inserts the pending new executions: 32 a statement, then 8, then one by one; each run of fresh ones
+    /// (`ExecutionRow.isFresh`, a storm's every one) through the statements that bind only what varies.
     mutating func flushExecutions() throws(JournalError) {
         guard !pendingNew.isEmpty else { return }
         // Bound from where they wait, not copied out first: a copy of an execution retains and releases each of its
         // strings and its payload (perf, a storm of new failures: some 2 % of the core thread's cycles).
-        try insertChunked(
-            pendingNew.count, (.insertExecutions32, .insertExecutions8, .insertExecution),
-            width: ExecutionRow.Column.allCases.count
-        ) { (index, statement, first) throws(JournalError) in
-            try ExecutionRow.bind(pendingNew[index], to: statement, first: first)
+        var start = 0
+        while start < pendingNew.count {
+            let fresh = ExecutionRow.isFresh(pendingNew[start])
+            var end = start + 1
+            while end < pendingNew.count, ExecutionRow.isFresh(pendingNew[end]) == fresh { end += 1 }
+            if fresh {
+                try insertChunked(
+                    end - start, (.insertFreshExecutions32, .insertFreshExecutions8, .insertFreshExecution),
+                    width: ExecutionRow.freshBound.count
+                ) { (index, statement, first) throws(JournalError) in
+                    try ExecutionRow.bindFresh(pendingNew[start + index], to: statement, first: first)
+                }
+            } else {
+                try insertChunked(
+                    end - start, (.insertExecutions32, .insertExecutions8, .insertExecution),
+                    width: ExecutionRow.Column.allCases.count
+                ) { (index, statement, first) throws(JournalError) in
+                    try ExecutionRow.bind(pendingNew[start + index], to: statement, first: first)
+                }
+            }
+            start = end
         }
         pendingNew.removeAll(keepingCapacity: true)
     }

@@ -145,4 +145,37 @@ struct ExecutionRowTests {
             next += ExecutionID(rows)
         }
     }
+
+    @Test("fresh executions go through the INSERT that spells their constant columns, the others through the full one, interleaved in one flush, and every row reads back equal")
+    func freshAndFullInserts() throws {
+        #expect(ExecutionRow.freshBound.count == 22)
+        #expect(ExecutionRow.freshBound.count + ExecutionRow.freshConstants.count == ExecutionRow.Column.allCases.count)
+        let fixture = try TestJournal()
+        func execution(_ id: ExecutionID, fresh: Bool) -> Execution {
+            Execution(
+                id: id, key: ExecutionKey(service: "s\(id)", processor: "p\(id)", function: "f\(id)", eventId: "e\(id)"),
+                correlationId: "c\(id)", status: fresh ? .failed : .prepared, parkReason: !fresh && id % 2 == 0 ? .manual : nil,
+                recoverable: .unrecoverable, markedByOperator: !fresh && id % 3 == 0, retries: fresh ? 0 : Int(id % 5),
+                spec: RetrySpec(
+                    maxRetries: 7, minBackoff: .milliseconds(11), maxBackoff: .milliseconds(13),
+                    executionTimeout: .milliseconds(17), jitterPermille: 19, deadline: Timestamp(milliseconds: 23 + id)),
+                nextRetryAt: Timestamp(milliseconds: 29 + id),
+                lease: fresh ? nil : Lease(token: UInt64(31 + id), holder: "h\(id)", grantedAt: Timestamp(milliseconds: 37),
+                                           until: Timestamp(milliseconds: 41)),
+                lastError: ErrorInfo(code: "E\(id)", message: "m\(id)", detail: "d\(id)"), payload: [UInt8(id % 256), 1, 2],
+                createdAt: Timestamp(milliseconds: 43), updatedAt: Timestamp(milliseconds: 47 + id), returns: fresh ? 0 : 3)
+        }
+        // Runs of 41 fresh (32 + 8 + 1), 3 full, 9 fresh (8 + 1), 1 full, 33 fresh: every statement of both kinds.
+        var executions: [Execution] = []
+        for (count, fresh) in [(41, true), (3, false), (9, true), (1, false), (33, true)] {
+            for _ in 0..<count { executions.append(execution(ExecutionID(executions.count + 1), fresh: fresh)) }
+        }
+        #expect(executions.filter(ExecutionRow.isFresh).count == 83)
+        try fixture.journal.connection.inTransaction { () throws(JournalError) in
+            for value in executions { try fixture.journal.store.write(value, previous: nil, deferInsert: true) }
+            #expect(fixture.journal.store.pendingExecution(44)?.id == 44)
+            try fixture.journal.store.flushExecutions()
+        }
+        for value in executions { #expect(try fixture.journal.execution(value.id) == value) }
+    }
 }

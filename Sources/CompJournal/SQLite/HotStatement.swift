@@ -5,6 +5,8 @@ enum HotStatement: Int, CaseIterable {
     case appendEntry, insertExecution, recordLookup, executionById
     /// Journal rows and new executions 8 and 32 at a time (`Store.flushAppends`, `Store.flushExecutions`).
     case appendEntries8, appendEntries32, insertExecutions8, insertExecutions32
+    /// New executions as a failure creates them (`ExecutionRow.isFresh`), 1, 8 and 32 at a time.
+    case insertFreshExecution, insertFreshExecutions8, insertFreshExecutions32
 
     /// The statement's SQL.
     var sql: String {
@@ -17,6 +19,9 @@ enum HotStatement: Int, CaseIterable {
         case .appendEntries32: Store.appendSQL(rows: 32)
         case .insertExecutions8: ExecutionRow.insertSQL(rows: 8)
         case .insertExecutions32: ExecutionRow.insertSQL(rows: 32)
+        case .insertFreshExecution: ExecutionRow.freshInsertSQL(rows: 1)
+        case .insertFreshExecutions8: ExecutionRow.freshInsertSQL(rows: 8)
+        case .insertFreshExecutions32: ExecutionRow.freshInsertSQL(rows: 32)
         }
     }
 }
