@@ -25,11 +25,13 @@ struct LeasedExecutions {
     /// The leased execution `id` as last written, or nil (not leased, or not kept).
     func execution(_ id: ExecutionID) -> Execution? { byId[id] }
 
-    /// `execution` was written: kept when it is leased, forgotten otherwise.
-    mutating func written(_ execution: Execution) {
+    /// `execution` was written (`isNew`: created by this write): kept when it is leased, forgotten otherwise. A new
+    /// execution's id (the seq of the row creating it) was never kept, so there is nothing to forget: a storm of
+    /// new failures no longer hashes every id to remove it from the map.
+    mutating func written(_ execution: Execution, isNew: Bool = false) {
         if execution.status == .prepared, byId.count < Self.capacity || byId[execution.id] != nil {
             byId[execution.id] = execution
-        } else {
+        } else if !isNew, !byId.isEmpty {
             byId.removeValue(forKey: execution.id)
         }
     }

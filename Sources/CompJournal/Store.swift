@@ -208,7 +208,7 @@ struct Store {
     /// then `pendingExecution(_:)` answers for it, and the journal reads executions through it (`Journal.currentExecution`).
     mutating func write(_ execution: Execution, previous: Execution?, deferInsert: Bool = false) throws(JournalError) {
         if tracksOpenKeys { openKeys.update(from: previous, to: execution) }
-        leased.written(execution)
+        leased.written(execution, isNew: previous == nil)
         if previous != nil, !pendingNew.isEmpty, let index = pendingIndex(execution.id) {
             pendingNew[index] = execution  // not inserted yet: its INSERT carries this state
         } else if previous == nil, deferInsert, (pendingNew.last?.id ?? .min) < execution.id {
