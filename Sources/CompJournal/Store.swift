@@ -57,8 +57,14 @@ struct Store {
 
     /// The rows appended since the last `flushAppends`, in seq order.
     private var pending: [PendingRow] = []
-    /// The record ids among `pending`, with their rows' executions (the dedupe lookup sees them).
+    /// The record ids among the first `indexedPending` rows of `pending`, with their rows' executions (the dedupe
+    /// lookup sees them). Filled when a lookup needs it, not at each append: most records are above every pending
+    /// id (`pendingNewestRecordId`), and a storm of new failures paid a hash insert per record for lookups that
+    /// never came.
     private var pendingRecords: [RecordID: ExecutionID] = [:]
+    private var indexedPending = 0
+    /// The greatest record id among `pending` (nil: none has one).
+    private var pendingNewestRecordId: RecordID?
 
     /// Appends one journal row; `encodedBody`, when given, is `body.encoded` made ahead; `actor` is set on rows of
     /// operator actions.
@@ -75,14 +81,26 @@ struct Store {
             seq: seq, recordId: recordId, executionId: executionId, at: at.milliseconds, kind: body.kind.rawValue,
             body: encodedBody ?? body.encoded, summary: summary, actor: actor))
         if let recordId {
-            pendingRecords[recordId] = executionId
             if newestRecordId.map({ recordId > $0 }) ?? true { newestRecordId = recordId }
+            if pendingNewestRecordId.map({ recordId > $0 }) ?? true { pendingNewestRecordId = recordId }
         }
     }
 
     /// The execution of the pending row with `recordId`, or nil when no pending row has it.
-    func pendingExecution(ofRecord recordId: RecordID) -> ExecutionID? {
-        pendingRecords.isEmpty ? nil : pendingRecords[recordId]
+    mutating func pendingExecution(ofRecord recordId: RecordID) -> ExecutionID? {
+        guard let newest = pendingNewestRecordId, recordId <= newest else { return nil }
+        while indexedPending < pending.count {
+            if let id = pending[indexedPending].recordId { pendingRecords[id] = pending[indexedPending].executionId }
+            indexedPending += 1
+        }
+        return pendingRecords[recordId]
+    }
+
+    /// Forgets the pending rows' record ids (they were written or rolled back).
+    private mutating func forgetPendingRecords() {
+        pendingRecords.removeAll(keepingCapacity: true)
+        indexedPending = 0
+        pendingNewestRecordId = nil
     }
 
     /// Writes the pending rows: 32 a statement, then 8, then one by one.
@@ -94,13 +112,13 @@ struct Store {
             try Self.bind(rows[index], to: statement, first: first)
         }
         pending.removeAll(keepingCapacity: true)
-        pendingRecords.removeAll(keepingCapacity: true)
+        forgetPendingRecords()
     }
 
     /// Forgets the pending rows and new executions (their unit or transaction rolled back).
     mutating func discardPending() {
         pending.removeAll(keepingCapacity: true)
-        pendingRecords.removeAll(keepingCapacity: true)
+        forgetPendingRecords()
         pendingNew.removeAll(keepingCapacity: true)
     }
 
