@@ -156,4 +156,44 @@ struct CreationBodyTests {
         leased.encodeCreationBody()
         #expect(leased.creationBody == nil)  // a result never creates an execution
     }
+
+    @Test("a creating failure's body written into memory sized ahead is byte for byte the one the growing writer writes, and decodes back, for short, long, empty and non-ASCII texts, large payloads and extreme numbers")
+    func boundedWriterAgrees() throws {
+        let long = String(repeating: "é€😀x", count: 300)  // lengths past one and two varint bytes
+        let texts = ["", "a", "DB_DOWN", long, String(repeating: "z", count: 200)]
+        let payloads: [[UInt8]] = [[], [0], Array(repeating: 7, count: 20_000)]
+        let specs = [
+            RetrySpec(maxRetries: 0, minBackoff: .milliseconds(0), maxBackoff: .milliseconds(0),
+                      executionTimeout: .milliseconds(1), jitterPermille: 0, deadline: nil),
+            RetrySpec(maxRetries: Int(Int32.max), minBackoff: .milliseconds(Int64.max), maxBackoff: .milliseconds(Int64.min),
+                      executionTimeout: .milliseconds(-1), jitterPermille: 1000, deadline: Timestamp(milliseconds: Int64.min)),
+        ]
+        var checked = 0
+        for (index, text) in texts.enumerated() {
+            for payload in payloads {
+                for spec in specs {
+                    let report = FailureReport(
+                        error: ErrorInfo(code: text, message: texts[(index + 1) % texts.count], detail: texts[(index + 3) % texts.count]),
+                        recoverable: index % 2 == 0 ? .recoverable : .unknown,
+                        occurredAt: Timestamp(milliseconds: index % 2 == 0 ? Int64.max : -1))
+                    let creation = EntryBody.Creation(
+                        key: ExecutionKey(service: text, processor: "p", function: texts[(index + 2) % texts.count], eventId: long),
+                        correlationId: text, spec: spec, payload: payload)
+                    let body = EntryBody.failure(report, creation: creation)
+                    var reference = BodyWriter()
+                    reference.u8(1)
+                    reference.report(report)
+                    reference.key(creation.key)
+                    reference.string(creation.correlationId)
+                    reference.spec(creation.spec)
+                    reference.data(creation.payload)
+                    let encoded = body.encoded
+                    #expect(encoded == reference.bytes)
+                    #expect(try EntryBody(kind: .failure, bytes: encoded) == body)
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 30)
+    }
 }

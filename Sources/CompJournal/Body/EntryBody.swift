@@ -170,19 +170,43 @@ enum EntryBody: Equatable {
             + report.error.code.utf8.count + report.error.message.utf8.count + report.error.detail.utf8.count
     }
 
+    /// A failure's body: the report, then what creates the execution when it does.
+    private static func writeFailure(_ report: FailureReport, _ creation: Creation?, to writer: inout some BodySink) {
+        writer.u8(creation == nil ? 0 : 1)
+        writer.report(report)
+        if let creation {
+            writer.key(creation.key)
+            writer.string(creation.correlationId)
+            writer.spec(creation.spec)
+            writer.data(creation.payload)
+        }
+    }
+
+    /// A creating failure's body (every new failure of a storm's), written into memory sized for the most it can
+    /// take: the same bytes `BodyWriter` writes.
+    private static func encodedCreation(_ report: FailureReport, _ creation: Creation) -> [UInt8] {
+        let key = creation.key
+        let error = report.error
+        // The flag, the recoverability and the deadline's flag (a byte each); eight varints (occurredAt, five spec
+        // values, the deadline, the payload's length); the payload; eight strings, each its length and its bytes.
+        let textBytes = error.code.utf8.count + error.message.utf8.count + error.detail.utf8.count
+            + key.service.utf8.count + key.processor.utf8.count + key.function.utf8.count + key.eventId.utf8.count
+            + creation.correlationId.utf8.count
+        let bound = 3 + BoundedBodyWriter.maxVarintBytes * (8 + 8) + creation.payload.count + textBytes
+        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
+            var writer = BoundedBodyWriter(buffer)
+            writeFailure(report, creation, to: &writer)
+            initialized = writer.count
+        }
+    }
+
     /// The compact binary body.
     var encoded: [UInt8] {
+        if case .failure(let report, let creation?) = self { return Self.encodedCreation(report, creation) }
         var writer = BodyWriter(capacity: estimatedBytes)
         switch self {
         case .failure(let report, let creation):
-            writer.u8(creation == nil ? 0 : 1)
-            writer.report(report)
-            if let creation {
-                writer.key(creation.key)
-                writer.string(creation.correlationId)
-                writer.spec(creation.spec)
-                writer.data(creation.payload)
-            }
+            Self.writeFailure(report, creation, to: &writer)
         case .success, .timeout, .retry, .park, .discard:
             break
         case .failureResult(let token, let report):
@@ -274,7 +298,7 @@ enum EntryBody: Equatable {
     }
 }
 
-extension BodyWriter {
+extension BodySink {
     mutating func report(_ report: FailureReport) {
         string(report.error.code)
         string(report.error.message)
