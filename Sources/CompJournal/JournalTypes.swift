@@ -111,7 +111,7 @@ public struct IncomingRecord: Hashable, Sendable {
     /// Does nothing for other records. A failure that joins an open execution wastes this work, on that thread.
     public mutating func encodeCreationBody() {
         guard kind == .failure, lease == nil, !hasSaga, let failure else { return }
-        creationBody = EntryBody.failure(failure, creation: creation).encoded
+        creationBody = EntryBody.encodedCreation(failure, creation)  // `EntryBody.failure(failure, creation:).encoded`
     }
 
     /// What this record adds to the journal when it creates an execution.

@@ -43,10 +43,16 @@ extension BodySink {
     }
 
     mutating func string(_ value: String) {
-        var text = value  // native strings are contiguous: no copy
-        text.withUTF8 { utf8 in
+        let written: Void? = value.utf8.withContiguousStorageIfAvailable { utf8 in
             uvarint(UInt64(utf8.count))
             append(raw: UnsafeRawBufferPointer(utf8))
+        }
+        if written == nil {  // not contiguous (never for a native string): a contiguous copy
+            var text = value
+            text.withUTF8 { utf8 in
+                uvarint(UInt64(utf8.count))
+                append(raw: UnsafeRawBufferPointer(utf8))
+            }
         }
     }
 

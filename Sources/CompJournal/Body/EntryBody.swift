@@ -184,7 +184,7 @@ enum EntryBody: Equatable {
 
     /// A creating failure's body (every new failure of a storm's), written into memory sized for the most it can
     /// take: the same bytes `BodyWriter` writes.
-    private static func encodedCreation(_ report: FailureReport, _ creation: Creation) -> [UInt8] {
+    static func encodedCreation(_ report: FailureReport, _ creation: Creation) -> [UInt8] {
         let key = creation.key
         let error = report.error
         // The flag, the recoverability and the deadline's flag (a byte each); eight varints (occurredAt, five spec
