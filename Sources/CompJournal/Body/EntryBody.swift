@@ -155,19 +155,14 @@ enum EntryBody: Equatable {
 
     // MARK: Encoding
 
-    /// Room for the encoded body: a creating failure carries the key, correlation id, error text and payload
-    /// (growing from a small buffer copied it three times); the others are small.
+    /// Room for the encoded body of a kind `BodyWriter` writes: an intent carries the key, correlation id and
+    /// payload (growing from a small buffer copied it three times); the others are small. A creating failure's
+    /// body is sized exactly instead (`encodedCreation`).
     private var estimatedBytes: Int {
-        if case .started(let creation, _) = self {
-            let key = creation.key
-            return 64 + creation.payload.count + key.service.utf8.count + key.processor.utf8.count
-                + key.function.utf8.count + key.eventId.utf8.count + creation.correlationId.utf8.count
-        }
-        guard case .failure(let report, let creation?) = self else { return 64 }
+        guard case .started(let creation, _) = self else { return 64 }
         let key = creation.key
-        return 96 + creation.payload.count + key.service.utf8.count + key.processor.utf8.count
+        return 64 + creation.payload.count + key.service.utf8.count + key.processor.utf8.count
             + key.function.utf8.count + key.eventId.utf8.count + creation.correlationId.utf8.count
-            + report.error.code.utf8.count + report.error.message.utf8.count + report.error.detail.utf8.count
     }
 
     /// A failure's body: the report, then what creates the execution when it does.
